@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+/** Placeholder until the `diff` command lands; owned by the work on its issue. */
+export function register(_program: Command): void {}

@@ -1,0 +1,97 @@
+/**
+ * Typed handles: what `app.function` returns and what `Cls.of(X).instance(...)` gives per method.
+ * Every call goes through the process's invoker (see invoker.ts); `.local()` runs in this process.
+ */
+import { currentInvoker, type CallTarget, type MapOptions } from "./invoker.ts";
+
+/** Both an async stream of results (`for await`) and a promise of all of them (`await`). */
+export class MapResult<R> implements AsyncIterable<R>, PromiseLike<R[]> {
+  private consumed = false;
+  private all?: Promise<R[]>;
+
+  constructor(private readonly start: () => AsyncIterable<R>) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    if (this.consumed) throw new Error("this map() result was already consumed; call map() again to rerun it");
+    this.consumed = true;
+    return this.start()[Symbol.asyncIterator]();
+  }
+
+  then<T1 = R[], T2 = never>(
+    onfulfilled?: ((value: R[]) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    this.all ??= (async () => {
+      const out: R[] = [];
+      for await (const r of this) out.push(r);
+      return out;
+    })();
+    return this.all.then(onfulfilled, onrejected);
+  }
+}
+
+/** A spawned call: fetch its result later, possibly from another process, by its id. */
+export class FunctionCall<R = unknown> {
+  constructor(readonly objectId: string) {}
+
+  /** Waits for the result; `timeout` in seconds (the call goes on after a timeout). */
+  async get(options: { timeout?: number } = {}): Promise<R> {
+    const timeoutMs = options.timeout === undefined ? undefined : options.timeout * 1000;
+    return (await currentInvoker().result(this.objectId, { timeoutMs })) as R;
+  }
+  cancel(): Promise<void> { return currentInvoker().cancel(this.objectId); }
+  static fromId<R = unknown>(id: string): FunctionCall<R> { return new FunctionCall<R>(id); }
+}
+
+type Elements<T> = Iterable<T> | AsyncIterable<T>;
+
+/** The calls every function and method handle offers. */
+export interface CallHandle<A extends unknown[], R> {
+  remote(...args: A): Promise<R>;
+  local(...args: A): Promise<R>;
+  map(inputs: Elements<A[0]>, options: MapOptions & { returnExceptions: true }): MapResult<R | Error>;
+  map(inputs: Elements<A[0]>, options?: MapOptions): MapResult<R>;
+  starmap(inputs: Elements<A>, options: MapOptions & { returnExceptions: true }): MapResult<R | Error>;
+  starmap(inputs: Elements<A>, options?: MapOptions): MapResult<R>;
+  /** Runs for every input and waits; results are dropped, the first error is thrown. */
+  forEach(inputs: Elements<A[0]>, options?: Omit<MapOptions, "orderOutputs">): Promise<void>;
+  spawn(...args: A): Promise<FunctionCall<R>>;
+}
+
+export interface FunctionHandle<A extends unknown[], R> extends CallHandle<A, R> {
+  /** the exported binding's name, once the runtime has bound the module's exports */
+  readonly name: string | undefined;
+}
+
+async function* asTuples(inputs: Elements<unknown>, spread: boolean): AsyncIterable<unknown[]> {
+  for await (const x of inputs as AsyncIterable<unknown>) yield spread ? [...(x as unknown[])] : [x];
+}
+
+/** Implements the calls over a target and an in-process implementation for `.local()`. */
+export class CallHandleImpl implements CallHandle<unknown[], unknown> {
+  constructor(
+    private readonly target: () => CallTarget,
+    private readonly runLocal: (args: unknown[]) => Promise<unknown>,
+  ) {}
+
+  remote(...args: unknown[]): Promise<unknown> { return currentInvoker().remote(this.target(), args); }
+  local(...args: unknown[]): Promise<unknown> { return this.runLocal(args); }
+
+  map(inputs: Elements<unknown>, options: MapOptions = {}): MapResult<any> {
+    return this.mapTuples(asTuples(inputs, false), options);
+  }
+  starmap(inputs: Elements<unknown[]>, options: MapOptions = {}): MapResult<any> {
+    return this.mapTuples(asTuples(inputs, true), options);
+  }
+  async forEach(inputs: Elements<unknown>, options: Omit<MapOptions, "orderOutputs"> = {}): Promise<void> {
+    for await (const _ of this.mapTuples(asTuples(inputs, false), { ...options, orderOutputs: false }));
+  }
+  async spawn(...args: unknown[]): Promise<FunctionCall<unknown>> {
+    return new FunctionCall(await currentInvoker().spawn(this.target(), args));
+  }
+
+  private mapTuples(tuples: AsyncIterable<unknown[]>, options: MapOptions): MapResult<unknown> {
+    const opts = { returnExceptions: options.returnExceptions ?? false, orderOutputs: options.orderOutputs ?? true };
+    return new MapResult(() => currentInvoker().map(this.target(), tuples, opts));
+  }
+}

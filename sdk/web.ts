@@ -1,0 +1,61 @@
+/**
+ * Web declarations. `webEndpoint(opts, fn)` wraps a function for `app.function`, and `@webEndpoint(opts)`
+ * decorates a class method; `webApp(factory)` serves any app with a `fetch(Request) => Response`
+ * handler (Hono, itty, a plain object); `webServer({ port }, start)` proxies a server the code starts.
+ */
+import type { ZodType } from "zod";
+import { memberMetaFor } from "./registry.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface WebEndpointOptions {
+  method?: HttpMethod;
+  /** zod schema of the JSON body; a bad body gets 422 with the zod issues */
+  body?: ZodType;
+  /** serve an OpenAPI document and a docs page */
+  docs?: boolean;
+  /** no bearer token required */
+  public?: boolean;
+}
+
+export interface FetchApp { fetch(request: Request): Response | Promise<Response> }
+
+export type WebMarker =
+  | { kind: "endpoint"; method: HttpMethod; body: ZodType | null; docs: boolean; public: boolean }
+  | { kind: "app"; public: boolean; factory: () => FetchApp | Promise<FetchApp> }
+  | { kind: "server"; port: number; startupTimeout: number; public: boolean; start: () => unknown };
+
+const webMarkers = new WeakMap<Function, WebMarker>();
+
+export function webMarkerOf(fn: Function): WebMarker | null {
+  return webMarkers.get(fn) ?? null;
+}
+
+function endpointMarker(options: WebEndpointOptions): WebMarker {
+  return { kind: "endpoint", method: options.method ?? "POST", body: options.body ?? null, docs: options.docs ?? false, public: options.public ?? false };
+}
+
+export function webEndpoint<F extends (...args: any[]) => unknown>(options: WebEndpointOptions, fn: F): F;
+export function webEndpoint(options: WebEndpointOptions): (value: (this: any, ...args: any[]) => unknown, context: ClassMethodDecoratorContext) => void;
+export function webEndpoint(options: WebEndpointOptions, fn?: Function): unknown {
+  const marker = endpointMarker(options);
+  if (fn) {
+    webMarkers.set(fn, marker);
+    return fn;
+  }
+  return (value: Function, context: ClassMethodDecoratorContext) => {
+    memberMetaFor(value, String(context.name)).web = marker;
+  };
+}
+
+/** Serves `factory()`'s fetch handler at the function's URL. */
+export function webApp(factory: () => FetchApp | Promise<FetchApp>, options: { public?: boolean } = {}): () => FetchApp | Promise<FetchApp> {
+  webMarkers.set(factory, { kind: "app", public: options.public ?? false, factory });
+  return factory;
+}
+
+/** Proxies to a server that `start()` begins listening on `port` within `startupTimeout` seconds. */
+export function webServer(options: { port: number; startupTimeout?: number; public?: boolean }, start: () => unknown): () => unknown {
+  webMarkers.set(start, { kind: "server", port: options.port, startupTimeout: options.startupTimeout ?? 5, public: options.public ?? false, start });
+  return start;
+}
