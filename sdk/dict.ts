@@ -18,12 +18,12 @@ export class Dict<K = unknown, V = unknown> {
     const r = await this.backend().get(key);
     return r.found ? (r.value as V) : defaultValue;
   }
-  put(key: K, value: V): Promise<void> { return this.backend().put(key, value); }
+  async put(key: K, value: V): Promise<void> { return this.backend().put(key, value); }
   async pop(key: K): Promise<V | undefined> {
     const r = await this.backend().pop(key);
     return r.found ? (r.value as V) : undefined;
   }
-  has(key: K): Promise<boolean> { return this.backend().has(key); }
+  async has(key: K): Promise<boolean> { return this.backend().has(key); }
   async keys(): Promise<K[]> { return (await this.backend().keys()) as K[]; }
-  len(): Promise<number> { return this.backend().len(); }
+  async len(): Promise<number> { return this.backend().len(); }
 }

@@ -39,7 +39,7 @@ export class FunctionCall<R = unknown> {
     const timeoutMs = options.timeout === undefined ? undefined : options.timeout * 1000;
     return (await currentInvoker().result(this.objectId, { timeoutMs })) as R;
   }
-  cancel(): Promise<void> { return currentInvoker().cancel(this.objectId); }
+  async cancel(): Promise<void> { return currentInvoker().cancel(this.objectId); }
   static fromId<R = unknown>(id: string): FunctionCall<R> { return new FunctionCall<R>(id); }
 }
 
@@ -74,8 +74,8 @@ export class CallHandleImpl implements CallHandle<unknown[], unknown> {
     private readonly runLocal: (args: unknown[]) => Promise<unknown>,
   ) {}
 
-  remote(...args: unknown[]): Promise<unknown> { return currentInvoker().remote(this.target(), args); }
-  local(...args: unknown[]): Promise<unknown> { return this.runLocal(args); }
+  async remote(...args: unknown[]): Promise<unknown> { return currentInvoker().remote(this.target(), args); }
+  async local(...args: unknown[]): Promise<unknown> { return this.runLocal(args); }
 
   map(inputs: Elements<unknown>, options: MapOptions = {}): MapResult<any> {
     return this.mapTuples(asTuples(inputs, false), options);

@@ -12,8 +12,8 @@ export class Queue<T = unknown> {
     return currentInvoker().queue(this.name, { createIfMissing: this.createIfMissing });
   }
 
-  put(value: T): Promise<void> { return this.backend().put([value]); }
-  putMany(values: T[]): Promise<void> { return this.backend().put(values); }
+  async put(value: T): Promise<void> { return this.backend().put([value]); }
+  async putMany(values: T[]): Promise<void> { return this.backend().put(values); }
   /** Waits up to `timeout` seconds (default: forever) for a value; undefined when none came. */
   async get(options: { timeout?: number } = {}): Promise<T | undefined> {
     const [value] = await this.backend().get(1, options.timeout === undefined ? null : options.timeout * 1000);
@@ -22,5 +22,5 @@ export class Queue<T = unknown> {
   async getMany(max: number, options: { timeout?: number } = {}): Promise<T[]> {
     return (await this.backend().get(max, options.timeout === undefined ? null : options.timeout * 1000)) as T[];
   }
-  len(): Promise<number> { return this.backend().len(); }
+  async len(): Promise<number> { return this.backend().len(); }
 }

@@ -9,7 +9,7 @@ export class Volume {
   }
 
   /** Makes what this container wrote visible to containers that `reload()` afterwards. */
-  commit(): Promise<void> { return currentInvoker().volume(this.name).commit(); }
+  async commit(): Promise<void> { return currentInvoker().volume(this.name).commit(); }
   /** Picks up what other containers committed since this one mounted the volume. */
-  reload(): Promise<void> { return currentInvoker().volume(this.name).reload(); }
+  async reload(): Promise<void> { return currentInvoker().volume(this.name).reload(); }
 }
