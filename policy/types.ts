@@ -33,10 +33,8 @@ export interface GantryPolicy<C extends object = object> {
   name: string;
   description: string;
   defaultLevel: EnforcementLevel;
-  /** the policy's own settings, with their defaults (enforcementLevel is handled outside) */
+  /** the policy's own settings with their defaults (enforcementLevel is handled outside); an object schema */
   config: z.ZodType<C>;
-  /** JSON Schema of `config` for the Pulumi PolicyPack (`configSchema.properties`) */
-  configProperties: Record<string, object>;
   validate(ctx: PolicyContext, config: C): Finding[];
 }
 

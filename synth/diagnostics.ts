@@ -11,6 +11,7 @@ export type Severity = "error" | "warning";
 /** Every code the analysis emits, with its severity and a one-line meaning. */
 export const DIAGNOSTIC_CODES = {
   // ---- files and syntax
+  GANTRY1000: { severity: "error", meaning: "an internal error of the analysis (please report it)" },
   GANTRY1001: { severity: "error", meaning: "the app file cannot be read" },
   GANTRY1002: { severity: "error", meaning: "a TypeScript syntax error in an analysed file" },
   // ---- the app
@@ -44,12 +45,13 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1601: { severity: "error", meaning: "two declarations with the same name" },
   GANTRY1602: { severity: "error", meaning: "a declaration not bound to a top-level `export const`" },
   GANTRY1603: { severity: "error", meaning: "the handler of a function is not a function" },
+  GANTRY1604: { severity: "warning", meaning: "an `@app.cls` class that is not exported" },
   // ---- classes
   GANTRY1700: { severity: "error", meaning: "a gantry member or class decorator outside an `@app.cls` class" },
   GANTRY1701: { severity: "error", meaning: "a `@batched` method that does not take exactly one array parameter" },
   GANTRY1702: { severity: "error", meaning: "`@concurrent` maxInputs smaller than a `@batched` maxBatchSize" },
   GANTRY1703: { severity: "error", meaning: "a `parameter()` field without a supported type" },
-  GANTRY1704: { severity: "error", meaning: "conflicting gantry decorators on one member" },
+  GANTRY1704: { severity: "error", meaning: "conflicting or misplaced gantry decorators (twice, hook and method, on a field)" },
   GANTRY1705: { severity: "error", meaning: "invalid `@concurrent` or `@batched` values" },
   GANTRY1706: { severity: "warning", meaning: "an `@enter({ snap: true })` hook without `enableMemorySnapshot: true`" },
   GANTRY1707: { severity: "error", meaning: "an invalid variant (`Cls.of(X).withOptions(...)` and friends)" },
@@ -94,6 +96,11 @@ export class DiagnosticCollector {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.items.push({ severity: DIAGNOSTIC_CODES[code].severity, code, message, ...span, length: Math.max(1, span.length) });
+  }
+
+  /** how many distinct diagnostics were reported so far */
+  get count(): number {
+    return this.items.length;
   }
 
   get hasErrors(): boolean {

@@ -1,4 +1,81 @@
+/**
+ * `gantry deploy <app.ts> --stack NAME` and `gantry preview <app.ts> --stack NAME`: `pulumi up` and
+ * `pulumi preview` of the gantry program through Pulumi's Automation API (an inline program run in
+ * this process, in the project root, with that stack's config). They need the Pulumi CLI on PATH
+ * and cloud credentials; `gantry synth` needs neither.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { AnalysisError, analyze, runGantryProgram } from "../../provider/run.ts";
+import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
+import { UsageError } from "../main.ts";
 
-/** Placeholder until the `deploy` command lands; owned by the work on its issue. */
-export function register(_program: Command): void {}
+interface DeployFlags { stack: string; yes?: boolean }
+
+const PULUMI_MISSING = `the Pulumi CLI was not found on PATH; gantry deploy/preview drive it through Pulumi's Automation API.
+Install it (https://www.pulumi.com/docs/install/, e.g. curl -fsSL https://get.pulumi.com | sh), log in
+(pulumi login, or pulumi login --local), and set AWS credentials. For a plan without any of that:
+gantry synth <app> --stack <name>`;
+
+/** Whether `pulumi` runs; the Automation API shells out to it for every operation. */
+export function pulumiCliAvailable(): boolean {
+  const result = spawnSync("pulumi", ["version"], { stdio: "ignore" });
+  return !result.error && result.status === 0;
+}
+
+export function register(program: Command): void {
+  for (const [name, verb] of [["deploy", "pulumi up"], ["preview", "pulumi preview"]] as const) {
+    program
+      .command(name)
+      .description(`${verb} of an app's stack through the Automation API (needs the Pulumi CLI and cloud credentials)`)
+      .argument("<app>", "the app file, e.g. examples/hello/app.ts")
+      .requiredOption("--stack <name>", "the stack to deploy (created if missing; config from Pulumi.<stack>.yaml)")
+      .addHelpText("after", `
+Runs in the project root (the nearest directory with a package.json above the app) with the stack's
+config: gantry:overrides, gantry:network, aws:region, ... See gantry synth for the same plan offline.`)
+      .action((app: string, flags: DeployFlags) => run(name, app, flags));
+  }
+}
+
+function projectNameOf(root: string): string {
+  const file = join(root, "Pulumi.yaml");
+  if (!existsSync(file)) return "gantry";
+  return /^name:\s*(\S+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? "gantry";
+}
+
+async function run(command: "deploy" | "preview", app: string, flags: DeployFlags): Promise<void> {
+  const file = resolve(app);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
+  if (!pulumiCliAvailable()) throw new UsageError(PULUMI_MISSING);
+  const projectRoot = findProjectRoot(dirname(file));
+  const rel = relative(projectRoot, file);
+  try {
+    analyze(projectRoot, rel); // user-code errors with their locations, before Pulumi starts
+  } catch (err) {
+    if (!(err instanceof AnalysisError)) throw err;
+    process.stderr.write(formatDiagnostics(err.diagnostics, { color: !!process.stderr.isTTY, cwd: process.cwd() }));
+    process.stderr.write(`${summarizeDiagnostics(err.diagnostics)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation/index.js");
+  // relative paths in the program (build contexts, Lambda code) are relative to the project root
+  process.chdir(projectRoot);
+  const projectName = projectNameOf(projectRoot);
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: flags.stack, projectName, program: () => runGantryProgram({ app: rel, projectRoot }) },
+    {
+      workDir: projectRoot,
+      ...(existsSync(join(projectRoot, "Pulumi.yaml")) ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const } }),
+    },
+  );
+  const onOutput = (out: string) => process.stdout.write(out);
+  if (command === "preview") {
+    await stack.preview({ onOutput });
+    return;
+  }
+  const result = await stack.up({ onOutput });
+  process.stdout.write(`\noutputs:\n${JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2)}\n`);
+}

@@ -1,4 +1,65 @@
+/**
+ * `gantry promote --from STACK --to STACK`: records the source stack's frozen artifact (spec hash,
+ * image digests, plan hash) as `gantry:artifact` in `Pulumi.<to>.yaml`, so the target deploys
+ * exactly what the source runs. Refuses (exit 1) when the app changed since the source's plan.
+ */
 import type { Command } from "commander";
+import { UsageError } from "../main.ts";
+import { analyzeAppFile, AnalyzerUnavailable, formatAnalyzerDiagnostics } from "../../policy/analyze-app.ts";
+import { promote, PromotionRefused, PromotionUsageError } from "../../policy/promote/promote.ts";
 
-/** Placeholder until the `promote` command lands; owned by the work on its issue. */
-export function register(_program: Command): void {}
+interface PromoteFlags {
+  from: string;
+  to: string;
+  app?: string;
+  cwd?: string;
+  dryRun?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("promote")
+    .description("promote the frozen artifact (spec hash + image digests) of one stack to the next")
+    .requiredOption("--from <stack>", "the stack whose deployment is promoted (e.g. staging)")
+    .requiredOption("--to <stack>", "the stack that will deploy it (e.g. prod)")
+    .option("--app <file>", "the app file (default: gantry:app from the stack files or Pulumi.yaml)")
+    .option("--cwd <dir>", "the project directory (stack files and .gantry/)", ".")
+    .option("--dry-run", "check and print, write nothing")
+    .addHelpText("after", `
+Reads .gantry/stacks/<from>/deployment.json and plan.json (written by gantry deploy), or the
+gantry:artifact the source stack was itself promoted with, and writes gantry:artifact into
+Pulumi.<to>.yaml. The target's gantry:overrides still apply.`)
+    .action((flags: PromoteFlags) => run(flags));
+}
+
+async function run(flags: PromoteFlags): Promise<void> {
+  try {
+    const result = await promote({
+      root: flags.cwd ?? ".",
+      from: flags.from,
+      to: flags.to,
+      app: flags.app,
+      dryRun: flags.dryRun,
+      analyze: async (file) => {
+        const analyzed = await analyzeAppFile(file);
+        return { spec: analyzed.spec, errors: analyzed.errors.length ? [formatAnalyzerDiagnostics(analyzed.errors).trimEnd()] : [] };
+      },
+    });
+    const a = result.artifact;
+    const images = Object.entries(a.images).map(([id, ref]) => `  ${id}: ${ref}`).join("\n");
+    process.stdout.write(
+      `${flags.dryRun ? "would promote" : "promoted"} ${flags.from} -> ${flags.to}: ${a.app} ${a.specHash}\n` +
+        `  plan ${a.planHash} (first deployed to ${a.fromStack})\n${images}\n` +
+        `${flags.dryRun ? "would write" : result.createdTargetFile ? "created" : "updated"} ${result.targetFile} (gantry:artifact); ` +
+        `gantry deploy --stack ${flags.to} now deploys exactly these digests\n`,
+    );
+  } catch (err) {
+    if (err instanceof PromotionUsageError || err instanceof AnalyzerUnavailable) throw new UsageError(err.message);
+    if (err instanceof PromotionRefused) {
+      process.stderr.write(`gantry promote: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,4 +1,122 @@
+/**
+ * `gantry run <app.ts> [--entry name] [-- args...]`: runs a local entrypoint on the embedded local
+ * runtime. The app is analysed first (diagnostics: exit 1), then imported for its code; every
+ * function and class runs in local containers configured from the spec. When the entrypoint
+ * returns (or throws, or Ctrl-C), every container stops and its `@exit` hooks run.
+ * Exit codes: 0 the entrypoint succeeded, 1 it threw (or the app has errors), 130 interrupted.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { inspect } from "node:util";
 import type { Command } from "commander";
+import { analyzeApp, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
+import { setInvoker } from "../../sdk/invoker.ts";
+import { LocalRuntime } from "../../runtime/local/runtime.ts";
+import { importApp } from "../../runtime/worker/target.ts";
+import { UsageError } from "../main.ts";
 
-/** Placeholder until the `run` command lands; owned by the work on its issue. */
-export function register(_program: Command): void {}
+interface RunFlags {
+  entry?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description("run a local entrypoint of an app on the embedded local runtime (no cloud, no Docker)")
+    .argument("<app>", "the app file, e.g. examples/hello/app.ts")
+    .argument("[args...]", "arguments for the entrypoint (after --), passed as a string array")
+    .option("--entry <name>", "the local entrypoint to run (needed when the app has several)")
+    .addHelpText("after", `
+Every function and class runs in local containers (child processes) configured from the app spec:
+timeouts, retries, concurrency, batching, autoscaling, volumes (under .gantry/volumes) and secrets
+(gantry secret create, .env files, Secret.fromDict). Ctrl-C stops the containers and runs their
+@exit hooks; a second Ctrl-C kills them.
+
+Examples:
+  gantry run examples/hello/app.ts
+  gantry run app.ts --entry backfill -- 2024-01-01 2024-01-31
+
+Environment: GANTRY_STATE_DIR (Dicts and Volumes; default .gantry/ in the project root),
+GANTRY_HOME (the secret store; default ~/.gantry), GANTRY_LOG_LEVEL (runtime logs; default warn).
+Exit codes: 0 success, 1 the entrypoint failed or the app has errors, 2 usage error, 130 Ctrl-C.`)
+    .action((app: string, args: string[], flags: RunFlags) => runCommand(app, args, flags));
+}
+
+async function runCommand(appArg: string, args: string[], flags: RunFlags): Promise<void> {
+  if (!existsSync(appArg) || !statSync(appArg).isFile()) throw new UsageError(`no such file: ${appArg}`);
+  const appFile = resolve(appArg);
+  const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
+
+  const analysis = analyzeApp(appFile);
+  if (analysis.diagnostics.length) {
+    process.stderr.write(formatDiagnostics(analysis.diagnostics, { color, cwd: process.cwd() }));
+    process.stderr.write(`\n${summarizeDiagnostics(analysis.diagnostics)}\n`);
+  }
+  const spec = analysis.spec;
+  if (!spec) {
+    process.exitCode = 1;
+    return;
+  }
+
+  const entries = spec.entrypoints.map((e) => e.name);
+  let entry = flags.entry;
+  if (entry !== undefined && !entries.includes(entry)) {
+    throw new UsageError(`${appArg} has no local entrypoint "${entry}" (entrypoints: ${entries.join(", ") || "none"})`);
+  }
+  if (entry === undefined) {
+    if (entries.length === 0) {
+      process.stderr.write(`gantry run: ${appArg} has no local entrypoint; add one:\n` +
+        `  export const main = app.localEntrypoint(async (args: string[]) => { ... });\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (entries.length > 1) throw new UsageError(`${appArg} has several local entrypoints: choose one with --entry (${entries.join(", ")})`);
+    entry = entries[0];
+  }
+
+  const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues });
+  setInvoker(runtime);
+
+  // Ctrl-C: stop the containers (their @exit hooks run); a second one kills them
+  let interrupted = false;
+  let onInterrupt: () => void = () => {};
+  const interruption = new Promise<void>((resolveInterrupt) => (onInterrupt = resolveInterrupt));
+  const handler = () => {
+    if (interrupted) {
+      process.stderr.write("gantry run: killing the containers\n");
+      runtime.kill();
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write("\ngantry run: stopping the containers and running their @exit hooks (Ctrl-C again to kill them)\n");
+    onInterrupt();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+
+  let code = 0;
+  try {
+    const app = await importApp(appFile, spec.app.name);
+    const declaration = app.entrypoints.find((e) => e.name === entry);
+    if (!declaration) throw new Error(`the app module does not export the entrypoint "${entry}"`);
+    const outcome = await Promise.race([
+      Promise.resolve().then(() => declaration.fn(args)).then(() => "done" as const),
+      interruption.then(() => "interrupted" as const),
+    ]);
+    if (outcome === "interrupted") code = 130;
+  } catch (err) {
+    if (interrupted) code = 130;
+    else {
+      process.stderr.write(`gantry run: ${entry} failed:\n${inspect(err, { colors: color, depth: 4 })}\n`);
+      code = 1;
+    }
+  } finally {
+    await runtime.shutdown();
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+    setInvoker(undefined);
+  }
+  process.exitCode = code;
+  // the entrypoint may leave timers or sockets behind: the run is over all the same
+  setTimeout(() => process.exit(code), 1000).unref();
+}

@@ -1,4 +1,65 @@
+/**
+ * `gantry synth <app.ts> [--target aws] [--stack NAME] [--json] [--out plan.json]`: the offline
+ * plan. Runs the same Pulumi program `pulumi up` runs, under Pulumi's mock runtime: no engine, no
+ * cloud account, no credentials. Stack config comes from Pulumi.yaml / Pulumi.<stack>.yaml in the
+ * project root (the nearest directory with a package.json above the app).
+ * Exit 1 on analysis or config errors, 2 on usage errors.
+ */
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { SynthError } from "../../provider/aws/index.ts";
+import { ConfigError } from "../../provider/overrides.ts";
+import { buildPlan, serializePlan } from "../../provider/plan/build.ts";
+import { summarizePlan } from "../../provider/plan/summary.ts";
+import { AnalysisError } from "../../provider/run.ts";
+import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
+import { UsageError } from "../main.ts";
 
-/** Placeholder until the `synth` command lands; owned by the work on its issue. */
-export function register(_program: Command): void {}
+interface SynthFlags { target: string; stack: string; json?: boolean; out?: string }
+
+export function register(program: Command): void {
+  program
+    .command("synth")
+    .description("the offline plan: every cloud resource the stack would create, with source locations (no credentials needed)")
+    .argument("<app>", "the app file, e.g. examples/hello/app.ts")
+    .option("--target <target>", "aws (kubernetes is not implemented yet)", "aws")
+    .option("--stack <name>", "the stack whose config applies (Pulumi.<stack>.yaml)", "dev")
+    .option("--json", "print the plan as JSON (byte-identical for the same input)")
+    .option("--out <file>", "also write the plan as JSON to this file")
+    .addHelpText("after", `
+Without --json: a summary per declaration (GPU, instance type, scaling bounds, schedules, endpoints).
+Values AWS computes (ids, ARNs, URLs, image digests) are deterministic stand-ins in account
+000000000000; secrets print as "[secret]".`)
+    .action((app: string, flags: SynthFlags) => run(app, flags));
+}
+
+function report(text: string): void {
+  process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+async function run(app: string, flags: SynthFlags): Promise<void> {
+  if (flags.target === "kubernetes") throw new UsageError("--target kubernetes is not implemented yet; use --target aws");
+  if (flags.target !== "aws") throw new UsageError(`--target must be aws or kubernetes, not "${flags.target}"`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) throw new UsageError(`--stack "${flags.stack}" is not a valid stack name`);
+  const file = resolve(app);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
+  const projectRoot = findProjectRoot(dirname(file));
+  let plan;
+  try {
+    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file) });
+  } catch (err) {
+    if (err instanceof AnalysisError) {
+      const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
+      report(formatDiagnostics(err.diagnostics, { color, cwd: process.cwd() }));
+      report(summarizeDiagnostics(err.diagnostics));
+    } else if (err instanceof ConfigError || err instanceof SynthError) {
+      for (const problem of err.problems) report(`error: ${problem}`);
+    } else throw err;
+    process.exitCode = 1;
+    return;
+  }
+  const json = serializePlan(plan);
+  if (flags.out) writeFileSync(flags.out, json);
+  process.stdout.write(flags.json ? json : summarizePlan(plan));
+}

@@ -1,0 +1,131 @@
+/**
+ * The bridge from Pulumi's policy engine to gantry's pure policies: one stack-validation policy per
+ * gantry policy (same name, description, default level and config schema), each rebuilding the
+ * context `gantry check` uses from the engine's resources.
+ *
+ * What the program must provide (the contract with provider/): a resource whose properties hold
+ * the AppSpec as `spec` (or `gantrySpec`), i.e. the root gantry component registering
+ * `{ spec, specHash }` as outputs; and on each resource either a `gantry:declaration` /
+ * `gantry:source` ("file:line:col") tag, or a gantry component ancestor with `declaration` and
+ * `source` properties. Without a spec the policies report that once and check nothing.
+ */
+import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { z } from "zod";
+import { AppSpec, SourceLocation } from "../synth/spec.ts";
+import type { PlanResource } from "../provider/plan.ts";
+import { costPlan } from "./cost.ts";
+import { POLICIES } from "./run.ts";
+import type { GantryPolicy, PolicyContext } from "./types.ts";
+
+export function packPolicies(policies: readonly GantryPolicy[] = POLICIES): StackValidationPolicy[] {
+  return policies.map((policy) => ({
+    name: policy.name,
+    description: policy.description,
+    enforcementLevel: policy.defaultLevel,
+    configSchema: configSchemaOf(policy),
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWith(policy, args, report),
+  }));
+}
+
+export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArgs, "resources" | "getConfig">, report: ReportViolation): void {
+  const ctx = contextFromEngine(args.resources);
+  if (!ctx) {
+    report(`no gantry app spec found among the stack's resources (expected a resource with a \`spec\` output); ${policy.name} checked nothing`);
+    return;
+  }
+  const { enforcementLevel: _level, ...settings } = (args.getConfig<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
+  const parsed = policy.config.safeParse(settings);
+  if (!parsed.success) {
+    report(`invalid config for ${policy.name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ")}`);
+    return;
+  }
+  for (const f of policy.validate(ctx, parsed.data)) {
+    const where = f.source ? `${f.source.file}:${f.source.line}:${f.source.column}: ` : "";
+    report(`${where}${f.message}`, f.urn);
+  }
+}
+
+/** The policy context from the engine's view of the stack, or null when no spec is found. */
+export function contextFromEngine(resources: readonly PolicyResource[]): PolicyContext | null {
+  let spec: AppSpec | null = null;
+  for (const r of resources) {
+    const props = plain(r.props) as Record<string, unknown> | undefined;
+    for (const key of ["spec", "gantrySpec"]) {
+      const candidate = AppSpec.safeParse(props?.[key]);
+      if (candidate.success) spec = candidate.data;
+    }
+    if (spec) break;
+  }
+  if (!spec) return null;
+  const planResources = resources.map(toPlanResource);
+  const stack = stackOfUrn(resources[0]?.urn ?? "") ?? "unknown";
+  return { spec, resources: planResources, stack, cost: costPlan(spec, planResources) };
+}
+
+function toPlanResource(r: PolicyResource): PlanResource {
+  const origin = originOf(r);
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent?.urn ?? null,
+    inputs: (plain(r.props) ?? {}) as Record<string, unknown>,
+    dependsOn: (r.dependencies ?? []).map((d) => d.urn),
+    source: origin.source,
+    declaration: origin.declaration,
+  };
+}
+
+/** The declaration and source behind a resource: its tags, else the nearest gantry component above it. */
+function originOf(r: PolicyResource): { declaration: string | null; source: SourceLocation | null } {
+  for (let cur: PolicyResource | undefined = r; cur; cur = cur.parent) {
+    const props = (plain(cur.props) ?? {}) as Record<string, unknown>;
+    const tags = (props.tags ?? {}) as Record<string, unknown>;
+    const declaration = str(tags["gantry:declaration"]) ?? (cur.type.startsWith("gantry:") ? str(props.declaration) : null);
+    const source = parseSource(tags["gantry:source"]) ?? (cur.type.startsWith("gantry:") ? parseSource(props.source) : null);
+    if (declaration || source) return { declaration, source };
+  }
+  return { declaration: null, source: null };
+}
+
+/**
+ * A plain copy of engine properties. During a preview some values are unknown, and the policy
+ * SDK's proxy throws when one is read; here they become "[unknown]", as in an offline plan.
+ */
+export function plain(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const read = (get: () => unknown) => {
+    try {
+      return plain(get());
+    } catch {
+      return "[unknown]";
+    }
+  };
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => read(() => value[i]));
+  return Object.fromEntries(Object.keys(value).map((k) => [k, read(() => (value as Record<string, unknown>)[k])]));
+}
+
+function parseSource(value: unknown): SourceLocation | null {
+  if (typeof value === "string") {
+    const m = /^(.*):(\d+):(\d+)$/.exec(value);
+    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : null;
+  }
+  const parsed = SourceLocation.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" && value ? value : null;
+}
+
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` */
+export function stackOfUrn(urn: string): string | null {
+  const m = /^urn:pulumi:([^:]+)::/.exec(urn);
+  return m ? m[1] : null;
+}
+
+/** The policy's settings as the JSON Schema properties Pulumi validates config against. */
+function configSchemaOf(policy: GantryPolicy): StackValidationPolicy["configSchema"] {
+  const schema = z.toJSONSchema(policy.config, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, object> };
+  return { properties: (schema.properties ?? {}) as NonNullable<StackValidationPolicy["configSchema"]>["properties"] };
+}

@@ -1,0 +1,78 @@
+/**
+ * What gantry remembers about a stack, under `.gantry/stacks/<stack>/` in the project:
+ *
+ * - `plan.json`: the offline plan last synthesized for the stack (`gantry synth --stack S`
+ *   writes it with `recordPlan`), carrying the spec and its hash;
+ * - `deployment.json`: what `gantry deploy --stack S` put in the cloud (`recordDeployment`):
+ *   the spec hash, the image digests the task definitions are pinned to, and the plan's hash.
+ *
+ * `gantry promote --from S --to T` reads these for S and writes the frozen artifact into T's
+ * stack file (`gantry:artifact`). `.gantry/` is not committed: CI keeps it as a build artifact
+ * between the deploy and promote jobs (see examples/ci).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { Plan } from "../../provider/plan.ts";
+import { canonicalJson, sha256Hex } from "../../synth/hash.ts";
+
+export const DIGEST_REF = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+
+/** The frozen artifact of a stack: also the value of `gantry:artifact` in a stack file. */
+export const Artifact = z.object({
+  /** the stack whose deployment this is (the first one in a promotion chain) */
+  fromStack: z.string(),
+  app: z.string(),
+  specHash: z.string(),
+  /** `sha256:<hex>` of the plan's canonical JSON */
+  planHash: z.string(),
+  /** image id (AppSpec.images[].id) -> `repository@sha256:<digest>` */
+  images: z.record(z.string(), z.string().regex(DIGEST_REF, "an image digest reference (repository@sha256:<64 hex>)")),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+export const Deployment = Artifact.omit({ fromStack: true }).extend({ stack: z.string(), deployedAt: z.string().optional() });
+export type Deployment = z.infer<typeof Deployment>;
+
+export function stackDir(root: string, stack: string): string {
+  return join(root, ".gantry", "stacks", stack);
+}
+
+export function planHash(plan: Plan): string {
+  return `sha256:${sha256Hex(canonicalJson(plan))}`;
+}
+
+export function recordPlan(root: string, stack: string, plan: Plan): string {
+  const dir = stackDir(root, stack);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "plan.json");
+  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`);
+  return file;
+}
+
+/** Called by `gantry deploy` after a successful `pulumi up`, with the image digests from the stack outputs. */
+export function recordDeployment(root: string, stack: string, plan: Plan, images: Record<string, string>, deployedAt?: string): string {
+  const record: Deployment = Deployment.parse({ stack, app: plan.app, specHash: plan.specHash, planHash: planHash(plan), images, deployedAt });
+  const dir = stackDir(root, stack);
+  mkdirSync(dir, { recursive: true });
+  recordPlan(root, stack, plan);
+  const file = join(dir, "deployment.json");
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
+}
+
+export function readRecordedPlan(root: string, stack: string): Plan | null {
+  const file = join(stackDir(root, stack), "plan.json");
+  if (!existsSync(file)) return null;
+  const parsed = Plan.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file}: not a valid gantry plan (${parsed.error.issues[0]?.message})`);
+  return parsed.data;
+}
+
+export function readDeployment(root: string, stack: string): Deployment | null {
+  const file = join(stackDir(root, stack), "deployment.json");
+  if (!existsSync(file)) return null;
+  const parsed = Deployment.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file}: not a deployment record (${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`);
+  return parsed.data;
+}

@@ -1,0 +1,150 @@
+/**
+ * Application Auto Scaling for one ECS service, between `minContainers` and `maxContainers`.
+ *
+ * Queue workers: target tracking on backlog per task, `(visible + in flight + buffer) / running`,
+ * with `targetInputs` as the target (so each container is kept at its `@concurrent` target) and
+ * `bufferContainers * targetInputs` added to the backlog as headroom. Target tracking cannot
+ * scale out from zero tasks (its metric divides by zero), so a step policy on an alarm ("inputs
+ * waiting and nothing running") takes the service from 0 to 1. Scale-in waits `scaledownWindow`
+ * after the last scale-in; note AWS's own target-tracking alarms add their evaluation periods.
+ *
+ * Web servers behind the load balancer: target tracking on requests per target.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { maxContainersOf, minContainersOf, type Unit } from "./units.ts";
+
+const PERIOD = 60;
+/** requests per target per minute one `@concurrent` input slot is sized for (web servers) */
+export const REQUESTS_PER_INPUT_PER_MINUTE = 60;
+
+export interface AutoscalingInputs {
+  unit: Unit;
+  clusterName: pulumi.Input<string>;
+  serviceName: pulumi.Input<string>;
+  queueName: pulumi.Input<string>;
+  /** for web servers: `app/<lb>/<id>/targetgroup/<tg>/<id>` */
+  albResourceLabel: pulumi.Input<string> | null;
+  tags: Record<string, string>;
+  opts: pulumi.CustomResourceOptions;
+}
+
+/** The backlog-per-task expression, exported for tests and review. */
+export function backlogExpression(unit: Unit): string {
+  const buffer = unit.options.bufferContainers * unit.concurrency.targetInputs;
+  return buffer > 0 ? `(visible + inflight + ${buffer}) / running` : "(visible + inflight) / running";
+}
+
+export function createAutoscaling(name: string, i: AutoscalingInputs): void {
+  const target = new aws.appautoscaling.Target(`${name}-scaling`, {
+    serviceNamespace: "ecs",
+    scalableDimension: "ecs:service:DesiredCount",
+    resourceId: pulumi.interpolate`service/${i.clusterName}/${i.serviceName}`,
+    minCapacity: minContainersOf(i.unit),
+    maxCapacity: maxContainersOf(i.unit),
+    tags: i.tags,
+  }, i.opts);
+  if (i.albResourceLabel) createRequestTracking(name, i, target, i.albResourceLabel);
+  else {
+    createBacklogTracking(name, i, target);
+    createScaleFromZero(name, i, target);
+  }
+}
+
+function sqsMetric(id: string, metricName: string, queueName: pulumi.Input<string>) {
+  return {
+    id,
+    label: metricName,
+    returnData: false,
+    metricStat: {
+      metric: { namespace: "AWS/SQS", metricName, dimensions: [{ name: "QueueName", value: queueName }] },
+      stat: "Maximum",
+    },
+  };
+}
+
+function runningMetric(i: AutoscalingInputs) {
+  return {
+    id: "running",
+    label: "RunningTaskCount",
+    returnData: false,
+    metricStat: {
+      metric: {
+        namespace: "ECS/ContainerInsights",
+        metricName: "RunningTaskCount",
+        dimensions: [{ name: "ClusterName", value: i.clusterName }, { name: "ServiceName", value: i.serviceName }],
+      },
+      stat: "Average",
+    },
+  };
+}
+
+function createBacklogTracking(name: string, i: AutoscalingInputs, target: aws.appautoscaling.Target): void {
+  new aws.appautoscaling.Policy(`${name}-backlog`, {
+    policyType: "TargetTrackingScaling",
+    serviceNamespace: target.serviceNamespace,
+    scalableDimension: target.scalableDimension,
+    resourceId: target.resourceId,
+    targetTrackingScalingPolicyConfiguration: {
+      targetValue: i.unit.concurrency.targetInputs,
+      scaleInCooldown: i.unit.options.scaledownWindow,
+      scaleOutCooldown: PERIOD,
+      customizedMetricSpecification: {
+        metrics: [
+          sqsMetric("visible", "ApproximateNumberOfMessagesVisible", i.queueName),
+          sqsMetric("inflight", "ApproximateNumberOfMessagesNotVisible", i.queueName),
+          runningMetric(i),
+          { id: "backlog", label: "backlog per task", expression: backlogExpression(i.unit), returnData: true },
+        ],
+      },
+    },
+  }, i.opts);
+}
+
+function createScaleFromZero(name: string, i: AutoscalingInputs, target: aws.appautoscaling.Target): void {
+  const step = new aws.appautoscaling.Policy(`${name}-from-zero`, {
+    policyType: "StepScaling",
+    serviceNamespace: target.serviceNamespace,
+    scalableDimension: target.scalableDimension,
+    resourceId: target.resourceId,
+    stepScalingPolicyConfiguration: {
+      adjustmentType: "ChangeInCapacity",
+      cooldown: PERIOD,
+      metricAggregationType: "Maximum",
+      stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }],
+    },
+  }, i.opts);
+  new aws.cloudwatch.MetricAlarm(`${name}-from-zero`, {
+    alarmDescription: `gantry: inputs are waiting for ${i.unit.id} and no task runs; start one`,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    threshold: 1,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
+    metricQueries: [
+      { id: "visible", returnData: false, metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: i.queueName }, period: PERIOD, stat: "Maximum" } },
+      {
+        id: "running", returnData: false,
+        metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: i.clusterName, ServiceName: i.serviceName }, period: PERIOD, stat: "Maximum" },
+      },
+      { id: "idle", label: "waiting with nothing running", expression: "IF(visible > 0 AND FILL(running, 0) == 0, 1, 0)", returnData: true },
+    ],
+    alarmActions: [step.arn],
+    tags: i.tags,
+  }, i.opts);
+}
+
+function createRequestTracking(name: string, i: AutoscalingInputs, target: aws.appautoscaling.Target, label: pulumi.Input<string>): void {
+  new aws.appautoscaling.Policy(`${name}-requests`, {
+    policyType: "TargetTrackingScaling",
+    serviceNamespace: target.serviceNamespace,
+    scalableDimension: target.scalableDimension,
+    resourceId: target.resourceId,
+    targetTrackingScalingPolicyConfiguration: {
+      targetValue: i.unit.concurrency.targetInputs * REQUESTS_PER_INPUT_PER_MINUTE,
+      scaleInCooldown: i.unit.options.scaledownWindow,
+      scaleOutCooldown: PERIOD,
+      predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: label },
+    },
+  }, i.opts);
+}

@@ -1,0 +1,116 @@
+/**
+ * esbuild bundles, written under `.gantry/build/` with deterministic contents (same sources, same
+ * bytes) so image tags and Lambda archives only change when code does.
+ *
+ * - the container bundle: the app plus the runtime's container entry (`runtime/container/main.ts`)
+ *   as `main.mjs` + `app.mjs` sharing chunks (one copy of the sdk, so its registries are shared).
+ *   Without the runtime entry the app is bundled alone and the image runs `app.mjs`.
+ * - the Lambda gateway bundle (`gateway/handler.ts`).
+ */
+import { build, type BuildOptions } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const GANTRY_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The container entry the runtime work provides; bundled when present. */
+export const RUNTIME_ENTRY = join(GANTRY_ROOT, "runtime", "container", "main.ts");
+const GATEWAY_ENTRY = join(GANTRY_ROOT, "provider", "aws", "gateway", "handler.ts");
+
+export interface Bundle {
+  /** directory relative to the project root */
+  dir: string;
+  /** entry file inside `dir` */
+  entry: string;
+  /** sha256 over the bundle's files (paths and contents) */
+  hash: string;
+  note: string | null;
+}
+
+/** `@scope/pkg@1.2.3` -> `@scope/pkg`. */
+export function packageName(spec: string): string {
+  const at = spec.indexOf("@", spec.startsWith("@") ? 1 : 0);
+  return at > 0 ? spec.slice(0, at) : spec;
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join("/");
+}
+
+async function bundle(projectRoot: string, outDir: string, entryPoints: Record<string, string>, extra: BuildOptions): Promise<string> {
+  const result = await build({
+    entryPoints,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outdir: join(projectRoot, outDir),
+    outExtension: { ".js": ".mjs" },
+    absWorkingDir: projectRoot,
+    write: false,
+    logLevel: "silent",
+    legalComments: "none",
+    charset: "utf8",
+    // ESM output still meets CommonJS dependencies that call require()
+    banner: { js: "import { createRequire as __gantryRequire } from 'node:module'; const require = __gantryRequire(import.meta.url);" },
+    ...extra,
+  });
+  const dir = join(projectRoot, outDir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const hash = createHash("sha256");
+  const files = [...(result.outputFiles ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1));
+  for (const file of files) {
+    const rel = toPosix(relative(dir, file.path));
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, file.contents);
+    hash.update(rel).update("\0").update(file.contents).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/** The container bundle of an app for an image whose `npmInstall` provides `externals`. */
+export async function bundleApp(projectRoot: string, appFile: string, outDir: string, externals: string[]): Promise<Bundle> {
+  const withRuntime = existsSync(RUNTIME_ENTRY);
+  const entryPoints: Record<string, string> = { app: join(projectRoot, appFile) };
+  if (withRuntime) entryPoints.main = RUNTIME_ENTRY;
+  const hash = await bundle(projectRoot, outDir, entryPoints, {
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    external: [...new Set(externals)].sort(),
+  });
+  return {
+    dir: toPosix(outDir),
+    entry: withRuntime ? "main.mjs" : "app.mjs",
+    hash,
+    note: withRuntime ? null : "runtime/container/main.ts not found: the image runs the app module alone (no input loop)",
+  };
+}
+
+/** The Lambda gateway, one file. */
+export async function bundleGateway(projectRoot: string, outDir: string): Promise<Bundle> {
+  const hash = await bundle(projectRoot, outDir, { index: GATEWAY_ENTRY }, { minifyWhitespace: true });
+  return { dir: toPosix(outDir), entry: "index.mjs", hash, note: null };
+}
+
+/** sha256 over files and directories (recursively; skips .git, node_modules, .gantry). */
+export function hashPaths(root: string, paths: string[]): string {
+  const hash = createHash("sha256");
+  const visit = (abs: string) => {
+    if (!existsSync(abs)) {
+      hash.update(`missing:${toPosix(relative(root, abs))}\0`);
+      return;
+    }
+    if (statSync(abs).isDirectory()) {
+      for (const entry of readdirSync(abs).sort()) {
+        if (entry === ".git" || entry === "node_modules" || entry === ".gantry") continue;
+        visit(join(abs, entry));
+      }
+    } else {
+      hash.update(toPosix(relative(root, abs))).update("\0").update(readFileSync(abs)).update("\0");
+    }
+  };
+  for (const p of [...paths].sort()) visit(join(root, p));
+  return hash.digest("hex");
+}

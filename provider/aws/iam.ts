@@ -1,0 +1,114 @@
+/**
+ * gantry:aws:TaskRoles — the two roles of one declaration's tasks, each scoped to that declaration:
+ *
+ * - execution role (used by the ECS agent): pull from this image's repository, write this
+ *   declaration's log group, read the secrets injected as environment variables;
+ * - task role (used by the code): receive from its own queue only, send to the queues of the
+ *   app's functions (that is what `.remote()` does), write results, read and write its own prefix
+ *   of the payload bucket, mount its own volumes through their access points, read its own
+ *   secrets, and use the app's Dicts and Queues.
+ *
+ * Nothing grants `*` on a resource except `ecr:GetAuthorizationToken`, which has no resource form.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+export function allow(sid: string, actions: string[], resources: pulumi.Input<string>[], condition?: PolicyStatement["Condition"]): PolicyStatement | null {
+  if (resources.length === 0) return null;
+  return { Sid: sid, Effect: "Allow", Action: [...actions].sort(), Resource: resources.length === 1 ? resources[0] : resources, ...(condition ? { Condition: condition } : {}) };
+}
+
+export function policyDocument(statements: Array<PolicyStatement | null>): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements.filter((s): s is PolicyStatement => s !== null) });
+}
+
+export function assumeRolePolicy(service: string): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+}
+
+export interface VolumeGrant {
+  fileSystemArn: pulumi.Input<string>;
+  accessPointArn: pulumi.Input<string>;
+  readOnly: boolean;
+}
+
+export interface TaskRolesInputs {
+  declaration: string;
+  logGroupArn: pulumi.Input<string>;
+  repositoryArn: pulumi.Input<string>;
+  ownQueueArn: pulumi.Input<string>;
+  ownDlqArn: pulumi.Input<string>;
+  /** every function / class queue of the app (callable with `.remote()`) */
+  callableQueueArns: pulumi.Input<string>[];
+  resultsTableArn: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  dictTableArns: pulumi.Input<string>[];
+  stateQueueArns: pulumi.Input<string>[];
+  /** secrets ECS injects key by key (read by the execution role) */
+  injectedSecretArns: pulumi.Input<string>[];
+  /** secrets the runtime loads whole at start (read by the task role) */
+  loadedSecretArns: pulumi.Input<string>[];
+  volumes: VolumeGrant[];
+}
+
+/** The task role's statements; exported so tests and review tools can read the scope. */
+export function taskPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement | null> {
+  const bucketPath = (path: string) => pulumi.interpolate`${i.bucketArn}/${path}`;
+  const self = i.declaration;
+  return [
+    allow("ReceiveOwnInputs", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], [i.ownQueueArn]),
+    allow("DeadLetterOwnInputs", ["sqs:SendMessage"], [i.ownDlqArn]),
+    allow("CallFunctions", ["sqs:SendMessage"], i.callableQueueArns),
+    allow("Results", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [i.resultsTableArn]),
+    allow("SendLargeInputs", ["s3:PutObject"], [bucketPath("inputs/*")]),
+    allow("ReadOwnLargeInputs", ["s3:GetObject", "s3:DeleteObject"], [bucketPath(`inputs/${self}/*`)]),
+    allow("WriteOwnLargeResults", ["s3:PutObject"], [bucketPath(`results/${self}/*`)]),
+    allow("ReadLargeResults", ["s3:GetObject"], [bucketPath("results/*")]),
+    allow("Dicts", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:DescribeTable"], i.dictTableArns),
+    allow("Queues", ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], i.stateQueueArns),
+    allow("Secrets", ["secretsmanager:GetSecretValue"], i.loadedSecretArns),
+    ...i.volumes.map((v, n) => allow(`Volume${n + 1}`, v.readOnly ? ["elasticfilesystem:ClientMount"] : ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], [v.fileSystemArn], {
+      StringEquals: { "elasticfilesystem:AccessPointArn": v.accessPointArn },
+    })),
+  ];
+}
+
+export function executionPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement | null> {
+  return [
+    allow("EcrAuth", ["ecr:GetAuthorizationToken"], ["*"]),
+    allow("PullOwnImage", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], [i.repositoryArn]),
+    allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.interpolate`${i.logGroupArn}:*`]),
+    allow("InjectOwnSecrets", ["secretsmanager:GetSecretValue"], i.injectedSecretArns),
+  ];
+}
+
+export class TaskRoles extends GantryComponent {
+  readonly taskRole: aws.iam.Role;
+  readonly executionRole: aws.iam.Role;
+
+  constructor(name: string, info: StackInfo, ref: DeclarationRef, inputs: TaskRolesInputs, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:TaskRoles", name, info, ref, opts);
+    this.executionRole = this.createRole(`${name}-exec`, "the ECS agent (image pull, logs, injected secrets)", executionPolicyStatements(inputs));
+    this.taskRole = this.createRole(`${name}-task`, "the code in the containers", taskPolicyStatements(inputs));
+    this.registerOutputs({ taskRoleArn: this.taskRole.arn, executionRoleArn: this.executionRole.arn });
+  }
+
+  private createRole(name: string, purpose: string, statements: Array<PolicyStatement | null>): aws.iam.Role {
+    const role = new aws.iam.Role(name, {
+      description: `gantry: ${purpose}`,
+      assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"),
+      tags: this.tags,
+    }, this.childOpts);
+    new aws.iam.RolePolicy(name, { role: role.id, policy: policyDocument(statements) }, this.childOpts);
+    return role;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The AWS stack of an app: every gantry:aws:* component, wired together. Shared infrastructure
+ * first (network, capacity, state, secrets, volumes, images), then per unit (function, class,
+ * variant) its queue, web routing, service and schedule.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AppSpec, ImageSpec } from "../../synth/spec.ts";
+import type { GantryConfig } from "../config.ts";
+import { bundleApp, bundleGateway, hashPaths, packageName, type Bundle } from "./bundle.ts";
+import { formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
+import { renderDockerfile } from "./dockerfile.ts";
+import { FunctionQueue } from "./function-queue.ts";
+import { FunctionService, type WebAttachment } from "./function-service.ts";
+import { schedulableMemoryMiB } from "./gpu-table.ts";
+import { Capacity } from "./gpu-capacity.ts";
+import { AppImage } from "./image.ts";
+import { shortHash, slug } from "./names.ts";
+import { Network } from "./network.ts";
+import { Schedule, scheduleExpressions } from "./schedule.ts";
+import { AppSecret } from "./secrets.ts";
+import { CallState, DictTable, StateQueue } from "./state.ts";
+import { capacityGroupsOf, unitsOf, type CapacityGroup, type Unit } from "./units.ts";
+import { AppVolume } from "./volume.ts";
+import { Api, gatewayConfig, LoadBalancer, ServerRoute, WebGateway, WebToken } from "./web.ts";
+
+export interface AwsAppInputs {
+  /** the spec with the stack's overrides applied */
+  spec: AppSpec;
+  /** hash of the spec as code declares it */
+  specHash: string;
+  /** `Secret.fromDict` values by secret id, from the analysis */
+  secretValues: Record<string, Record<string, string>>;
+  config: GantryConfig;
+  projectRoot: string;
+  stack: string;
+}
+
+/** Problems found before any resource is declared, each with the declaration's location. */
+export class SynthError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+function unitRef(unit: Unit): DeclarationRef {
+  return { declaration: unit.id, source: unit.source };
+}
+
+/** Checks the units fit AWS before anything is declared. */
+export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGroup[], config: GantryConfig): string[] {
+  const problems: string[] = [];
+  for (const unit of units) {
+    const where = `${formatSource(unit.source)}: ${unit.id}`;
+    const group = groups.find((g) => g.key === unit.capacity)!;
+    for (const size of group.instances) {
+      if (unit.task.memoryMiB > schedulableMemoryMiB(size)) {
+        problems.push(`${where}: memory ${unit.task.memoryMiB} MiB does not fit ${size.instanceType} (at most ${schedulableMemoryMiB(size)} MiB for tasks)`);
+      }
+      if (unit.task.cpuUnits > size.vcpus * 1024) {
+        problems.push(`${where}: cpu ${unit.task.cpuUnits / 1024} does not fit ${size.instanceType} (${size.vcpus} vCPU)`);
+      }
+    }
+    if (unit.schedule) {
+      try {
+        scheduleExpressions(unit.schedule);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      if (unit.schedule.kind === "cron") {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone: unit.schedule.timezone });
+        } catch {
+          problems.push(`${formatSource(unit.schedule.source)}: unknown timezone "${unit.schedule.timezone}" (an IANA name such as Europe/Paris)`);
+        }
+      }
+    }
+    if (!spec.images.some((i) => i.id === unit.options.image)) problems.push(`${where}: image ${unit.options.image} is not in the spec`);
+  }
+  for (const volume of spec.volumes) {
+    if (!volume.createIfMissing && !config.volumes[volume.name]) {
+      problems.push(`${formatSource(volume.source)}: volume "${volume.name}" has createIfMissing: false; set gantry:volumes.${volume.name}.fileSystemId in Pulumi.<stack>.yaml to the existing EFS file system`);
+    }
+  }
+  return problems;
+}
+
+/** Stable listener rule priorities (1..50000) from the unit ids, independent of the other units. */
+export function rulePriorities(ids: string[]): Map<string, number> {
+  const taken = new Set<number>();
+  const out = new Map<string, number>();
+  for (const id of [...ids].sort()) {
+    let p = 1 + (parseInt(shortHash(id), 16) % 49999);
+    while (taken.has(p)) p = (p % 50000) + 1;
+    taken.add(p);
+    out.set(id, p);
+  }
+  return out;
+}
+
+interface PreparedImage { spec: ImageSpec; dockerfile: string; bundle: Bundle; context: string; localFilesHash: string }
+
+async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<string, PreparedImage>> {
+  const used = new Set(units.map((u) => u.options.image));
+  const out = new Map<string, PreparedImage>();
+  for (const image of inputs.spec.images.filter((i) => used.has(i.id))) {
+    const externals = image.layers.flatMap((l) => (l.kind === "npm" ? l.packages.map(packageName) : []));
+    const bundle = await bundleApp(inputs.projectRoot, inputs.spec.entry, `.gantry/build/${inputs.stack}/${image.id}`, externals);
+    let userDockerfile: string | undefined;
+    let context = bundle.dir;
+    let localPaths = image.layers.flatMap((l) => (l.kind === "addLocalFile" || l.kind === "addLocalDir" ? [l.local] : []));
+    if (image.base.kind === "dockerfile") {
+      userDockerfile = readFileSync(join(inputs.projectRoot, image.base.path), "utf8");
+      context = image.base.context;
+      localPaths = [image.base.context];
+    } else if (localPaths.length) context = ".";
+    const dockerfile = renderDockerfile(image, { entry: bundle.entry, userDockerfile });
+    out.set(image.id, { spec: image, dockerfile, bundle, context, localFilesHash: hashPaths(inputs.projectRoot, localPaths) });
+  }
+  return out;
+}
+
+/** Declares the stack; returns its outputs. */
+export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string, unknown>> {
+  const { spec, config, projectRoot } = inputs;
+  const info: StackInfo = { app: spec.app.name, stack: inputs.stack };
+  const units = unitsOf(spec);
+  const groups = capacityGroupsOf(units);
+  const problems = validateUnits(spec, units, groups, config);
+  if (problems.length) throw new SynthError(problems);
+  const images = await prepareImages(inputs, units);
+  const endpointUnits = units.filter((u) => u.endpoints.length > 0);
+  const serverUnits = units.filter((u) => u.server !== null);
+  const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `.gantry/build/${inputs.stack}/gateway`) : null;
+
+  const region = aws.getRegionOutput({}).region;
+  const network = new Network("gantry-network", info, config.network);
+  const capacity = new Capacity("gantry-capacity", info, { network, groups });
+  const state = new CallState("gantry-state", info);
+  const secrets = new Map(spec.secrets.map((s) => {
+    const label = s.kind === "named" ? s.name : s.id;
+    return [s.id, new AppSecret(`secret-${slug(label)}`, info, {
+      spec: s, projectRoot, dictValues: inputs.secretValues[s.id],
+      configValue: s.kind === "named" ? config.secrets[s.name] : undefined,
+    })];
+  }));
+  const privateSubnetCount = config.network.kind === "existing" ? config.network.privateSubnetIds.length : 2;
+  const volumes = new Map(spec.volumes.map((v) => [v.name, new AppVolume(`volume-${slug(v.name)}`, info, {
+    spec: v, network, privateSubnetCount, existingFileSystemId: config.volumes[v.name]?.fileSystemId,
+  })]));
+  const dicts = new Map(spec.dicts.map((d) => [d.name, new DictTable(`dict-${slug(d.name)}`, info, d)]));
+  const stateQueues = new Map(spec.queues.map((q) => [q.name, new StateQueue(`queue-${slug(q.name)}`, info, q)]));
+  const appImages = new Map([...images.values()].map((p) => [p.spec.id, new AppImage(`image-${slug(p.spec.id)}`, info, p)]));
+  const queues = new Map(units.map((u) => [u.id, new FunctionQueue(u.slug, info, unitRef(u), u)]));
+
+  const api = endpointUnits.length ? new Api("gantry-api", info) : null;
+  const token = endpointUnits.some((u) => u.endpoints.some((e) => !e.web.public)) ? new WebToken("gantry-web-token", info, config.webToken) : null;
+  for (const unit of endpointUnits) {
+    new WebGateway(unit.slug, info, unitRef(unit), {
+      unit, config: gatewayConfig(unit), bundle: gatewayBundle!, projectRoot, api: api!, queue: queues.get(unit.id)!,
+      state, token, logRetentionDays: config.logRetentionDays,
+    });
+  }
+  const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, { network, certificateArn: config.certificateArn }) : null;
+  const priorities = rulePriorities(serverUnits.map((u) => u.id));
+  const webOf = new Map<string, WebAttachment>();
+  for (const unit of serverUnits) {
+    const route = new ServerRoute(unit.slug, info, unitRef(unit), { unit, network, loadBalancer: lb!, priority: priorities.get(unit.id)! });
+    webOf.set(unit.id, { targetGroup: route.targetGroup, loadBalancer: lb!.loadBalancer, securityGroup: lb!.securityGroup, listener: lb!.listener, pathPrefix: route.pathPrefix });
+  }
+
+  for (const unit of units) {
+    new FunctionService(unit.slug, info, unitRef(unit), {
+      unit, region, logRetentionDays: config.logRetentionDays, specHash: inputs.specHash,
+      cluster: capacity.cluster, capacityProvider: capacity.providers.get(unit.capacity)!, association: capacity.association,
+      network, queue: queues.get(unit.id)!, queues, image: appImages.get(unit.options.image)!, secrets, volumes, state,
+      dicts, stateQueues, web: webOf.get(unit.id) ?? null,
+    });
+    if (unit.schedule) new Schedule(unit.slug, info, unitRef(unit), unit.name, unit.schedule, queues.get(unit.id)!);
+  }
+
+  return {
+    app: spec.app.name,
+    stack: inputs.stack,
+    specHash: inputs.specHash,
+    cluster: capacity.cluster.name,
+    queueUrls: pulumi.all(Object.fromEntries([...queues].map(([id, q]) => [id, q.queue.url]))),
+    endpoints: api ? pulumi.all(Object.fromEntries(endpointUnits.flatMap((u) => u.endpoints.map((e) => [
+      `${e.web.method} ${e.path}`, pulumi.interpolate`${api.url}${e.path}`,
+    ])))) : {},
+    webApps: lb ? pulumi.all(Object.fromEntries(serverUnits.map((u) => [u.id, pulumi.interpolate`${lb.url}${webOf.get(u.id)!.pathPrefix}/`]))) : {},
+    images: pulumi.all(Object.fromEntries([...appImages].map(([id, img]) => [id, img.ref]))),
+    notes: [...new Set([...images.values()].map((p) => p.bundle.note).filter((n): n is string => n !== null))],
+  };
+}
+

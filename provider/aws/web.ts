@@ -1,0 +1,308 @@
+/**
+ * Web: how requests reach functions.
+ *
+ * - gantry:aws:Api — one API Gateway HTTP API (HTTPS) for the app's `webEndpoint`s.
+ * - gantry:aws:WebGateway — per declaration with endpoints: a small Lambda (gateway/handler.ts,
+ *   bundled with esbuild) that checks the bearer token, validates the body, enqueues the call and
+ *   waits for its result (303 to a result URL beyond the synchronous window); its routes; a role
+ *   scoped to that declaration's queue and payload prefix.
+ * - gantry:aws:WebToken — the Secrets Manager secret holding the bearer token of private
+ *   endpoints, set from stack config `gantry:webToken` (a secure value).
+ * - gantry:aws:LoadBalancer and gantry:aws:ServerRoute — one Application Load Balancer for the
+ *   app's `webApp`/`webServer` functions, routed by path prefix (`/<name>/`) to their ECS
+ *   services; HTTPS when `gantry:certificateArn` is set, else HTTP only. The runtime in the
+ *   container checks bearer tokens for private ones.
+ *
+ * Cost: API Gateway $1.00 per million requests, Lambda per request and duration; the load
+ * balancer ~$16/month plus LCUs while it exists.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
+import type { Bundle } from "./bundle.ts";
+import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
+import type { FunctionQueue } from "./function-queue.ts";
+import { MAX_MESSAGE_BYTES } from "./function-queue.ts";
+import { HTTP_PORT } from "./function-service.ts";
+import type { GatewayConfig } from "./gateway/routes.ts";
+import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
+import { kebab, pathSegment } from "./names.ts";
+import type { Network } from "./network.ts";
+import type { CallState } from "./state.ts";
+import type { Unit } from "./units.ts";
+
+/** API Gateway's integration timeout is 30 s; the gateway answers 303 a little before. */
+export const SYNC_WINDOW_MS = 25_000;
+export const GATEWAY_TIMEOUT_SECONDS = 30;
+
+export class Api extends GantryComponent {
+  readonly api: aws.apigatewayv2.Api;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, info: StackInfo, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:Api", name, info, null, opts);
+    this.api = new aws.apigatewayv2.Api(name, {
+      protocolType: "HTTP",
+      description: `gantry web endpoints of ${info.app} (${info.stack})`,
+      tags: this.tags,
+    }, this.childOpts);
+    new aws.apigatewayv2.Stage(name, {
+      apiId: this.api.id,
+      name: "$default",
+      autoDeploy: true,
+      defaultRouteSettings: { throttlingBurstLimit: 500, throttlingRateLimit: 1000 },
+      tags: this.tags,
+    }, this.childOpts);
+    this.url = this.api.apiEndpoint;
+    this.registerOutputs({ url: this.url });
+  }
+}
+
+export class WebToken extends GantryComponent {
+  readonly secret: aws.secretsmanager.Secret;
+
+  constructor(name: string, info: StackInfo, token: pulumi.Output<string> | null, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:WebToken", name, info, null, opts);
+    this.secret = new aws.secretsmanager.Secret(`${name}-secret`, {
+      description: `bearer token of the private web endpoints of ${info.app} (${info.stack}); set with: pulumi config set --secret gantry:webToken <token>`,
+      recoveryWindowInDays: 0,
+      tags: this.tags,
+    }, this.childOpts);
+    if (token) new aws.secretsmanager.SecretVersion(`${name}-value`, { secretId: this.secret.id, secretString: token }, this.childOpts);
+    else pulumi.log.warn("private web endpoints refuse every request until a token is set: pulumi config set --secret gantry:webToken <token>", this);
+    this.registerOutputs({ arn: this.secret.arn });
+  }
+}
+
+/** The routes one declaration's gateway serves (pure, from the spec). */
+export function gatewayConfig(unit: Unit): GatewayConfig {
+  const base = unit.endpoints[0]?.method === null ? unit.endpoints[0].path : `/${pathSegment(unit.name)}`;
+  const docs = unit.endpoints.some((e) => e.web.docs);
+  return {
+    declaration: unit.id,
+    routes: unit.endpoints.map((e) => ({
+      routeKey: `${e.web.method} ${e.path}`,
+      method: e.method,
+      public: e.web.public,
+      bodySchema: e.web.bodySchema,
+      takesArgs: e.takesArgs,
+    })),
+    resultPath: `/_gantry/results/${unit.slug}`,
+    openapiPath: docs ? `${base}/openapi.json` : null,
+    docsPath: docs ? `${base}/docs` : null,
+  };
+}
+
+export interface WebGatewayInputs {
+  unit: Unit;
+  config: GatewayConfig;
+  bundle: Bundle;
+  projectRoot: string;
+  api: Api;
+  queue: FunctionQueue;
+  state: CallState;
+  token: WebToken | null;
+  logRetentionDays: number;
+}
+
+export class WebGateway extends GantryComponent {
+  readonly function: aws.lambda.Function;
+
+  constructor(name: string, info: StackInfo, ref: DeclarationRef, inputs: WebGatewayInputs, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:WebGateway", name, info, ref, opts);
+    const logGroup = this.createLogGroup(name, info, inputs);
+    const role = this.createRole(name, inputs, logGroup);
+    this.function = this.createFunction(name, inputs, role, logGroup);
+    this.createRoutes(name, inputs);
+    this.registerOutputs({ function: this.function.name });
+  }
+
+  private createLogGroup(name: string, info: StackInfo, inputs: WebGatewayInputs): aws.cloudwatch.LogGroup {
+    return new aws.cloudwatch.LogGroup(`${name}-gateway-logs`, {
+      name: `/gantry/${kebab(info.app)}/${kebab(info.stack)}/${inputs.unit.slug}/gateway`,
+      retentionInDays: inputs.logRetentionDays,
+      tags: this.tags,
+    }, this.childOpts);
+  }
+
+  private createRole(name: string, i: WebGatewayInputs, logGroup: aws.cloudwatch.LogGroup): aws.iam.Role {
+    const role = new aws.iam.Role(`${name}-gateway`, {
+      description: `gantry: web gateway of ${i.unit.slug}`,
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      tags: this.tags,
+    }, this.childOpts);
+    const bucket = i.state.payloadBucket.arn;
+    new aws.iam.RolePolicy(`${name}-gateway`, {
+      role: role.id,
+      policy: policyDocument([
+        allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.interpolate`${logGroup.arn}:*`]),
+        allow("EnqueueOwnCalls", ["sqs:SendMessage"], [i.queue.queue.arn]),
+        allow("ReadResults", ["dynamodb:GetItem"], [i.state.resultsTable.arn]),
+        allow("WriteOwnLargeInputs", ["s3:PutObject"], [pulumi.interpolate`${bucket}/inputs/${i.unit.id}/*`]),
+        allow("ReadOwnLargeResults", ["s3:GetObject"], [pulumi.interpolate`${bucket}/results/${i.unit.id}/*`]),
+        allow("ReadToken", ["secretsmanager:GetSecretValue"], i.token ? [i.token.secret.arn] : []),
+      ]),
+    }, this.childOpts);
+    return role;
+  }
+
+  private createFunction(name: string, i: WebGatewayInputs, role: aws.iam.Role, logGroup: aws.cloudwatch.LogGroup): aws.lambda.Function {
+    // paths relative to the project root: Pulumi runs programs there, and plans stay machine-independent
+    const code = new pulumi.asset.AssetArchive({
+      "index.mjs": new pulumi.asset.FileAsset(join(i.bundle.dir, i.bundle.entry)),
+      "routes.json": new pulumi.asset.StringAsset(`${JSON.stringify(i.config, null, 2)}\n`),
+    });
+    const variables: Record<string, pulumi.Input<string>> = {
+      GANTRY_QUEUE_URL: i.queue.queue.url,
+      GANTRY_RESULTS_TABLE: i.state.resultsTable.name,
+      GANTRY_PAYLOAD_BUCKET: i.state.payloadBucket.bucket,
+      GANTRY_SQS_MAX_BYTES: String(MAX_MESSAGE_BYTES),
+      GANTRY_SYNC_WINDOW_MS: String(SYNC_WINDOW_MS),
+      NODE_OPTIONS: "--enable-source-maps",
+    };
+    if (i.token) variables.GANTRY_TOKEN_SECRET_ARN = i.token.secret.arn;
+    return new aws.lambda.Function(`${name}-gateway`, {
+      description: `gantry web gateway of ${i.unit.id}`,
+      runtime: aws.lambda.Runtime.NodeJS20dX,
+      architectures: ["arm64"],
+      handler: "index.handler",
+      code,
+      role: role.arn,
+      memorySize: 512,
+      timeout: GATEWAY_TIMEOUT_SECONDS,
+      environment: { variables },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      tags: this.tags,
+    }, this.childOpts);
+  }
+
+  private createRoutes(name: string, i: WebGatewayInputs): void {
+    const integration = new aws.apigatewayv2.Integration(`${name}-gateway`, {
+      apiId: i.api.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: this.function.invokeArn,
+      integrationMethod: "POST",
+      payloadFormatVersion: "2.0",
+      timeoutMilliseconds: GATEWAY_TIMEOUT_SECONDS * 1000,
+    }, this.childOpts);
+    const target = pulumi.interpolate`integrations/${integration.id}`;
+    const keys = [
+      ...i.config.routes.map((r) => r.routeKey),
+      `GET ${i.config.resultPath}/{callId}`,
+      ...(i.config.openapiPath ? [`GET ${i.config.openapiPath}`] : []),
+      ...(i.config.docsPath ? [`GET ${i.config.docsPath}`] : []),
+    ];
+    for (const routeKey of keys) {
+      new aws.apigatewayv2.Route(`${name}-${kebab(routeKey)}`, { apiId: i.api.api.id, routeKey, target }, this.childOpts);
+    }
+    new aws.lambda.Permission(`${name}-gateway`, {
+      action: "lambda:InvokeFunction",
+      function: this.function.name,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: pulumi.interpolate`${i.api.api.executionArn}/*/*`,
+    }, this.childOpts);
+  }
+}
+
+export interface LoadBalancerInputs {
+  network: Network;
+  certificateArn: string | null;
+}
+
+export class LoadBalancer extends GantryComponent {
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly listener: aws.lb.Listener;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, info: StackInfo, inputs: LoadBalancerInputs, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:LoadBalancer", name, info, null, opts);
+    const https = inputs.certificateArn !== null;
+    this.securityGroup = this.createSecurityGroup(name, inputs.network, https);
+    this.loadBalancer = new aws.lb.LoadBalancer(name, {
+      loadBalancerType: "application",
+      internal: false,
+      securityGroups: [this.securityGroup.id],
+      subnets: inputs.network.publicSubnetIds,
+      dropInvalidHeaderFields: true,
+      idleTimeout: 120,
+      tags: this.tags,
+    }, this.childOpts);
+    this.listener = this.createListener(name, inputs.certificateArn);
+    this.url = pulumi.interpolate`${https ? "https" : "http"}://${this.loadBalancer.dnsName}`;
+    this.registerOutputs({ url: this.url });
+  }
+
+  private createSecurityGroup(name: string, network: Network, https: boolean): aws.ec2.SecurityGroup {
+    const port = https ? 443 : 80;
+    return new aws.ec2.SecurityGroup(`${name}-lb`, {
+      vpcId: network.vpcId,
+      description: "gantry load balancer: HTTP(S) from anywhere, to the web services",
+      ingress: [
+        { protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"], description: https ? "HTTPS" : "HTTP" },
+        ...(https ? [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], description: "HTTP, redirected to HTTPS" }] : []),
+      ],
+      egress: [{ protocol: "tcp", fromPort: HTTP_PORT, toPort: HTTP_PORT, cidrBlocks: ["0.0.0.0/0"], description: "to the containers" }],
+      tags: { ...this.tags, Name: `${name}-lb` },
+    }, this.childOpts);
+  }
+
+  private createListener(name: string, certificateArn: string | null): aws.lb.Listener {
+    const notFound = { type: "fixed-response", fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: "{\"error\":\"no such app\"}" } };
+    if (!certificateArn) {
+      return new aws.lb.Listener(`${name}-http`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [notFound], tags: this.tags }, this.childOpts);
+    }
+    new aws.lb.Listener(`${name}-http`, {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      tags: this.tags,
+    }, this.childOpts);
+    return new aws.lb.Listener(`${name}-https`, {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 443,
+      protocol: "HTTPS",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificateArn,
+      defaultActions: [notFound],
+      tags: this.tags,
+    }, this.childOpts);
+  }
+}
+
+export interface ServerRouteInputs {
+  unit: Unit;
+  network: Network;
+  loadBalancer: LoadBalancer;
+  /** listener rule priority, unique per listener */
+  priority: number;
+}
+
+export class ServerRoute extends GantryComponent {
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly pathPrefix: string;
+
+  constructor(name: string, info: StackInfo, ref: DeclarationRef, inputs: ServerRouteInputs, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:ServerRoute", name, info, ref, opts);
+    this.pathPrefix = `/${pathSegment(inputs.unit.name)}`;
+    this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+      namePrefix: "gantry",
+      targetType: "ip",
+      protocol: "HTTP",
+      port: HTTP_PORT,
+      vpcId: inputs.network.vpcId,
+      deregistrationDelay: 30,
+      healthCheck: { path: "/readyz", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+      tags: this.tags,
+    }, { ...this.childOpts, deleteBeforeReplace: false });
+    new aws.lb.ListenerRule(`${name}-rule`, {
+      listenerArn: inputs.loadBalancer.listener.arn,
+      priority: inputs.priority,
+      conditions: [{ pathPattern: { values: [this.pathPrefix, `${this.pathPrefix}/*`] } }],
+      actions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      tags: this.tags,
+    }, this.childOpts);
+    this.registerOutputs({ pathPrefix: this.pathPrefix });
+  }
+}

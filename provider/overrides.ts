@@ -1,0 +1,144 @@
+/**
+ * Per-stack option overrides: `gantry:overrides: { LlamaInference: { gpu: T4, maxContainers: 2 } }`
+ * in `Pulumi.<stack>.yaml`. Values are written as in code (`gpu: "H100:2"`, `retries: 3`) and are
+ * checked the same way; every problem is reported at once, with its config path.
+ *
+ * A key on a class applies to the class and to each of its variants, except the keys a variant
+ * sets itself in code; a variant id (`LlamaInference[gpu=H100]`) targets that variant alone.
+ */
+import { z } from "zod";
+import { normalizeGpu } from "../synth/index.ts";
+import { DeclarationOptions, type AppSpec, type GpuSpec } from "../synth/spec.ts";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** Modal's old names, refused with the new one (as in code). */
+const RENAMED: Record<string, string> = {
+  concurrencyLimit: "maxContainers",
+  containerIdleTimeout: "scaledownWindow",
+  keepWarm: "minContainers",
+  allowConcurrentInputs: "@concurrent",
+};
+
+/** Options a stack may change; images, secrets, volumes and schedules stay in code. */
+const OVERRIDABLE = [
+  "gpu", "cpu", "memory", "timeout", "retries", "minContainers", "maxContainers", "bufferContainers",
+  "scaledownWindow", "enableMemorySnapshot", "spot", "env",
+] as const;
+
+// checked in detail by synth's GPU normalizer
+const GpuInput = z.unknown();
+const RetriesInput = z.union([
+  z.number().int().min(0).max(10),
+  z.object({
+    maxRetries: z.number().int().min(0).max(10),
+    backoffCoefficient: z.number().min(1).max(10).optional(),
+    initialDelay: z.number().min(0).max(60).optional(),
+    maxDelay: z.number().min(0).max(60).optional(),
+  }).strict(),
+]);
+
+const OverrideInput = z.object({
+  gpu: GpuInput.optional(),
+  cpu: z.number().positive().nullable().optional(),
+  memory: z.number().int().positive().nullable().optional(),
+  timeout: z.number().int().min(1).max(86400).optional(),
+  retries: RetriesInput.optional(),
+  minContainers: z.number().int().min(0).optional(),
+  maxContainers: z.number().int().min(1).nullable().optional(),
+  bufferContainers: z.number().int().min(0).optional(),
+  scaledownWindow: z.number().int().min(1).optional(),
+  enableMemorySnapshot: z.boolean().optional(),
+  spot: z.boolean().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+}).strict();
+type OverrideInput = z.infer<typeof OverrideInput>;
+
+/** GPU values are read exactly as in code (synth's normalizer). */
+function gpuOf(value: unknown, where: string, problems: string[]): GpuSpec | null {
+  if (value === null) return null;
+  const result = normalizeGpu(value);
+  if (result.ok) return result.value;
+  problems.push(`${where}: ${result.message}`);
+  return null;
+}
+
+function applyTo(options: DeclarationOptions, override: OverrideInput, skip: ReadonlySet<string>, where: string, problems: string[]): DeclarationOptions {
+  const out: DeclarationOptions = structuredClone(options);
+  for (const key of Object.keys(override) as Array<keyof OverrideInput>) {
+    if (skip.has(key)) continue;
+    const value = override[key];
+    switch (key) {
+      case "gpu":
+        out.gpu = gpuOf(value, `${where}.gpu`, problems);
+        break;
+      case "retries": {
+        const r = value as z.infer<typeof RetriesInput>;
+        out.retries = typeof r === "number" ? { ...out.retries, maxRetries: r } : { ...out.retries, ...r };
+        break;
+      }
+      case "env":
+        out.env = { ...out.env, ...(value as Record<string, string>) };
+        break;
+      default:
+        (out as Record<string, unknown>)[key] = value;
+    }
+  }
+  const checked = DeclarationOptions.safeParse(out);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) problems.push(`${where}.${issue.path.join(".")}: ${issue.message}`);
+  }
+  return out;
+}
+
+/**
+ * The spec with a stack's overrides applied. `file` names the stack config file in messages.
+ * Throws ConfigError listing every problem.
+ */
+export function applyOverrides(spec: AppSpec, raw: unknown, file: string): AppSpec {
+  if (raw === undefined || raw === null) return spec;
+  const problems: string[] = [];
+  const root = `${file}: gantry:overrides`;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError([`${root}: expected a map of declaration name to options`]);
+  const out: AppSpec = structuredClone(spec);
+  const names = [
+    ...out.functions.map((f) => f.name),
+    ...out.classes.flatMap((c) => [c.name, ...c.variants.map((v) => v.id)]),
+  ];
+  const variantIds = new Set(out.classes.flatMap((c) => c.variants.map((v) => v.id)));
+  // class-wide keys first, so a key given for one variant wins over the same key for its class
+  const entries = Object.entries(raw as Record<string, unknown>).sort(([a], [b]) => Number(variantIds.has(a)) - Number(variantIds.has(b)));
+  for (const [name, value] of entries) {
+    const where = `${root}.${name}`;
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      const renamed = Object.keys(value).filter((k) => k in RENAMED);
+      for (const k of renamed) problems.push(`${where}.${k}: "${k}" is Modal's old name; use "${RENAMED[k]}"`);
+      if (renamed.length) continue;
+    }
+    const parsed = OverrideInput.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.length ? `.${issue.path.join(".")}` : "";
+        const hint = issue.code === "unrecognized_keys" ? ` (a stack may override: ${OVERRIDABLE.join(", ")})` : "";
+        problems.push(`${where}${path}: ${issue.message}${hint}`);
+      }
+      continue;
+    }
+    const override = parsed.data;
+    const fn = out.functions.find((f) => f.name === name);
+    const cls = out.classes.find((c) => c.name === name);
+    const variant = out.classes.flatMap((c) => c.variants).find((v) => v.id === name);
+    if (fn) fn.options = applyTo(fn.options, override, new Set(), where, problems);
+    else if (cls) {
+      cls.options = applyTo(cls.options, override, new Set(), where, problems);
+      for (const v of cls.variants) v.options = applyTo(v.options, override, new Set(Object.keys(v.overrides)), where, problems);
+    } else if (variant) variant.options = applyTo(variant.options, override, new Set(), where, problems);
+    else problems.push(`${where}: no function, class or variant named "${name}" (declared: ${names.sort().join(", ") || "none"})`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}

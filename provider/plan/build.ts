@@ -1,0 +1,155 @@
+/**
+ * The offline plan: the same program `pulumi up` runs, under Pulumi's mock runtime (no engine, no
+ * cloud, no credentials), recording every resource it declares. Byte-identical for the same
+ * input: resources sorted by URN, keys sorted, secrets "[secret]", mock values derived from names.
+ *
+ * Pulumi's mock runtime is process-global: `buildPlan` refuses to run twice at once in one
+ * process (sequential runs are fine); `buildPlanIsolated` (isolate.ts) runs it in a child process.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import type { AppSpec } from "../../synth/spec.ts";
+import { declarationRecords, resetDeclarationRecords, type DeclarationRef } from "../aws/component.ts";
+import { Plan, PLAN_VERSION, type PlanResource } from "../plan.ts";
+import { runGantryProgram } from "../run.ts";
+import { sortKeys } from "../spec-hash.ts";
+import { mockCall, mockResource } from "./mock-values.ts";
+import { RecordingMonitor, type Registration } from "./monitor.ts";
+import * as pulumiState from "@pulumi/pulumi/runtime/state.js";
+import { normalize } from "./normalize.ts";
+import { readStackConfig, type StackConfig } from "./stack-config.ts";
+
+export interface PlanInputs {
+  projectRoot: string;
+  stack: string;
+  /** the app file relative to the project root (wins over stack config `gantry:app`) */
+  app?: string;
+  /** a spec made elsewhere (tests, benchmarks) instead of analysing `app` */
+  spec?: AppSpec;
+  secretValues?: Record<string, Record<string, string>>;
+  /** default: read from Pulumi.yaml and Pulumi.<stack>.yaml */
+  config?: StackConfig;
+}
+
+/** A step run on the finished plan, in order. The cost model adds one that fills `cost`. */
+export type PlanStep = (plan: Plan, inputs: PlanInputs) => Plan | Promise<Plan>;
+export const PLAN_STEPS: PlanStep[] = [];
+
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const DEFAULT_REGION = "us-east-1";
+
+let running = false;
+
+function projectName(root: string): string {
+  try {
+    const text = readFileSync(`${root}/Pulumi.yaml`, "utf8");
+    return /^name:\s*(\S+)/m.exec(text)?.[1] ?? "gantry";
+  } catch {
+    return "gantry";
+  }
+}
+
+/** The declaration behind a resource: its own record, else its nearest component ancestor's. */
+function declarationOf(urn: string, parents: Map<string, string>, records: ReadonlyMap<string, DeclarationRef>): DeclarationRef | null {
+  for (let u: string | undefined = urn; u; u = parents.get(u)) {
+    const ref = records.get(u);
+    if (ref) return ref;
+  }
+  return null;
+}
+
+function toResources(registrations: Registration[], root: string): PlanResource[] {
+  const kept = registrations.filter((r) => !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:Stack");
+  const urns = new Set(kept.map((r) => r.urn));
+  const parents = new Map(kept.map((r) => [r.urn, r.parent]));
+  const records = declarationRecords();
+  const seen = new Set<string>();
+  const out: PlanResource[] = [];
+  for (const r of kept) {
+    if (seen.has(r.urn)) throw new Error(`two resources share the URN ${r.urn}`);
+    seen.add(r.urn);
+    const ref = declarationOf(r.urn, parents, records);
+    out.push({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      parent: urns.has(r.parent) ? r.parent : null,
+      inputs: r.custom ? (normalize(r.object, root) as Record<string, unknown>) : {},
+      dependsOn: [...new Set(r.dependsOn.filter((u) => urns.has(u)))].sort(),
+      source: ref ? { ...ref.source } : null,
+      declaration: ref ? ref.declaration : null,
+    });
+  }
+  return out.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+}
+
+function resolveOutputs(outputs: unknown): { value: () => unknown } {
+  let resolved: { v: unknown } | null = null;
+  (pulumi.output(outputs as Record<string, unknown>) as pulumi.Output<unknown>).apply((v: unknown) => {
+    resolved = { v };
+    return v;
+  });
+  return {
+    value: () => {
+      if (!resolved) throw new Error("the stack outputs did not resolve (an output depends on a value the mocks do not provide)");
+      return (resolved as { v: unknown }).v;
+    },
+  };
+}
+
+export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STEPS): Promise<Plan> {
+  if (running) throw new Error("buildPlan is already running in this process: Pulumi's mock runtime is process-global (use buildPlanIsolated)");
+  running = true;
+  const failures: unknown[] = [];
+  const onRejection = (reason: unknown) => failures.push(reason);
+  process.on("unhandledRejection", onRejection);
+  try {
+    const config = structuredClone(inputs.config ?? readStackConfig(inputs.projectRoot, inputs.stack));
+    if (inputs.app) config.values["gantry:app"] = inputs.app;
+    const region = config.values["aws:region"] ?? DEFAULT_REGION;
+    const project = projectName(inputs.projectRoot);
+    const monitor = new RecordingMonitor({
+      newResource: (args) => mockResource(args, region),
+      call: (args) => mockCall(args, region),
+    });
+    // setMocks turns on the features a mock engine supports (secrets among them), then our
+    // monitor takes the place of the stock one it installed
+    await pulumi.runtime.setMocks(monitor.mocks, project, inputs.stack, false);
+    (pulumiState as unknown as { getStore(): { settings: { monitor: unknown } } }).getStore().settings.monitor = monitor;
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    resetDeclarationRecords();
+
+    let deployed: { spec: AppSpec; specHash: string } | null = null;
+    const outputs = await runGantryProgram({
+      projectRoot: inputs.projectRoot,
+      spec: inputs.spec,
+      secretValues: inputs.secretValues,
+      observe: (d) => { deployed = d; },
+    });
+    const resolved = resolveOutputs(outputs);
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    if (failures.length) throw failures[0];
+    const { spec, specHash } = deployed as unknown as { spec: AppSpec; specHash: string };
+    let plan: Plan = {
+      gantry: { planVersion: PLAN_VERSION, version: VERSION },
+      app: spec.app.name,
+      stack: inputs.stack,
+      target: "aws",
+      specHash,
+      spec,
+      resources: toResources(monitor.registrations, inputs.projectRoot),
+      outputs: sortKeys(resolved.value()) as Record<string, unknown>,
+      cost: null,
+    };
+    for (const step of steps) plan = await step(plan, inputs);
+    return Plan.parse(plan);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    running = false;
+  }
+}
+
+/** The plan as `gantry synth --json` writes it: keys sorted at every level, two-space indent. */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
+}

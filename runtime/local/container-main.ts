@@ -1,0 +1,59 @@
+/**
+ * Entry of a local container process (`node --import tsx runtime/local/container-main.ts`),
+ * started by the supervisor with the pipe on fd 3. Reads its boot message, mounts volumes (path
+ * remapping), installs the invoker that proxies nested calls to the supervisor, imports the app
+ * and runs the worker loop over the pipe.
+ */
+import { Socket } from "node:net";
+import { setInvoker } from "../../sdk/invoker.ts";
+import { Channel } from "./channel.ts";
+import { PipeTransport } from "./pipe-transport.ts";
+import { ContainerInvoker } from "./container-invoker.ts";
+import { installPathRemap } from "./fs-remap.ts";
+import { loadTarget } from "../worker/target.ts";
+import { runWorker } from "../worker/loop.ts";
+import { encodeError } from "../serialize.ts";
+import { logger } from "../log.ts";
+import type { BootInfo, FromContainer, ToContainer } from "./protocol.ts";
+
+const socket = new Socket({ fd: 3, readable: true, writable: true });
+let resolveBoot: (boot: BootInfo) => void;
+const booted = new Promise<BootInfo>((resolve) => (resolveBoot = resolve));
+// eslint-disable-next-line prefer-const
+let transport: PipeTransport;
+const channel = new Channel<ToContainer, FromContainer>(socket, (message) => {
+  if (message.t === "boot") resolveBoot(message.boot);
+  else transport.handle(message);
+});
+transport = new PipeTransport(channel);
+channel.onClose(() => {
+  transport.disconnected();
+  // without a supervisor nobody waits for us; give `@exit` hooks a moment, then go
+  setTimeout(() => process.exit(0), 10_000).unref();
+});
+
+// Ctrl-C in a terminal reaches the whole process group: the supervisor decides when we stop
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => transport.stopLoop(0));
+
+const boot = await booted;
+const log = logger("container", { container: boot.label });
+installPathRemap(boot.mounts);
+setInvoker(new ContainerInvoker(transport, boot.spec));
+
+let exitCode = 0;
+try {
+  const target = await loadTarget({
+    appFile: boot.appFile, appName: boot.appName, kind: boot.kind, name: boot.name,
+    params: boot.params, maxInputs: boot.maxInputs, batching: boot.batching,
+  });
+  const exit = await runWorker(target, transport, { setupTimeoutMs: boot.setupTimeoutMs, log });
+  if (exit === "setup-failed") exitCode = 1;
+} catch (err) {
+  // importing the app failed: a setup failure, not an input error
+  log.error({ err }, "could not load the app");
+  await transport.setupFailed(encodeError(err));
+  exitCode = 1;
+}
+socket.end(() => process.exit(exitCode));
+setTimeout(() => process.exit(exitCode), 2000).unref();

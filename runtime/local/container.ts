@@ -1,0 +1,140 @@
+/**
+ * The supervisor's handle on one local container: a real child process
+ * (`node --import tsx runtime/local/container-main.ts`) with the message pipe on fd 3. Its
+ * stdout and stderr are forwarded line by line, prefixed with the container's label.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { Duplex } from "node:stream";
+import { Channel } from "./channel.ts";
+import type { Call } from "./call.ts";
+import type { BootInfo, ContainerRequest, FromContainer, ToContainer } from "./protocol.ts";
+
+const CONTAINER_MAIN = fileURLToPath(new URL("./container-main.ts", import.meta.url));
+const TSX_LOADER = import.meta.resolve("tsx");
+
+export type ContainerState = "starting" | "ready" | "stopping" | "exited";
+
+export interface ContainerEvents {
+  ready(c: Container): void;
+  setupFailed(c: Container, error: Uint8Array): void;
+  output(c: Container, message: Extract<FromContainer, { t: "out" }>): void;
+  request(c: Container, rid: number, request: ContainerRequest): void;
+  exit(c: Container, code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** Where container output goes; the default writes to this process's stdout/stderr. */
+export interface OutputSink {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+export const processOutput: OutputSink = {
+  stdout: (line) => void process.stdout.write(line + "\n"),
+  stderr: (line) => void process.stderr.write(line + "\n"),
+};
+
+export class Container {
+  state: ContainerState = "starting";
+  /** dispatch id -> call, for the inputs this container is working on */
+  readonly inflight = new Map<string, Call>();
+  /** it reported that its setup (app import, `@enter`) failed */
+  setupFailed = false;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** why the supervisor killed it, when it did ("timeout", "shutdown"...) */
+  killedFor: string | null = null;
+  /** the supervisor asked it to stop (scale-down, shutdown) */
+  stopRequested = false;
+  /** when it became ready (ms since epoch) */
+  readyAt: number | null = null;
+  idleTimer: NodeJS.Timeout | null = null;
+  /** when its last input finished */
+  idleSince = Date.now();
+  readonly exited: Promise<void>;
+  /** the last lines of stderr, to explain a container that died during startup */
+  readonly stderrTail: string[] = [];
+  private readonly channel: Channel<FromContainer, ToContainer>;
+
+  constructor(
+    readonly label: string,
+    boot: BootInfo,
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    events: ContainerEvents,
+    output: OutputSink,
+  ) {
+    this.child = spawn(process.execPath, ["--import", TSX_LOADER, CONTAINER_MAIN], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    this.pid = this.child.pid ?? -1;
+    const pipe = this.child.stdio[3] as Duplex;
+    this.channel = new Channel<FromContainer, ToContainer>(pipe, (message) => {
+      switch (message.t) {
+        case "ready":
+          if (this.state === "starting") this.state = "ready";
+          this.readyAt = Date.now();
+          events.ready(this);
+          return;
+        case "setup-failed":
+          events.setupFailed(this, message.e);
+          return;
+        case "out":
+          events.output(this, message);
+          return;
+        case "req":
+          events.request(this, message.rid, message.req);
+          return;
+      }
+    });
+    const prefix = `[${label}]`;
+    createInterface({ input: this.child.stdout! }).on("line", (line) => output.stdout(`${prefix} ${line}`));
+    createInterface({ input: this.child.stderr! }).on("line", (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > 20) this.stderrTail.shift();
+      output.stderr(`${prefix} ${line}`);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.state = "exited";
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.channel.destroy();
+        events.exit(this, code, signal);
+        resolve();
+      });
+    });
+    this.child.once("error", (err) => {
+      this.stderrTail.push(String(err));
+      output.stderr(`${prefix} could not start: ${err.message}`);
+    });
+    this.send({ t: "boot", boot });
+  }
+
+  send(message: ToContainer): void {
+    this.channel.send(message);
+  }
+
+  /** Asks the container to stop: drain for `drainMs`, run `@exit` hooks, exit. Killed after `graceMs`. */
+  stop(drainMs: number, graceMs: number): Promise<void> {
+    if (this.state === "exited") return this.exited;
+    if (!this.stopRequested) {
+      this.stopRequested = true;
+      this.state = "stopping";
+      this.send({ t: "stop", drainMs });
+      const timer = setTimeout(() => this.kill("stop-timeout"), drainMs + graceMs);
+      timer.unref();
+      void this.exited.then(() => clearTimeout(timer));
+    }
+    return this.exited;
+  }
+
+  kill(reason: string): void {
+    if (this.state === "exited") return;
+    this.killedFor ??= reason;
+    this.state = "stopping";
+    this.child.kill("SIGKILL");
+  }
+}

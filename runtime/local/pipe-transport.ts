@@ -1,0 +1,117 @@
+/**
+ * The container side of the pipe to the local supervisor, as a worker Transport. The supervisor
+ * pushes inputs (never more than the container's free slots), cancellations and stop requests;
+ * this transport hands them to the loop, and sends outcomes and requests (nested calls, Dict,
+ * Queue, Volume) back.
+ */
+import type { Channel } from "./channel.ts";
+import type { ContainerRequest, FromContainer, ToContainer } from "./protocol.ts";
+import type { Outcome, Transport, WorkInput, WorkerControl } from "../worker/transport.ts";
+import { decodeError } from "../serialize.ts";
+
+export class PipeTransport implements Transport {
+  private queue: WorkInput[] = [];
+  private waiter: (() => void) | null = null;
+  private control: WorkerControl | null = null;
+  private closed = false;
+  private nextRid = 1;
+  private readonly pending = new Map<number, { resolve(v: Uint8Array | undefined): void; reject(e: Error): void }>();
+  /** a stop that arrived before the loop attached */
+  private earlyStop: { drainMs: number } | null = null;
+
+  constructor(private readonly channel: Channel<ToContainer, FromContainer>) {}
+
+  /** Feeds a message from the supervisor (the channel's handler calls this). */
+  handle(message: ToContainer): void {
+    switch (message.t) {
+      case "in":
+        this.queue.push({ id: message.id, callId: message.call, method: message.m, payload: message.a, attempt: message.n, timeoutMs: message.to });
+        this.wakeUp();
+        return;
+      case "cancel":
+        this.queue = this.queue.filter((i) => i.id !== message.id);
+        this.control?.cancel(message.id);
+        return;
+      case "stop":
+        this.stopLoop(message.drainMs);
+        return;
+      case "res": {
+        const p = this.pending.get(message.rid);
+        if (!p) return;
+        this.pending.delete(message.rid);
+        if (message.ok) p.resolve(message.v);
+        else p.reject(decodeError(message.e));
+        return;
+      }
+      case "boot":
+        return;
+    }
+  }
+
+  /** The supervisor went away: no more inputs, pending requests fail. */
+  disconnected(): void {
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new Error("the gantry supervisor went away"));
+    this.pending.clear();
+    this.stopLoop(0);
+    this.wakeUp();
+  }
+
+  stopLoop(drainMs: number): void {
+    if (this.control) this.control.stop({ drainMs, reason: "supervisor" });
+    else this.earlyStop = { drainMs };
+  }
+
+  request(req: ContainerRequest): Promise<Uint8Array | undefined> {
+    if (this.closed) return Promise.reject(new Error("the gantry supervisor went away"));
+    const rid = this.nextRid++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(rid, { resolve, reject });
+      this.channel.send({ t: "req", rid, req });
+    });
+  }
+
+  // ---- Transport
+
+  attach(control: WorkerControl): void {
+    this.control = control;
+    if (this.earlyStop) control.stop({ drainMs: this.earlyStop.drainMs, reason: "supervisor" });
+  }
+
+  async ready(): Promise<void> {
+    this.channel.send({ t: "ready" });
+  }
+
+  async setupFailed(error: Uint8Array): Promise<void> {
+    this.channel.send({ t: "setup-failed", e: error });
+  }
+
+  async receive(max: number, signal: AbortSignal): Promise<WorkInput[] | null> {
+    while (this.queue.length === 0) {
+      if (this.closed) return null;
+      if (signal.aborted) return [];
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+        signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      this.waiter = null;
+    }
+    return this.queue.splice(0, max);
+  }
+
+  async complete(input: WorkInput, outcome: Outcome): Promise<void> {
+    if (outcome.status === "ok") this.channel.send({ t: "out", id: input.id, s: "ok", v: outcome.value });
+    else if (outcome.status === "error") this.channel.send({ t: "out", id: input.id, s: "error", e: outcome.error, timedOut: outcome.timedOut });
+    else this.channel.send({ t: "out", id: input.id, s: "cancelled" });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private wakeUp(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+}

@@ -1,0 +1,495 @@
+/**
+ * The embedded runtime behind `gantry run`: an Invoker that runs every function and class variant
+ * in local "containers" (real child processes), one autoscaling pool per function, per class
+ * variant and parameter set. Every option comes from the app spec (the static analysis); the
+ * code comes from importing the app inside each container. Dicts, Queues, Volumes and secrets are
+ * served by this process (the supervisor).
+ */
+import { EventEmitter } from "node:events";
+import { existsSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type {
+  CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
+} from "../../sdk/invoker.ts";
+import type { AutoscalerSettings } from "../../sdk/options.ts";
+import type {
+  AppSpec, BatchingSpec, ConcurrencySpec, DeclarationOptions, ParameterSpec,
+} from "../../synth/spec.ts";
+import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
+import { InputCancelledError, TimeoutError } from "../errors.ts";
+import { mapCalls } from "../map.ts";
+import { newCallId, paramNames, targetLabel } from "../targets.ts";
+import { logger, type Logger } from "../log.ts";
+import { Call, type CallOutcome } from "./call.ts";
+import { processOutput, type Container, type OutputSink } from "./container.ts";
+import { Pool, type PoolConfig, type RequestReply } from "./pool.ts";
+import { DictStore } from "./dict-store.ts";
+import { QueueStore } from "./queue-store.ts";
+import { gantryHome, resolveSecretEnv } from "./secrets.ts";
+import type { ContainerRequest } from "./protocol.ts";
+import type { Mount } from "./fs-remap.ts";
+
+export interface LocalRuntimeOptions {
+  spec: AppSpec;
+  /** the app module (absolute, or relative to the working directory) */
+  appFile: string;
+  /** `Secret.fromDict` values by secret id, from the static analysis */
+  secretValues?: Record<string, Record<string, string>>;
+  /** Dicts and Volumes live here; default `$GANTRY_STATE_DIR`, else `.gantry/` in the project root */
+  stateDir?: string;
+  /** the local secret store's home; default `$GANTRY_HOME`, else `~/.gantry` */
+  gantryHome?: string;
+  /** where container stdout/stderr lines go (prefixed with the container) */
+  output?: OutputSink;
+  /** containers per pool when the spec sets no `maxContainers` */
+  localMaxContainers?: number;
+  /** time a stopping container gets for its `@exit` hooks before it is killed (ms, default 10 s) */
+  stopGraceMs?: number;
+  /** working directory of containers (default: this process's) */
+  cwd?: string;
+}
+
+/** A function or class variant, with everything its pools share. */
+interface Declaration {
+  kind: "function" | "class";
+  name: string;
+  /** `square`, `Model`, `Model[gpu=H100]` */
+  label: string;
+  options: DeclarationOptions;
+  concurrency: ConcurrencySpec | null;
+  batching: Record<string, BatchingSpec>;
+  methods: string[];
+  parameters: ParameterSpec[];
+  env: NodeJS.ProcessEnv;
+  mounts: Mount[];
+}
+
+/** The nearest directory with a package.json: the same rule as the static analysis (synth/analyze). */
+export function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/** Where Dicts and Volumes live: `$GANTRY_STATE_DIR`, else `.gantry/` in the project root (nearest package.json). */
+export function defaultStateDir(appFile: string): string {
+  if (process.env.GANTRY_STATE_DIR) return resolve(process.env.GANTRY_STATE_DIR);
+  return join(findProjectRoot(dirname(resolve(appFile))), ".gantry");
+}
+
+export class LocalRuntime implements Invoker {
+  /** `container:start|ready|idle|exit`, `input:dispatch|retry|redeliver` (for tests and tools) */
+  readonly events = new EventEmitter();
+  readonly stateDir: string;
+  private readonly spec: AppSpec;
+  private readonly appFile: string;
+  private readonly home: string;
+  private readonly log: Logger;
+  private readonly output: OutputSink;
+  private readonly pools = new Map<string, Pool>();
+  private readonly calls = new Map<string, Call>();
+  private readonly declarations = new Map<string, Declaration>();
+  private readonly paramNameCache = new Map<string, string[] | undefined>();
+  private readonly poolKeys = new WeakMap<object, Map<string, { key: string; values: Record<string, unknown> }>>();
+  private readonly autoscaleOverrides = new Map<string, AutoscalerSettings>();
+  private readonly dicts: DictStore;
+  private readonly queues = new QueueStore();
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.spec = options.spec;
+    this.appFile = resolve(options.appFile);
+    this.stateDir = resolve(options.stateDir ?? defaultStateDir(this.appFile));
+    this.home = options.gantryHome ?? gantryHome();
+    this.log = logger("local-runtime", { app: this.spec.app.name });
+    this.output = options.output ?? processOutput;
+    this.dicts = new DictStore(join(this.stateDir, "dicts"));
+    this.events.setMaxListeners(100);
+  }
+
+  // ---- Invoker: calls
+
+  async remote(target: CallTarget, args: unknown[]): Promise<unknown> {
+    const call = this.submit(target, args, "remote", false);
+    return unwrap(await call.done());
+  }
+
+  async spawn(target: CallTarget, args: unknown[]): Promise<string> {
+    return this.submit(target, args, "spawn", true).id;
+  }
+
+  async result(callId: string, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    return unwrap(await this.waitFor(callId, options.timeoutMs ?? null));
+  }
+
+  async cancel(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (call) call.pool.cancel(call);
+  }
+
+  map(target: CallTarget, inputs: AsyncIterable<unknown[]>, options: { returnExceptions: boolean; orderOutputs: boolean }): AsyncIterable<unknown> {
+    return mapCalls(inputs, (args) => {
+      const call = this.submit(target, args, "map", false);
+      return { promise: call.done().then(unwrap), cancel: () => call.pool.cancel(call) };
+    }, options);
+  }
+
+  async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
+    const declaration = this.declaration(target);
+    const merged = { ...this.autoscaleOverrides.get(declaration.label), ...settings };
+    this.autoscaleOverrides.set(declaration.label, merged);
+    for (const pool of this.pools.values()) {
+      if (pool.config.declaration !== declaration.label) continue;
+      pool.updateAutoscaler(autoscaleSettings(merged, this.cap()));
+    }
+  }
+
+  // ---- Invoker: state
+
+  dict(name: string, options: { createIfMissing: boolean }): KeyValueBackend {
+    const store = () => this.dicts.get(name, options.createIfMissing);
+    const key = (k: unknown) => encodeValue(k, `Dict "${name}" key`);
+    const found = (v: Uint8Array | undefined) => (v === undefined ? { found: false } : { found: true, value: decodeValue(v) });
+    return {
+      get: async (k) => found(store().get(key(k))),
+      put: async (k, v) => store().put(key(k), encodeValue(v, `Dict "${name}" value`)),
+      pop: async (k) => found(store().pop(key(k))),
+      has: async (k) => store().has(key(k)),
+      keys: async () => store().keys().map((k) => decodeValue(k)),
+      len: async () => store().size,
+    };
+  }
+
+  queue(name: string, _options: { createIfMissing: boolean }): QueueBackend {
+    const q = this.queues.get(name);
+    return {
+      put: async (values) => q.put(values.map((v) => encodeValue(v, `Queue "${name}" item`))),
+      get: async (max, timeoutMs) => (await q.get(max, timeoutMs)).map((b) => decodeValue(b)),
+      len: async () => q.length,
+    };
+  }
+
+  /** Outside a container a volume is not mounted: commit and reload have nothing to do. */
+  volume(_name: string): VolumeBackend {
+    return { commit: async () => {}, reload: async () => {} };
+  }
+
+  // ---- lifecycle
+
+  /**
+   * Stops every container (their `@exit` hooks run) and fails calls still pending. `drainMs`: how
+   * long containers may keep working on inputs in flight first (0 for Ctrl-C and for the end of a run).
+   */
+  shutdown(options: { drainMs?: number } = {}): Promise<void> {
+    this.stopped ??= (async () => {
+      this.queues.close();
+      await Promise.all([...this.pools.values()].map((p) => p.shutdown(options.drainMs ?? 0)));
+      this.dicts.flush();
+    })();
+    return this.stopped;
+  }
+
+  /** Kills every container at once (a second Ctrl-C). */
+  kill(): void {
+    for (const pool of this.pools.values()) pool.killAll();
+    this.dicts.flush();
+  }
+
+  stats(): Record<string, ReturnType<Pool["stats"]>> {
+    return Object.fromEntries([...this.pools].map(([k, p]) => [p.config.label || k, p.stats()]));
+  }
+
+  // ---- submitting
+
+  private submit(target: CallTarget, args: unknown[], how: string, keep: boolean): Call {
+    const { pool } = this.poolFor(target);
+    const label = targetLabel(target);
+    const payload = encodeArgs(args, { callee: `${label}.${how}`, paramNames: this.paramNamesOf(target) });
+    return this.enqueue(pool, newCallId(), target, label, payload, keep);
+  }
+
+  private enqueue(pool: Pool, id: string, target: CallTarget, label: string, payload: Uint8Array, keep: boolean): Call {
+    const call = new Call(pool, id, target, label, payload, keep);
+    this.calls.set(id, call);
+    pool.submit(call);
+    return call;
+  }
+
+  private async waitFor(callId: string, timeoutMs: number | null): Promise<CallOutcome> {
+    const call = this.calls.get(callId);
+    if (!call) {
+      throw new Error(`no function call "${callId}" in this run (locally, FunctionCall ids live as long as the gantry run that spawned them)`);
+    }
+    if (timeoutMs === null || call.outcome) return call.done();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(
+        `${call.label}: no result after ${timeoutMs / 1000} s (the call goes on; get() it again later)`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([call.done(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private paramNamesOf(target: CallTarget): string[] | undefined {
+    const key = target.method ? `${target.name}.${target.method}` : target.name;
+    if (!this.paramNameCache.has(key)) this.paramNameCache.set(key, paramNames(this.spec, target));
+    return this.paramNameCache.get(key);
+  }
+
+  // ---- pools
+
+  private poolFor(target: CallTarget): { pool: Pool } {
+    if (this.stopped) throw new InputCancelledError(`${targetLabel(target)}: the app is stopping`);
+    const declaration = this.declaration(target);
+    let key = declaration.label;
+    let values: Record<string, unknown> = {};
+    if (declaration.kind === "class") {
+      const params = target.params ?? {};
+      let byDecl = this.poolKeys.get(params);
+      if (!byDecl) this.poolKeys.set(params, (byDecl = new Map()));
+      let cached = byDecl.get(declaration.label);
+      if (!cached) {
+        values = checkParameters(declaration, params);
+        cached = { key: `${declaration.label}(${renderParams(values)})`, values };
+        byDecl.set(declaration.label, cached);
+      }
+      ({ key, values } = cached);
+    }
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(this.poolConfig(declaration, key, values), {
+        events: this.events,
+        log: this.log,
+        output: this.output,
+        request: (c, req) => this.handleRequest(c, req),
+        forget: (call) => this.calls.delete(call.id),
+      });
+      this.pools.set(key, pool);
+    }
+    return { pool };
+  }
+
+  private cap(): number {
+    return this.options.localMaxContainers ?? Math.max(2, Math.min(8, availableParallelism()));
+  }
+
+  private poolConfig(d: Declaration, key: string, params: Record<string, unknown>): PoolConfig {
+    const maxInputs = d.concurrency?.maxInputs ?? 1;
+    const largestBatch = Math.max(0, ...Object.values(d.batching).map((b) => b.maxBatchSize));
+    const slots = Math.max(maxInputs, largestBatch, 1);
+    const targetInputs = d.concurrency ? Math.min(d.concurrency.targetInputs, slots) : slots;
+    const o = d.options;
+    const autoscale = {
+      minContainers: o.minContainers,
+      maxContainers: o.maxContainers ?? this.cap(),
+      bufferContainers: o.bufferContainers,
+      scaledownWindowMs: o.scaledownWindow * 1000,
+      ...autoscaleSettings(this.autoscaleOverrides.get(d.label) ?? {}, this.cap()),
+    };
+    const hasParams = Object.keys(params).length > 0;
+    return {
+      key,
+      declaration: d.label,
+      label: hasParams ? `${d.label}(${shorten(renderParams(params), 40)})` : d.label,
+      boot: {
+        appFile: this.appFile,
+        appName: this.spec.app.name,
+        kind: d.kind,
+        name: d.name,
+        params,
+        maxInputs,
+        batching: d.batching,
+        setupTimeoutMs: o.timeout * 1000,
+        mounts: d.mounts,
+        spec: this.spec,
+      },
+      env: d.env,
+      cwd: this.options.cwd ?? process.cwd(),
+      timeoutMs: o.timeout * 1000,
+      retries: o.retries,
+      slots,
+      targetInputs,
+      fillFirst: largestBatch > 0,
+      autoscale,
+      stopGraceMs: this.options.stopGraceMs ?? 10_000,
+    };
+  }
+
+  /** Finds a target's declaration in the spec (and caches what its pools need). */
+  private declaration(target: CallTarget): Declaration {
+    const id = target.variant ?? target.name;
+    const cached = this.declarations.get(id);
+    if (cached) {
+      if (target.method && !cached.methods.includes(target.method)) throw noMethod(cached, target.method);
+      return cached;
+    }
+    const app = this.spec.app.name;
+    if (target.app !== app) {
+      throw new Error(`${target.app}.${target.name}: app "${target.app}" is not part of this run (gantry run runs app "${app}")`);
+    }
+    const fn = this.spec.functions.find((f) => f.name === target.name);
+    const cls = this.spec.classes.find((c) => c.name === target.name);
+    let d: Omit<Declaration, "env" | "mounts">;
+    if (fn && !target.method) {
+      d = { kind: "function", name: fn.name, label: fn.name, options: fn.options, concurrency: null, batching: {}, methods: [], parameters: [] };
+    } else if (cls) {
+      let options = cls.options;
+      let concurrency = cls.concurrency;
+      const batching: Record<string, BatchingSpec> = {};
+      for (const m of cls.methods) if (m.batched) batching[m.name] = m.batched;
+      if (target.variant && target.variant !== cls.name) {
+        const variant = cls.variants.find((v) => v.id === target.variant);
+        if (!variant) {
+          const deployed = [cls.name, ...cls.variants.map((v) => v.id)].join(", ");
+          throw new Error(`${cls.name}: the variant ${target.variant} was not deployed (deployed: ${deployed}); ` +
+            "variants must be written in code with static arguments so the synthesizer finds them");
+        }
+        options = variant.options;
+        concurrency = variant.concurrency ?? concurrency;
+        Object.assign(batching, variant.batching);
+      }
+      d = { kind: "class", name: cls.name, label: target.variant ?? cls.name, options, concurrency, batching,
+        methods: cls.methods.map((m) => m.name), parameters: cls.parameters };
+    } else {
+      const known = [...this.spec.functions.map((f) => f.name), ...this.spec.classes.map((c) => c.name)].join(", ") || "none";
+      throw new Error(`app "${app}" has no function or class "${target.name}" in its spec (declared: ${known})`);
+    }
+    const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d) };
+    if (target.method && !declaration.methods.includes(target.method)) throw noMethod(declaration, target.method);
+    this.declarations.set(id, declaration);
+    return declaration;
+  }
+
+  private environment(d: Omit<Declaration, "env" | "mounts">): NodeJS.ProcessEnv {
+    const image = this.spec.images.find((i) => i.id === d.options.image);
+    const imageEnv: Record<string, string> = {};
+    for (const layer of image?.layers ?? []) if (layer.kind === "env") Object.assign(imageEnv, layer.vars);
+    const secrets = resolveSecretEnv(d.options.secrets, d.label, {
+      spec: this.spec, projectRoot: findProjectRoot(dirname(this.appFile)), secretValues: this.options.secretValues ?? {}, home: this.home,
+    });
+    return { ...process.env, ...imageEnv, ...d.options.env, ...secrets, GANTRY_CONTAINER: "1" };
+  }
+
+  private mounts(d: Omit<Declaration, "env" | "mounts">): Mount[] {
+    return d.options.volumes.map(({ mountPath, volume }) => {
+      const hostPath = join(this.stateDir, "volumes", encodeURIComponent(volume));
+      const declared = this.spec.volumes.find((v) => v.name === volume);
+      if (!existsSync(hostPath)) {
+        if (declared && !declared.createIfMissing) {
+          throw new Error(`${d.label}: Volume "${volume}" does not exist locally (${hostPath}); ` +
+            `create it with Volume.fromName("${volume}", { createIfMissing: true })`);
+        }
+        mkdirSync(hostPath, { recursive: true });
+      }
+      return { mountPath, hostPath };
+    });
+  }
+
+  // ---- requests from containers
+
+  private async handleRequest(_container: Container, req: ContainerRequest): Promise<RequestReply> {
+    switch (req.op) {
+      case "remote": {
+        const call = this.enqueue(this.poolFor(req.target).pool, req.id, req.target, targetLabel(req.target), req.a, false);
+        return reply(await call.done());
+      }
+      case "spawn":
+        this.enqueue(this.poolFor(req.target).pool, req.id, req.target, targetLabel(req.target), req.a, true);
+        return { ok: true };
+      case "result":
+        return reply(await this.waitFor(req.id, req.timeoutMs));
+      case "cancel":
+        await this.cancel(req.id);
+        return { ok: true };
+      case "dict": {
+        const dict = this.dicts.get(req.name, req.create);
+        switch (req.method) {
+          case "get": return { ok: true, v: dict.get(req.k!) };
+          case "pop": return { ok: true, v: dict.pop(req.k!) };
+          case "put": dict.put(req.k!, req.v!); return { ok: true };
+          case "has": return { ok: true, v: encodeValue(dict.has(req.k!), "has") };
+          case "len": return { ok: true, v: encodeValue(dict.size, "len") };
+          case "keys": return { ok: true, v: encodeValue(dict.keys().map((k) => decodeValue(k)), "keys") };
+        }
+        break;
+      }
+      case "queue": {
+        const q = this.queues.get(req.name);
+        if (req.method === "put") {
+          q.put(req.items);
+          return { ok: true };
+        }
+        if (req.method === "len") return { ok: true, v: encodeValue(q.length, "len") };
+        const items = await q.get(req.max, req.timeoutMs);
+        return { ok: true, v: encodeValue(items.map((b) => decodeValue(b)), "items") };
+      }
+      case "volume":
+        // a volume is one local directory shared by every container: writes are visible at once
+        return { ok: true };
+      case "autoscaler":
+        await this.updateAutoscaler(req.target, req.settings);
+        return { ok: true };
+    }
+    return { ok: false, e: encodeError(new Error(`unknown request ${(req as { op: string }).op}`)) };
+  }
+}
+
+function reply(outcome: CallOutcome): RequestReply {
+  return outcome.ok ? { ok: true, v: outcome.value } : { ok: false, e: outcome.error };
+}
+
+function unwrap(outcome: CallOutcome): unknown {
+  if (outcome.ok) return decodeValue(outcome.value);
+  throw decodeError(outcome.error);
+}
+
+function noMethod(d: Declaration, method: string): Error {
+  return new TypeError(`${d.label} has no method "${method}" (methods: ${d.methods.join(", ") || "none"})`);
+}
+
+function autoscaleSettings(s: AutoscalerSettings, cap: number): Partial<PoolConfig["autoscale"]> {
+  const out: Partial<PoolConfig["autoscale"]> = {};
+  if (s.minContainers !== undefined) out.minContainers = s.minContainers;
+  if (s.maxContainers !== undefined) out.maxContainers = Math.min(s.maxContainers, Math.max(cap, s.maxContainers));
+  if (s.bufferContainers !== undefined) out.bufferContainers = s.bufferContainers;
+  if (s.scaledownWindow !== undefined) out.scaledownWindowMs = s.scaledownWindow * 1000;
+  return out;
+}
+
+/** Checks `.instance({...})` against the class's parameters and fills defaults. */
+function checkParameters(d: Declaration, params: Record<string, unknown>): Record<string, unknown> {
+  const names = d.parameters.map((p) => p.name);
+  for (const key of Object.keys(params)) {
+    if (!names.includes(key)) throw new TypeError(`${d.name} has no parameter "${key}" (parameters: ${names.join(", ") || "none"})`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const p of d.parameters) {
+    if (p.name in params && params[p.name] !== undefined) {
+      const value = params[p.name];
+      if (typeof value !== p.type) {
+        throw new TypeError(`${d.name}: parameter "${p.name}" must be a ${p.type} (got ${value === null ? "null" : typeof value})`);
+      }
+      values[p.name] = value;
+    } else if (p.required) {
+      throw new TypeError(`${d.name}: missing required parameter "${p.name}"`);
+    } else {
+      values[p.name] = p.default;
+    }
+  }
+  return values;
+}
+
+function renderParams(values: Record<string, unknown>): string {
+  return Object.keys(values).sort()
+    .map((k) => `${k}=${typeof values[k] === "bigint" ? `${values[k]}n` : JSON.stringify(values[k])}`)
+    .join(",");
+}
+
+function shorten(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,264 @@
+/**
+ * The container-side input loop, the same over every transport:
+ * 1. `@enter` hooks once, before any input (snap hooks first); a failure there is reported to the
+ *    transport as a setup failure, never as an input error.
+ * 2. Receive inputs, never more than the free concurrency slots; one slot per input, given back
+ *    when that input's work has really settled (so a batch refills slots input by input).
+ * 3. Run each input (through the batcher for `@batched` methods) under its timeout, and hand the
+ *    transport exactly one outcome per input. User errors never stop the loop.
+ * 4. Stop when told to (drain in-flight inputs up to a budget), when the transport closes, or after
+ *    `idleExitMs` without work; then run `@exit` hooks once.
+ */
+import { decodeArgs, encodeError, encodeResult } from "../serialize.ts";
+import { FunctionTimeoutError, InputCancelledError } from "../errors.ts";
+import { Batcher } from "./batcher.ts";
+import type { Outcome, Transport, WorkInput, WorkerControl } from "./transport.ts";
+import type { WorkerTarget } from "./target.ts";
+import type { Logger } from "../log.ts";
+
+export interface WorkerOptions {
+  /** per-input timeout when the input carries none */
+  timeoutMs?: number;
+  /** bound on the `@enter` hooks */
+  setupTimeoutMs?: number;
+  /** stop after this long with nothing in flight (the supervisor decides locally, so unset there) */
+  idleExitMs?: number;
+  /**
+   * Called after a timed-out input was reported. Its work cannot be interrupted inside this process,
+   * so the host recycles the process (locally the supervisor kills it; on AWS the worker exits).
+   */
+  onTimeout?(input: WorkInput): void;
+  log?: Logger;
+}
+
+/** Stack frames of the runtime itself, dropped from errors sent back to callers. */
+const RUNTIME_FRAMES = /[\\/]runtime[\\/](worker|local)[\\/]|\(node:internal\/|at node:internal\//;
+
+export type WorkerExit = "stopped" | "closed" | "idle" | "setup-failed";
+
+interface Running {
+  input: WorkInput;
+  cancelled: boolean;
+  timedOut: boolean;
+  reported: boolean;
+}
+
+export function runWorker(target: WorkerTarget, transport: Transport, options: WorkerOptions = {}): Promise<WorkerExit> {
+  return new WorkerLoop(target, transport, options).run();
+}
+
+class WorkerLoop implements WorkerControl {
+  private free: number;
+  private readonly running = new Map<string, Running>();
+  private readonly batchers = new Map<string, Batcher>();
+  private stopRequest: { drainMs: number; reason: string } | null = null;
+  private receiving: AbortController | null = null;
+  private wake: (() => void) | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private settled: (() => void) | null = null;
+
+  constructor(
+    private readonly target: WorkerTarget,
+    private readonly transport: Transport,
+    private readonly options: WorkerOptions,
+  ) {
+    this.free = target.slots;
+  }
+
+  async run(): Promise<WorkerExit> {
+    this.transport.attach?.(this);
+    try {
+      await withDeadline(this.target.setup(), this.options.setupTimeoutMs, () =>
+        new FunctionTimeoutError(`@enter hooks did not finish within ${this.options.setupTimeoutMs} ms`));
+    } catch (err) {
+      this.options.log?.error({ err }, "container setup failed");
+      await this.transport.setupFailed(encodeError(err, { dropFrames: RUNTIME_FRAMES }));
+      await this.teardown();
+      return "setup-failed";
+    }
+    await this.transport.ready();
+
+    let exit: WorkerExit = "stopped";
+    this.armIdle();
+    while (!this.stopRequest) {
+      if (this.free === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      this.receiving = new AbortController();
+      let inputs: WorkInput[] | null;
+      try {
+        inputs = await this.transport.receive(this.free, this.receiving.signal);
+      } catch (err) {
+        if (this.stopRequest) break;
+        this.options.log?.warn({ err }, "receiving inputs failed; retrying in 1 s");
+        await sleep(1000);
+        continue;
+      } finally {
+        this.receiving = null;
+      }
+      if (inputs === null) {
+        exit = "closed";
+        break;
+      }
+      for (const input of inputs) this.start(input);
+    }
+    if (this.stopRequest?.reason === "idle") exit = "idle";
+    this.disarmIdle();
+    await this.drain();
+    await this.teardown();
+    return exit;
+  }
+
+  // ---- WorkerControl
+
+  cancel(inputId: string): void {
+    const run = this.running.get(inputId);
+    if (!run) return;
+    run.cancelled = true;
+    for (const batcher of this.batchers.values()) if (batcher.remove(run)) break;
+  }
+
+  stop(options: { drainMs?: number; reason?: string } = {}): void {
+    if (this.stopRequest) {
+      // a second, more urgent stop shortens the drain
+      this.stopRequest.drainMs = Math.min(this.stopRequest.drainMs, options.drainMs ?? Infinity);
+    } else {
+      this.stopRequest = { drainMs: options.drainMs ?? Infinity, reason: options.reason ?? "stop" };
+    }
+    this.receiving?.abort();
+    this.wake?.();
+    this.settled?.();
+  }
+
+  // ---- inputs
+
+  private start(input: WorkInput): void {
+    this.free--;
+    this.disarmIdle();
+    const run: Running = { input, cancelled: false, timedOut: false, reported: false };
+    this.running.set(input.id, run);
+    void this.execute(run);
+  }
+
+  private async execute(run: Running): Promise<void> {
+    const { input } = run;
+    const label = this.target.label(input.method);
+    const timeoutMs = input.timeoutMs ?? this.options.timeoutMs;
+    let timer: NodeJS.Timeout | null = null;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => {
+        if (run.reported) return;
+        run.timedOut = true;
+        const error = new FunctionTimeoutError(`${label} timed out after ${timeoutMs / 1000} s (attempt ${input.attempt})`);
+        this.report(run, { status: "error", error: encodeError(error), timedOut: true });
+        for (const batcher of this.batchers.values()) batcher.remove(run);
+        this.options.onTimeout?.(input);
+      }, timeoutMs);
+    }
+    let outcome: Outcome;
+    try {
+      const value = await this.work(input, run);
+      outcome = { status: "ok", value: encodeResult(value, label) };
+    } catch (err) {
+      outcome = err instanceof InputCancelledError && run.cancelled
+        ? { status: "cancelled" }
+        : { status: "error", error: encodeError(err, { dropFrames: RUNTIME_FRAMES }), timedOut: false };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    if (run.cancelled && outcome.status !== "cancelled") outcome = { status: "cancelled" };
+    this.report(run, outcome);
+    this.running.delete(input.id);
+    this.free++;
+    this.wake?.();
+    if (this.running.size === 0) {
+      this.settled?.();
+      this.armIdle();
+    }
+  }
+
+  private work(input: WorkInput, run: Running): Promise<unknown> {
+    const args = decodeArgs(input.payload);
+    const batching = this.target.batching(input.method);
+    // a batched method called with one element is batched with others; called with an array it
+    // runs on that array directly (the same rule as `.local()`)
+    if (batching && !(args.length === 1 && Array.isArray(args[0]))) {
+      if (args.length !== 1) {
+        throw new TypeError(`${this.target.label(input.method)} is @batched: call it with one input at a time (got ${args.length} arguments)`);
+      }
+      return this.batcherFor(input.method!, batching).add(args[0], run);
+    }
+    return this.target.invoke(input.method, args);
+  }
+
+  private batcherFor(method: string, config: NonNullable<ReturnType<WorkerTarget["batching"]>>): Batcher {
+    let batcher = this.batchers.get(method);
+    if (!batcher) {
+      batcher = new Batcher(config, (items) => this.target.invoke(method, [items]), this.target.label(method));
+      this.batchers.set(method, batcher);
+    }
+    return batcher;
+  }
+
+  /** One outcome per input, whatever happens. */
+  private report(run: Running, outcome: Outcome): void {
+    if (run.reported) return;
+    run.reported = true;
+    this.transport.complete(run.input, outcome).catch((err) => {
+      this.options.log?.error({ err, inputId: run.input.id }, "could not report an outcome");
+    });
+  }
+
+  // ---- stopping
+
+  private async drain(): Promise<void> {
+    const started = Date.now();
+    const budget = () => this.stopRequest?.drainMs ?? Infinity;
+    // an immediate stop abandons pending batches: their inputs get no outcome from this process,
+    // and the transport (or supervisor) redelivers them
+    if (budget() > 0) for (const batcher of this.batchers.values()) batcher.flush();
+    while (this.running.size > 0) {
+      const left = started + budget() - Date.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(left) ? setTimeout(resolve, left) : null;
+        this.settled = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.settled = null;
+    }
+  }
+
+  private async teardown(): Promise<void> {
+    await this.target.teardown((hook, err) => this.options.log?.error({ err, hook }, "@exit hook failed"));
+    await this.transport.close();
+  }
+
+  private armIdle(): void {
+    const ms = this.options.idleExitMs;
+    if (ms === undefined || this.stopRequest || this.running.size > 0) return;
+    this.disarmIdle();
+    this.idleTimer = setTimeout(() => this.stop({ drainMs: 0, reason: "idle" }), ms);
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number | undefined, error: () => Error): Promise<T> {
+  if (ms === undefined || !Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

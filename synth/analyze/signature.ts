@@ -1,0 +1,38 @@
+/** Parameter names and types of a function as written (no type checker: unannotated is "unknown"). */
+import { Node } from "ts-morph";
+
+export interface Signature {
+  params: { name: string; type: string }[];
+  returns: string;
+}
+
+export function signatureOf(fn: Node): Signature {
+  if (!Node.isFunctionLikeDeclaration(fn) && !Node.isArrowFunction(fn) && !Node.isFunctionExpression(fn)) {
+    return { params: [], returns: "unknown" };
+  }
+  const params = fn.getParameters()
+    .filter((p) => p.getName() !== "this")
+    .map((p) => ({
+      name: p.isRestParameter() ? `...${p.getName()}` : p.getName(),
+      type: typeText(p.getTypeNode()) ?? "unknown",
+    }));
+  return { params, returns: typeText(fn.getReturnTypeNode()) ?? "unknown" };
+}
+
+function typeText(node: Node | undefined): string | undefined {
+  return node?.getText().replace(/\s+/g, " ");
+}
+
+/** `T[]`, `readonly T[]`, `Array<T>`, `ReadonlyArray<T>`, tuples; through `Promise<...>` when `unwrapPromise`. */
+export function isArrayType(node: Node | undefined, unwrapPromise = false): boolean {
+  if (!node) return false;
+  if (Node.isArrayTypeNode(node) || Node.isTupleTypeNode(node)) return true;
+  if (Node.isTypeOperatorTypeNode(node)) return isArrayType(node.getTypeNode(), unwrapPromise);
+  if (Node.isParenthesizedTypeNode(node)) return isArrayType(node.getTypeNode(), unwrapPromise);
+  if (Node.isTypeReference(node)) {
+    const name = node.getTypeName().getText();
+    if (name === "Array" || name === "ReadonlyArray") return true;
+    if (unwrapPromise && name === "Promise") return isArrayType(node.getTypeArguments()[0], false);
+  }
+  return false;
+}

@@ -1,0 +1,92 @@
+/**
+ * Web declarations: `webEndpoint(opts, fn)` / `@webEndpoint(opts)` (HTTP method, zod body schema as
+ * JSON Schema, docs, public), `webApp(factory, { public })` and `webServer({ port, startupTimeout }, start)`.
+ * Defaults match the sdk: POST, private, no docs, a 5 s startup timeout.
+ */
+import type { Node } from "ts-morph";
+import { HTTP_METHODS, type WebSpec } from "../spec.ts";
+import type { Context } from "./context.ts";
+import { readBoolean, readInt, readNumber, readObject, readString } from "./read.ts";
+import { describeValue, type SValue } from "./values.ts";
+import { bodyJsonSchema, isZodSchema } from "./zod.ts";
+
+type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export function parseWebEndpoint(ctx: Context, options: SValue | undefined, source: Node): WebSpec | undefined {
+  const props = options ? readObject(ctx, options, "webEndpoint option", ["method", "body", "docs", "public"]) : new Map();
+  if (!props) return undefined;
+  let ok = true;
+  let method: HttpMethod = "POST";
+  const methodProp = props.get("method");
+  if (methodProp) {
+    const m = readString(ctx, methodProp.value, "the HTTP method");
+    if (m === undefined) ok = false;
+    else if ((HTTP_METHODS as readonly string[]).includes(m)) method = m as HttpMethod;
+    else {
+      const upper = m.toUpperCase();
+      const hint = (HTTP_METHODS as readonly string[]).includes(upper) ? ` (write "${upper}")` : "";
+      ctx.report("GANTRY2000", methodProp.value.node, `"${m}" is not an HTTP method gantry serves${hint}; use one of ${HTTP_METHODS.join(", ")}`);
+      ok = false;
+    }
+  }
+  let bodySchema: Record<string, unknown> | null = null;
+  const bodyProp = props.get("body");
+  if (bodyProp) {
+    const schema = readBodySchema(ctx, bodyProp.value);
+    if (schema === undefined) ok = false;
+    else bodySchema = schema;
+  }
+  const docs = readFlag(ctx, props.get("docs")?.value, "docs");
+  const isPublic = readFlag(ctx, props.get("public")?.value, "public");
+  if (!ok || docs === undefined || isPublic === undefined) return undefined;
+  return { kind: "endpoint", method, public: isPublic, docs, bodySchema, source: ctx.location(source) };
+}
+
+export function parseWebApp(ctx: Context, options: SValue | null, source: Node): WebSpec | undefined {
+  const props = options ? readObject(ctx, options, "webApp option", ["public"]) : new Map();
+  if (!props) return undefined;
+  const isPublic = readFlag(ctx, props.get("public")?.value, "public");
+  return isPublic === undefined ? undefined : { kind: "app", public: isPublic, source: ctx.location(source) };
+}
+
+export function parseWebServer(ctx: Context, options: SValue | null, source: Node): WebSpec | undefined {
+  const props = options ? readObject(ctx, options, "webServer option", ["port", "startupTimeout", "public"]) : undefined;
+  if (!props) return undefined;
+  const portProp = props.get("port");
+  if (!portProp) {
+    ctx.report("GANTRY2000", options!.node, "webServer needs the port the server listens on, e.g. webServer({ port: 8000 }, start)");
+    return undefined;
+  }
+  const port = readInt(ctx, portProp.value, "port", 1, 65535, "GANTRY2000");
+  let startupTimeout: number | undefined = 5;
+  const timeoutProp = props.get("startupTimeout");
+  if (timeoutProp) {
+    startupTimeout = readNumber(ctx, timeoutProp.value, "startupTimeout (seconds)");
+    if (startupTimeout !== undefined && startupTimeout <= 0) {
+      ctx.report("GANTRY2000", timeoutProp.value.node, `startupTimeout must be a positive number of seconds, got ${startupTimeout}`);
+      startupTimeout = undefined;
+    }
+  }
+  const isPublic = readFlag(ctx, props.get("public")?.value, "public");
+  if (port === undefined || startupTimeout === undefined || isPublic === undefined) return undefined;
+  return { kind: "server", port, startupTimeout, public: isPublic, source: ctx.location(source) };
+}
+
+function readFlag(ctx: Context, v: SValue | undefined, what: string): boolean | undefined {
+  return v ? readBoolean(ctx, v, what) : false;
+}
+
+/** A zod schema, replayed statically and converted to JSON Schema. */
+function readBodySchema(ctx: Context, v: SValue): Record<string, unknown> | undefined {
+  if (v.kind === "unknown") return void ctx.reportUnknown(v, "the body schema");
+  if (v.kind !== "zod" || !isZodSchema(v.value)) {
+    ctx.report("GANTRY2001", v.node, `body must be a zod schema, e.g. z.object({ text: z.string() }), got ${describeValue(v)}`);
+    return undefined;
+  }
+  const r = bodyJsonSchema(v.value);
+  if (!r.ok) {
+    ctx.report("GANTRY2001", v.node, `the body schema cannot be converted to JSON Schema: ${r.reason}`);
+    return undefined;
+  }
+  return r.schema;
+}

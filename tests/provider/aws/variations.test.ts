@@ -1,0 +1,65 @@
+/** Mapping details that need their own app: buffers, schedules on both day fields, existing VPCs, errors. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SynthError } from "../../../provider/aws/index.ts";
+import { app, cls, fn, gpu } from "../fixtures/specs.ts";
+import { planOf } from "../plan-view.ts";
+
+const at = (line: number, column = 1) => ({ file: "tests/provider/fixtures/apps/llm/app.ts", line, column });
+
+describe("variations", () => {
+  it("bufferContainers adds headroom to the backlog; a cron on both day fields is two schedules", async () => {
+    const view = await planOf(app({
+      functions: [fn("report", 5, { maxContainers: 2, bufferContainers: 2 }, { schedule: { kind: "cron", expression: "0 9 1 * 1", timezone: "UTC", source: at(5, 30) } })],
+    }));
+    const metrics = view.inputs("aws:appautoscaling/policy:Policy", { name: "report-backlog" }).targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metrics;
+    assert.equal(metrics[3].expression, "(visible + inflight + 2) / running");
+    assert.deepEqual(view.resources("aws:scheduler/schedule:Schedule").map((r) => [r.name, r.inputs.scheduleExpression]), [
+      ["report-day-of-month", "cron(0 9 1 * ? *)"],
+      ["report-day-of-week", "cron(0 9 ? * MON *)"],
+    ]);
+  });
+
+  it("an existing VPC from config: no VPC is created, tasks use the given subnets", async () => {
+    const view = await planOf(app({ functions: [fn("square", 1)] }), {
+      config: { "gantry:network": { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-p"] } },
+    });
+    assert.equal(view.resources("aws:ec2/vpc:Vpc").length, 0);
+    assert.equal(view.resources("aws:ec2/natGateway:NatGateway").length, 0);
+    assert.deepEqual(view.inputs("aws:ecs/service:Service").networkConfiguration.subnets, ["subnet-a", "subnet-b"]);
+    assert.equal(view.inputs("aws:ec2/securityGroup:SecurityGroup", { declaration: "square" }).vpcId, "vpc-0abc");
+  });
+
+  it("enableMemorySnapshot keeps a stopped warm pool on the group", async () => {
+    const view = await planOf(app({ classes: [cls("Model", 3, { gpu: gpu("L4"), maxContainers: 1, enableMemorySnapshot: true })] }));
+    assert.deepEqual(view.inputs("aws:autoscaling/group:Group").warmPool, { instanceReusePolicy: { reuseOnScaleIn: true }, minSize: 0, poolState: "Stopped" });
+    assert.match(Buffer.from(view.inputs("aws:ec2/launchTemplate:LaunchTemplate").userData, "base64").toString(), /ECS_WARM_POOLS_CHECK=true/);
+  });
+
+  it("what AWS cannot run is refused before anything is declared, at the declaration's location", async () => {
+    await assert.rejects(
+      planOf(app({
+        functions: [fn("huge", 7, { gpu: gpu("T4"), memory: 64000, maxContainers: 1 })],
+        volumes: [{ name: "old-data", createIfMissing: false, source: at(3) }],
+      })),
+      (err: unknown) => {
+        assert.ok(err instanceof SynthError);
+        assert.deepEqual(err.problems, [
+          "tests/provider/fixtures/apps/llm/app.ts:7:1: huge: memory 64000 MiB does not fit g4dn.xlarge (at most 14233 MiB for tasks)",
+          "tests/provider/fixtures/apps/llm/app.ts:3:1: volume \"old-data\" has createIfMissing: false; set gantry:volumes.old-data.fileSystemId in Pulumi.<stack>.yaml to the existing EFS file system",
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it("an existing file system for createIfMissing: false gets an access point, no new file system", async () => {
+    const view = await planOf(app({
+      functions: [fn("reader", 3, { volumes: [{ mountPath: "/data", volume: "old-data" }] })],
+      volumes: [{ name: "old-data", createIfMissing: false, source: at(2) }],
+    }), { config: { "gantry:volumes": { "old-data": { fileSystemId: "fs-0123abcd" } } } });
+    assert.equal(view.resources("aws:efs/fileSystem:FileSystem").length, 0);
+    assert.equal(view.inputs("aws:efs/accessPoint:AccessPoint").fileSystemId, "fs-0123abcd");
+    assert.equal(view.inputs("aws:ecs/taskDefinition:TaskDefinition").volumes[0].efsVolumeConfiguration.fileSystemId, "fs-0123abcd");
+  });
+});

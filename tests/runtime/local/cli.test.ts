@@ -1,0 +1,99 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fixturePath, isAlive, tempDir, waitFor } from "../helpers.ts";
+
+const BIN = fileURLToPath(new URL("../../../cli/bin.mjs", import.meta.url));
+
+interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function gantry(args: string[], env: Record<string, string> = {}, detached = false) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, GANTRY_STATE_DIR: tempDir("gantry-state-"), GANTRY_HOME: tempDir("gantry-home-"), NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<Exit>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, exited };
+}
+
+const app = fixturePath("cli-app.ts");
+
+test("gantry run calls the entrypoint with the arguments after --", async () => {
+  const { code, stdout, stderr } = await gantry(["run", app, "--entry", "main", "--", "5", "x y"]).exited;
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^args: \["5","x y"\]$/m);
+  assert.match(stdout, /^square: 25$/m);
+});
+
+test("a failing entrypoint exits 1 and prints the remote error with its stack", async () => {
+  const { code, stderr } = await gantry(["run", app, "--entry", "fail"]).exited;
+  assert.equal(code, 1);
+  assert.match(stderr, /gantry run: fail failed:/);
+  assert.match(stderr, /TypeError: exploded: on purpose/);
+  assert.match(stderr, /fixtures[\\/]cli-app\.ts:\d+:\d+/);
+});
+
+test("choosing an entrypoint: several need --entry, an unknown one is a usage error", async () => {
+  const several = await gantry(["run", app]).exited;
+  assert.equal(several.code, 2);
+  assert.match(several.stderr, /several local entrypoints: choose one with --entry \(fail, hang, main\)/);
+  const unknown = await gantry(["run", app, "--entry", "nope"]).exited;
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /has no local entrypoint "nope" \(entrypoints: fail, hang, main\)/);
+  const missing = await gantry(["run", "no/such/app.ts"]).exited;
+  assert.equal(missing.code, 2);
+});
+
+test("an app with analysis errors prints every diagnostic and runs nothing (exit 1)", async () => {
+  const { code, stdout, stderr } = await gantry(["run", fixturePath("broken/app.ts")]).exited;
+  assert.equal(code, 1);
+  assert.match(stderr, /broken[\\/]app\.ts:6:\d+: error GANTRY\d+: .*B300/);
+  assert.match(stderr, /broken[\\/]app\.ts:6:\d+: error GANTRY\d+: .*timeout/);
+  assert.doesNotMatch(stdout, /must not run/);
+});
+
+test("Ctrl-C (SIGINT to the process group) stops the containers and runs their @exit hooks", async () => {
+  const dir = tempDir();
+  // detached: its own process group, so the signal reaches the CLI and its containers as a terminal's Ctrl-C does
+  const { child, exited } = gantry(["run", app, "--entry", "hang", "--", dir], {}, true);
+  const pid = Number(await waitFor(() => existsSync(join(dir, "holding")) && readFileSync(join(dir, "holding"), "utf8")));
+  process.kill(-child.pid!, "SIGINT");
+  const { code, stderr } = await exited;
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopping the containers and running their @exit hooks/);
+  assert.deepEqual(readFileSync(join(dir, "events"), "utf8").trim().split("\n"), [`enter ${pid}`, `exit ${pid}`]);
+  assert.equal(isAlive(pid), false);
+});
+
+test("gantry secret create writes the local store (mode 0600), list shows keys but never values", async () => {
+  const home = tempDir("gantry-home-");
+  const dotenv = join(tempDir(), ".env");
+  writeFileSync(dotenv, "FROM_FILE=1\nOVERRIDDEN=old\n");
+  const created = await gantry(["secret", "create", "api", "TOKEN=abc=def", "OVERRIDDEN=new", "--from-dotenv", dotenv], { GANTRY_HOME: home }).exited;
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /created secret "api" with keys FROM_FILE, OVERRIDDEN, TOKEN/);
+  const file = join(home, "secrets", "api.json");
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { FROM_FILE: "1", OVERRIDDEN: "new", TOKEN: "abc=def" });
+
+  const again = await gantry(["secret", "create", "api", "TOKEN=x"], { GANTRY_HOME: home }).exited;
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already exists .*--force/);
+  const forced = await gantry(["secret", "create", "api", "TOKEN=x", "--force"], { GANTRY_HOME: home }).exited;
+  assert.equal(forced.code, 0);
+
+  const list = await gantry(["secret", "list"], { GANTRY_HOME: home }).exited;
+  assert.equal(list.stdout, "api  TOKEN\n");
+
+  const bad = await gantry(["secret", "create", "api2", "NOVALUE"], { GANTRY_HOME: home }).exited;
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /"NOVALUE" is not KEY=VALUE/);
+});
