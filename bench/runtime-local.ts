@@ -2,8 +2,8 @@
  * The local runtime against a bare child-process round trip, measured in the same run:
  * - `.remote` of a no-op: p50/p99 against a raw echo over the same kind of pipe (target p50 <= 3x);
  * - `.map` throughput over 10,000 inputs;
- * - a vectorizable method (fixed 2 ms device latency per call) batched vs called one at a time
- *   (target >= 3x throughput).
+ * - a vectorizable method (a fixed 2 ms device latency per call, a little CPU per item), one input
+ *   per call vs `@batched` (target >= 3x throughput), one container each.
  * Both sides are warmed up first; absolute figures on a shared machine mean little, ratios travel.
  */
 import { spawn } from "node:child_process";
@@ -95,17 +95,18 @@ export async function run(): Promise<void> {
     console.log(`.map over 10,000 inputs: ${(inputs.length / mapSeconds).toFixed(0)} inputs/s ` +
       `(${mapSeconds.toFixed(2)} s, ${containers} containers)`);
 
-    const model = mod.model();
-    await model.single.remote(1);
-    await model.batch.remote(1);
+    const single = mod.unbatched();
+    const batched = mod.batchedModel();
+    await single.embed.remote(1);
+    await batched.embed.remote(1);
     const throughput = async (fn: (xs: number[]) => Promise<unknown[]>, n: number) => {
       const xs = Array.from({ length: n }, (_, k) => k);
       const start = performance.now();
       await fn(xs);
       return n / ((performance.now() - start) / 1000);
     };
-    const unbatched = await throughput((xs) => model.single.map(xs), 400);
-    const batchedRate = await throughput((xs) => model.batch.map(xs), 4_000);
+    const unbatched = await throughput((xs) => single.embed.map(xs), 500);
+    const batchedRate = await throughput((xs) => batched.embed.map(xs), 5_000);
     const gain = batchedRate / unbatched;
     printTable([
       { method: "one input per call", "inputs/s": unbatched.toFixed(0) },

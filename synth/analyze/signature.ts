@@ -14,9 +14,19 @@ export function signatureOf(fn: Node): Signature {
     .filter((p) => p.getName() !== "this")
     .map((p) => ({
       name: p.isRestParameter() ? `...${p.getName()}` : p.getName(),
-      type: typeText(p.getTypeNode()) ?? "unknown",
+      type: typeText(p.getTypeNode()) ?? literalType(p.getInitializer()) ?? "unknown",
     }));
   return { params, returns: typeText(fn.getReturnTypeNode()) ?? "unknown" };
+}
+
+/** `(by = 1)` reads as a number, like TypeScript infers it. */
+function literalType(init: Node | undefined): string | undefined {
+  if (!init) return undefined;
+  if (Node.isNumericLiteral(init) || (Node.isPrefixUnaryExpression(init) && Node.isNumericLiteral(init.getOperand()))) return "number";
+  if (Node.isStringLiteral(init) || Node.isNoSubstitutionTemplateLiteral(init) || Node.isTemplateExpression(init)) return "string";
+  if (Node.isTrueLiteral(init) || Node.isFalseLiteral(init)) return "boolean";
+  if (Node.isBigIntLiteral(init)) return "bigint";
+  return undefined;
 }
 
 function typeText(node: Node | undefined): string | undefined {
