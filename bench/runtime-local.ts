@@ -1,14 +1,15 @@
 /**
  * The local runtime against a bare child-process round trip, measured in the same run:
  * - `.remote` of a no-op: p50/p99 against a raw echo over the same kind of pipe (target p50 <= 3x);
+ *   both sides warmed up, then sampled in alternating rounds so they see the same machine load;
  * - `.map` throughput over 10,000 inputs;
  * - a vectorizable method (a fixed 2 ms device latency per call, a little CPU per item), one input
  *   per call vs `@batched` (target >= 3x throughput), one container each.
- * Both sides are warmed up first; absolute figures on a shared machine mean little, ratios travel.
+ * Absolute figures on a shared machine mean little; ratios travel better.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { rmSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -22,21 +23,19 @@ const ECHO = fileURLToPath(new URL("./fixtures/ipc-echo.mjs", import.meta.url));
 const APP = fileURLToPath(new URL("./fixtures/runtime-app.ts", import.meta.url));
 
 const WARMUP = 2_000;
-const SAMPLES = 3_000;
+const ROUNDS = 10;
+const PER_ROUND = 300;
 
-async function sequentialLatencies(call: () => Promise<unknown>, warmup: number, samples: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await call();
-  const out: number[] = [];
-  for (let i = 0; i < samples; i++) {
+async function timeCalls(call: () => Promise<unknown>, n: number, into: number[]): Promise<void> {
+  for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await call();
-    out.push(performance.now() - t0);
+    into.push(performance.now() - t0);
   }
-  return out.sort((a, b) => a - b);
 }
 
-/** Round trips of a small message through a child that echoes its pipe. */
-async function bareIpc(): Promise<number[]> {
+/** A plain child that echoes its fd-3 pipe: the bare round trip of a small message. */
+function echoChild() {
   const child = spawn(process.execPath, [ECHO], { stdio: ["ignore", "inherit", "inherit", "pipe"] });
   const pipe = child.stdio[3] as Duplex;
   const message = Buffer.alloc(32, 7);
@@ -51,16 +50,24 @@ async function bareIpc(): Promise<number[]> {
       w?.();
     }
   });
-  const roundTrip = () => new Promise<void>((resolve) => {
-    waiting = resolve;
-    pipe.write(message);
-  });
-  try {
-    return await sequentialLatencies(roundTrip, WARMUP, SAMPLES);
-  } finally {
-    pipe.end();
-    child.kill();
-  }
+  return {
+    roundTrip: () => new Promise<void>((resolve) => {
+      waiting = resolve;
+      pipe.write(message);
+    }),
+    close() {
+      pipe.end();
+      child.kill();
+    },
+  };
+}
+
+async function throughput(fn: (xs: number[]) => PromiseLike<unknown[]>, n: number): Promise<number> {
+  const xs = Array.from({ length: n }, (_, k) => k);
+  const start = performance.now();
+  const out = await fn(xs);
+  if (out.length !== n) throw new Error("lost inputs");
+  return n / ((performance.now() - start) / 1000);
 }
 
 export async function run(): Promise<void> {
@@ -69,55 +76,56 @@ export async function run(): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), "gantry-bench-"));
   const runtime = new LocalRuntime({ spec: analysis.spec, appFile: APP, stateDir });
   setInvoker(runtime);
+  const echo = echoChild();
   try {
     await importApp(APP, analysis.spec.app.name);
     const mod = (await import(APP)) as typeof import("./fixtures/runtime-app.ts");
 
-    const ipc = await bareIpc();
+    // ---- .remote latency vs the bare round trip
     await mod.noop.remote(0); // cold start, not measured
     let i = 0;
-    const remote = await sequentialLatencies(() => mod.noop.remote(i++), WARMUP, SAMPLES);
-    const ms = (x: number) => `${(x * 1000).toFixed(0)} µs`;
-    const p50Ratio = percentile(remote, 50) / percentile(ipc, 50);
+    const remoteCall = () => mod.noop.remote(i++);
+    const ipc: number[] = [];
+    const remote: number[] = [];
+    await timeCalls(echo.roundTrip, WARMUP, []);
+    await timeCalls(remoteCall, WARMUP, []);
+    for (let round = 0; round < ROUNDS; round++) {
+      await timeCalls(echo.roundTrip, PER_ROUND, ipc);
+      await timeCalls(remoteCall, PER_ROUND, remote);
+    }
+    ipc.sort((a, b) => a - b);
+    remote.sort((a, b) => a - b);
+    const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+    const ratio = percentile(remote, 50) / percentile(ipc, 50);
     printTable([
-      { what: "bare child-process IPC round trip", p50: ms(percentile(ipc, 50)), p99: ms(percentile(ipc, 99)) },
-      { what: "local .remote of a no-op", p50: ms(percentile(remote, 50)), p99: ms(percentile(remote, 99)) },
+      { what: "bare child-process IPC round trip", p50: us(percentile(ipc, 50)), p99: us(percentile(ipc, 99)) },
+      { what: "local .remote of a no-op", p50: us(percentile(remote, 50)), p99: us(percentile(remote, 99)) },
     ]);
-    console.log(`.remote p50 = ${p50Ratio.toFixed(2)}x the bare round trip (target <= 3x): ${p50Ratio <= 3 ? "ok" : "MISSED"}`);
+    console.log(`.remote p50 = ${ratio.toFixed(2)}x the bare round trip (target <= 3x): ${ratio <= 3 ? "ok" : "MISSED"}`);
 
-    const inputs = Array.from({ length: 10_000 }, (_, k) => k);
-    await mod.noop.map(inputs.slice(0, 2_000)); // warm: every container of the pool started
-    const t0 = performance.now();
-    const out = await mod.noop.map(inputs);
-    const mapSeconds = (performance.now() - t0) / 1000;
-    if (out.length !== inputs.length) throw new Error("map lost inputs");
+    // ---- .map throughput
+    await mod.noop.map(Array.from({ length: 2_000 }, (_, k) => k)); // every container of the pool started
+    const mapRate = await throughput((xs) => mod.noop.map(xs), 10_000);
     const containers = runtime.stats()["noop"]?.containers ?? 0;
-    console.log(`.map over 10,000 inputs: ${(inputs.length / mapSeconds).toFixed(0)} inputs/s ` +
-      `(${mapSeconds.toFixed(2)} s, ${containers} containers)`);
+    console.log(`.map over 10,000 inputs: ${mapRate.toFixed(0)} inputs/s (${containers} containers)`);
 
+    // ---- batching gain on a vectorizable method
     const single = mod.unbatched();
     const batched = mod.batchedModel();
     await single.embed.remote(1);
     await batched.embed.remote(1);
-    const throughput = async (fn: (xs: number[]) => Promise<unknown[]>, n: number) => {
-      const xs = Array.from({ length: n }, (_, k) => k);
-      const start = performance.now();
-      await fn(xs);
-      return n / ((performance.now() - start) / 1000);
-    };
-    const unbatched = await throughput((xs) => single.embed.map(xs), 500);
+    const unbatchedRate = await throughput((xs) => single.embed.map(xs), 500);
     const batchedRate = await throughput((xs) => batched.embed.map(xs), 5_000);
-    const gain = batchedRate / unbatched;
+    const gain = batchedRate / unbatchedRate;
     printTable([
-      { method: "one input per call", "inputs/s": unbatched.toFixed(0) },
+      { method: "one input per call", "inputs/s": unbatchedRate.toFixed(0) },
       { method: "@batched({ maxBatchSize: 64, waitMs: 5 })", "inputs/s": batchedRate.toFixed(0) },
     ]);
     console.log(`batched = ${gain.toFixed(1)}x unbatched throughput (target >= 3x): ${gain >= 3 ? "ok" : "MISSED"}`);
   } finally {
+    echo.close();
     await runtime.shutdown();
     setInvoker(undefined);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) await run();

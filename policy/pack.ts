@@ -11,7 +11,8 @@
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
-import { AppSpec, SourceLocation } from "../synth/spec.ts";
+import { AppSpec } from "../synth/spec.ts";
+import { originOfProps, type Origin } from "./origin.ts";
 import type { PlanResource } from "../provider/plan.ts";
 import { costPlan } from "./cost.ts";
 import { POLICIES } from "./run.ts";
@@ -77,13 +78,10 @@ function toPlanResource(r: PolicyResource): PlanResource {
 }
 
 /** The declaration and source behind a resource: its tags, else the nearest gantry component above it. */
-function originOf(r: PolicyResource): { declaration: string | null; source: SourceLocation | null } {
+function originOf(r: PolicyResource): Origin {
   for (let cur: PolicyResource | undefined = r; cur; cur = cur.parent) {
-    const props = (plain(cur.props) ?? {}) as Record<string, unknown>;
-    const tags = (props.tags ?? {}) as Record<string, unknown>;
-    const declaration = str(tags["gantry:declaration"]) ?? (cur.type.startsWith("gantry:") ? str(props.declaration) : null);
-    const source = parseSource(tags["gantry:source"]) ?? (cur.type.startsWith("gantry:") ? parseSource(props.source) : null);
-    if (declaration || source) return { declaration, source };
+    const origin = originOfProps(cur.type, (plain(cur.props) ?? {}) as Record<string, unknown>);
+    if (origin) return origin;
   }
   return { declaration: null, source: null };
 }
@@ -103,19 +101,6 @@ export function plain(value: unknown): unknown {
   };
   if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => read(() => value[i]));
   return Object.fromEntries(Object.keys(value).map((k) => [k, read(() => (value as Record<string, unknown>)[k])]));
-}
-
-function parseSource(value: unknown): SourceLocation | null {
-  if (typeof value === "string") {
-    const m = /^(.*):(\d+):(\d+)$/.exec(value);
-    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : null;
-  }
-  const parsed = SourceLocation.safeParse(value);
-  return parsed.success ? parsed.data : null;
-}
-
-function str(value: unknown): string | null {
-  return typeof value === "string" && value ? value : null;
 }
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` */

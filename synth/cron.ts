@@ -33,7 +33,19 @@ const FIELDS: readonly Field[] = [
 
 const LAYOUT = "minute hour day-of-month month day-of-week";
 
+const cache = new Map<string, CronResult>();
+
 export function normalizeCron(input: string): CronResult {
+  // apps repeat the same few schedules; croner's check is the expensive part
+  let result = cache.get(input);
+  if (!result) {
+    result = normalizeUncached(input);
+    if (cache.size < 10_000) cache.set(input, result);
+  }
+  return result;
+}
+
+function normalizeUncached(input: string): CronResult {
   const collapsed = input.trim().replace(/\s+/g, " ");
   if (collapsed === "") return fail(`the cron expression is empty: write 5 fields (${LAYOUT}), e.g. "0 2 * * *"`);
   if (collapsed.startsWith("@")) {

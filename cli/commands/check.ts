@@ -4,7 +4,7 @@
  * mandatory policy is violated (or the app does not analyze), 0 otherwise.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { Plan, type PlanResource } from "../../provider/plan.ts";
@@ -24,6 +24,8 @@ interface CheckFlags {
   stack: string;
   policyConfig?: string;
   format: string;
+  /** commander's --no-plan */
+  plan: boolean;
 }
 
 export function register(program: Command): void {
@@ -34,9 +36,11 @@ export function register(program: Command): void {
     .requiredOption("--stack <name>", "the stack whose policy config applies (gantry:policy in Pulumi.<stack>.yaml)")
     .option("--policy-config <file>", "policy config file (JSON/YAML map, or a Pulumi.<stack>.yaml); replaces gantry:policy")
     .option("--format <format>", "text or json", "text")
+    .option("--no-plan", "for an app file: check the spec only, without synthesizing the stack's offline plan")
     .addHelpText("after", `
 Config is read from gantry:policy in Pulumi.<stack>.yaml next to the input, else in the working
-directory. With none, defaults hold: a GPU declaration without maxContainers is a mandatory violation.
+directory. For an app file the stack's offline plan is synthesized first (as gantry synth does,
+no credentials), so per-stack overrides apply and resource checks run; --no-plan skips that. With none, defaults hold: a GPU declaration without maxContainers is a mandatory violation.
 Exit codes: 0 no mandatory violation, 1 a mandatory violation (or analysis errors), 2 usage error.`)
     .action((input: string, flags: CheckFlags) => run(input, flags));
 }
@@ -60,7 +64,13 @@ async function run(input: string, flags: CheckFlags): Promise<void> {
   let cost: PlanCost | null = null;
   const notes: string[] = [];
   if (file.endsWith(".json")) {
-    const parsed = Plan.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new UsageError(`${input}: not JSON (${(err as Error).message})`);
+    }
+    const parsed = Plan.safeParse(raw);
     if (!parsed.success) throw new UsageError(`${input}: not a gantry plan (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
     spec = parsed.data.spec;
     resources = parsed.data.resources;
@@ -81,10 +91,17 @@ async function run(input: string, flags: CheckFlags): Promise<void> {
       return;
     }
     spec = analyzed.spec;
-    // a plan recorded for this stack by `gantry synth --stack` adds the resource checks, if it is of this code
-    const recorded = readRecordedPlan(process.cwd(), flags.stack) ?? readRecordedPlan(dirname(file), flags.stack);
-    if (recorded && recorded.specHash === specHash(spec)) resources = recorded.resources;
-    else notes.push(`resource checks (EFS encryption, queue timeouts) need a plan: gantry synth ${input} --stack ${flags.stack} --json --out plan.json, then gantry check plan.json`);
+    const plan = flags.plan ? await synthesize(file, flags.stack, notes) : null;
+    if (plan) {
+      // the stack's view: its overrides applied, every resource of the plan
+      spec = plan.spec;
+      resources = plan.resources;
+    } else {
+      // a plan recorded for this stack by `gantry synth --stack` adds the resource checks, if it is of this code
+      const recorded = recordedPlan(flags.stack, [process.cwd(), dirname(file)]);
+      if (recorded && recorded.specHash === specHash(spec)) resources = recorded.resources;
+      else notes.push(`resource checks (EFS encryption, queue timeouts) and stack overrides need the plan: gantry synth ${input} --stack ${flags.stack} --json --out plan.json, then gantry check plan.json`);
+    }
   }
 
   let violations;
@@ -110,4 +127,30 @@ async function run(input: string, flags: CheckFlags): Promise<void> {
     process.stderr.write(`${mandatory} error${mandatory === 1 ? "" : "s"}, ${advisory} warning${advisory === 1 ? "" : "s"} (stack ${flags.stack}, policy config: ${from})\n`);
   }
   if (mandatory > 0) process.exitCode = 1;
+}
+
+/** `.gantry/stacks/<stack>/plan.json` of the first directory that has a readable one. */
+function recordedPlan(stack: string, roots: string[]): Plan | null {
+  for (const root of roots) {
+    try {
+      const plan = readRecordedPlan(root, stack);
+      if (plan) return plan;
+    } catch (err) {
+      process.stderr.write(`note: ignoring ${(err as Error).message}\n`);
+    }
+  }
+  return null;
+}
+
+/** The stack's offline plan (mock runtime, no credentials), or null with a note when it cannot be built. */
+async function synthesize(file: string, stack: string, notes: string[]): Promise<Plan | null> {
+  try {
+    const { buildPlan } = await import("../../provider/plan/build.ts");
+    const { findProjectRoot } = await import("../../synth/index.ts");
+    const root = findProjectRoot(dirname(file));
+    return await buildPlan({ projectRoot: root, stack, app: relative(root, file) });
+  } catch (err) {
+    notes.push(`the offline plan could not be built (${(err as Error).message.split("\n")[0]}); checked the spec only`);
+    return null;
+  }
 }

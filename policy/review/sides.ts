@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { Plan } from "../../provider/plan.ts";
-import { SourceLocation } from "../../synth/spec.ts";
 import type { NormalResource, Side } from "./model.ts";
 import { normalizeValue } from "./properties.ts";
+import { originOfProps } from "../origin.ts";
 
 export type DiffInput = { kind: "plan"; plan: Plan } | { kind: "preview"; preview: Preview };
 
@@ -83,12 +83,8 @@ function originOf(state: PreviewState, byUrn: Map<string, PreviewState>): Pick<N
   const seen = new Set<string>();
   for (let cur: PreviewState | undefined = state; cur && !seen.has(cur.urn); cur = cur.parent ? byUrn.get(cur.parent) : undefined) {
     seen.add(cur.urn);
-    const inputs = (cur.inputs ?? {}) as Record<string, unknown>;
-    const tags = (inputs.tags ?? {}) as Record<string, unknown>;
-    const gantryType = cur.type.startsWith("gantry:");
-    const declaration = str(tags["gantry:declaration"]) ?? (gantryType ? str(inputs.declaration) : null);
-    const source = parseSource(tags["gantry:source"]) ?? (gantryType ? parseSource(inputs.source) : null);
-    if (declaration || source) return { declaration, source };
+    const origin = originOfProps(cur.type, (normalizeValue(cur.inputs ?? {}) ?? {}) as Record<string, unknown>);
+    if (origin) return origin;
   }
   return { declaration: null, source: null };
 }
@@ -101,17 +97,4 @@ export function nameOfUrn(urn: string): string {
 export function stackOfUrn(urn: string): string | null {
   const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
   return m ? m[1] : null;
-}
-
-function parseSource(value: unknown): SourceLocation | null {
-  if (typeof value === "string") {
-    const m = /^(.*):(\d+):(\d+)$/.exec(value);
-    return m ? { file: m[1], line: Number(m[2]), column: Number(m[3]) } : null;
-  }
-  const parsed = SourceLocation.safeParse(value);
-  return parsed.success ? parsed.data : null;
-}
-
-function str(value: unknown): string | null {
-  return typeof value === "string" && value ? value : null;
 }

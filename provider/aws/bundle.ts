@@ -9,7 +9,7 @@
  */
 import { build, type BuildOptions } from "esbuild";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,17 +57,31 @@ async function bundle(projectRoot: string, outDir: string, entryPoints: Record<s
     ...extra,
   });
   const dir = join(projectRoot, outDir);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const hash = createHash("sha256");
   const files = [...(result.outputFiles ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const written = new Set<string>();
   for (const file of files) {
     const rel = toPosix(relative(dir, file.path));
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, file.contents);
+    // write-then-rename: another synth of the same stack may be reading these files right now
+    const tmp = `${file.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+    written.add(rel);
     hash.update(rel).update("\0").update(file.contents).update("\0");
   }
+  removeStale(dir, dir, written);
   return hash.digest("hex");
+}
+
+/** Deletes files of an earlier bundle that this one no longer has. */
+function removeStale(root: string, dir: string, keep: ReadonlySet<string>): void {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) removeStale(root, path, keep);
+    else if (!keep.has(toPosix(relative(root, path))) && !entry.includes(".tmp-")) rmSync(path, { force: true });
+  }
 }
 
 /** The container bundle of an app for an image whose `npmInstall` provides `externals`. */
@@ -90,7 +104,7 @@ export async function bundleApp(projectRoot: string, appFile: string, outDir: st
 
 /** The Lambda gateway, one file. */
 export async function bundleGateway(projectRoot: string, outDir: string): Promise<Bundle> {
-  const hash = await bundle(projectRoot, outDir, { index: GATEWAY_ENTRY }, { minifyWhitespace: true });
+  const hash = await bundle(projectRoot, outDir, { index: GATEWAY_ENTRY }, { minify: true });
   return { dir: toPosix(outDir), entry: "index.mjs", hash, note: null };
 }
 

@@ -100,6 +100,11 @@ export function rulePriorities(ids: string[]): Map<string, number> {
   return out;
 }
 
+/** Where bundles go: per app and stack, so synths of different apps never share files. */
+function buildDir(inputs: AwsAppInputs): string {
+  return `.gantry/build/${slug(inputs.spec.app.name)}/${inputs.stack}`;
+}
+
 interface PreparedImage { spec: ImageSpec; dockerfile: string; bundle: Bundle; context: string; localFilesHash: string }
 
 async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<string, PreparedImage>> {
@@ -107,7 +112,7 @@ async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<s
   const out = new Map<string, PreparedImage>();
   for (const image of inputs.spec.images.filter((i) => used.has(i.id))) {
     const externals = image.layers.flatMap((l) => (l.kind === "npm" ? l.packages.map(packageName) : []));
-    const bundle = await bundleApp(inputs.projectRoot, inputs.spec.entry, `.gantry/build/${inputs.stack}/${image.id}`, externals);
+    const bundle = await bundleApp(inputs.projectRoot, inputs.spec.entry, `${buildDir(inputs)}/${image.id}`, externals);
     let userDockerfile: string | undefined;
     let context = bundle.dir;
     let localPaths = image.layers.flatMap((l) => (l.kind === "addLocalFile" || l.kind === "addLocalDir" ? [l.local] : []));
@@ -133,7 +138,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const images = await prepareImages(inputs, units);
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
-  const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `.gantry/build/${inputs.stack}/gateway`) : null;
+  const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `${buildDir(inputs)}/gateway`) : null;
 
   const region = aws.getRegionOutput({}).region;
   const network = new Network("gantry-network", info, config.network);

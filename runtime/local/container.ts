@@ -65,7 +65,9 @@ export class Container {
     events: ContainerEvents,
     output: OutputSink,
   ) {
-    this.child = spawn(process.execPath, ["--import", TSX_LOADER, CONTAINER_MAIN], {
+    // GANTRY_CONTAINER_NODE_ARGS: extra node flags for containers (`--inspect`, `--cpu-prof`...)
+    const extra = (process.env.GANTRY_CONTAINER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    this.child = spawn(process.execPath, [...extra, "--import", TSX_LOADER, CONTAINER_MAIN], {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -98,17 +100,21 @@ export class Container {
       output.stderr(`${prefix} ${line}`);
     });
     this.exited = new Promise((resolve) => {
-      this.child.once("exit", (code, signal) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (this.state === "exited") return;
         this.state = "exited";
         if (this.idleTimer) clearTimeout(this.idleTimer);
         this.channel.destroy();
         events.exit(this, code, signal);
         resolve();
+      };
+      this.child.once("exit", finish);
+      this.child.once("error", (err) => {
+        this.stderrTail.push(String(err));
+        output.stderr(`${prefix} ${err.message}`);
+        // a process that could not be spawned never emits "exit"
+        if (this.child.pid === undefined) finish(1, null);
       });
-    });
-    this.child.once("error", (err) => {
-      this.stderrTail.push(String(err));
-      output.stderr(`${prefix} could not start: ${err.message}`);
     });
     this.send({ t: "boot", boot });
   }

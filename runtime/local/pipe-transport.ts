@@ -18,6 +18,7 @@ export class PipeTransport implements Transport {
   private readonly pending = new Map<number, { resolve(v: Uint8Array | undefined): void; reject(e: Error): void }>();
   /** a stop that arrived before the loop attached */
   private earlyStop: { drainMs: number } | null = null;
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(private readonly channel: Channel<ToContainer, FromContainer>) {}
 
@@ -87,16 +88,19 @@ export class PipeTransport implements Transport {
   }
 
   async receive(max: number, signal: AbortSignal): Promise<WorkInput[] | null> {
-    while (this.queue.length === 0) {
-      if (this.closed) return null;
-      if (signal.aborted) return [];
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        signal.addEventListener("abort", () => resolve(), { once: true });
-      });
-      this.waiter = null;
+    if (this.queue.length === 0) {
+      // one listener per signal (the loop reuses its signal until it stops)
+      if (!this.watched.has(signal)) {
+        this.watched.add(signal);
+        signal.addEventListener("abort", () => this.wakeUp(), { once: true });
+      }
+      while (this.queue.length === 0) {
+        if (this.closed) return null;
+        if (signal.aborted) return [];
+        await new Promise<void>((resolve) => (this.waiter = resolve));
+      }
     }
-    return this.queue.splice(0, max);
+    return this.queue.length <= max ? this.queue.splice(0) : this.queue.splice(0, max);
   }
 
   async complete(input: WorkInput, outcome: Outcome): Promise<void> {

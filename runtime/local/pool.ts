@@ -25,6 +25,8 @@ import type { BootInfo, ContainerRequest } from "./protocol.ts";
 export const MAX_REDELIVERIES = 3;
 /** The supervisor kills an attempt this long after its timeout when the worker did not report it. */
 const BACKSTOP_GRACE_MS = 1000;
+/** Time a container always gets to import the app (on top of `@enter` hooks bounded by `timeout`). */
+const STARTUP_ALLOWANCE_MS = 60_000;
 
 export interface AutoscaleConfig {
   minContainers: number;
@@ -187,7 +189,9 @@ export class Pool {
     const { timeoutMs } = this.config;
     container.send({ t: "in", id, call: call.id, m: call.target.method ?? null, a: call.payload, n: call.attempt, to: timeoutMs });
     call.backstop = setTimeout(() => this.onBackstop(call, container, id), timeoutMs + BACKSTOP_GRACE_MS);
-    this.host.events.emit("input:dispatch", { pool: this.config.label, callId: call.id, attempt: call.attempt, container: container.label, pid: container.pid });
+    if (this.host.events.listenerCount("input:dispatch") > 0) {
+      this.host.events.emit("input:dispatch", { pool: this.config.label, callId: call.id, attempt: call.attempt, container: container.label, pid: container.pid });
+    }
   }
 
   /** The load the autoscaler sizes for: queued + running inputs. */
@@ -195,7 +199,8 @@ export class Pool {
     const { minContainers, maxContainers, bufferContainers } = this.config.autoscale;
     const load = this.queue.length + this.running;
     const need = Math.ceil(load / this.config.targetInputs) + (load > 0 ? bufferContainers : 0);
-    return Math.max(minContainers, Math.min(maxContainers, need));
+    // maxContainers bounds spend: it wins over minContainers
+    return Math.min(maxContainers, Math.max(minContainers, need));
   }
 
   private live(): number {
@@ -212,6 +217,16 @@ export class Pool {
     const label = `${this.config.label}#${++this.started}`;
     const c = new Container(label, { ...this.config.boot, label }, this.config.env, this.config.cwd, this.containerEvents, this.host.output);
     this.containers.add(c);
+    // a container stuck before ready (an import or @enter hook that never returns, even
+    // synchronously) is killed and reported as a setup failure
+    const startupMs = Math.max(this.config.boot.setupTimeoutMs, STARTUP_ALLOWANCE_MS) + BACKSTOP_GRACE_MS;
+    const startup = setTimeout(() => {
+      if (c.readyAt !== null || c.state !== "starting") return;
+      this.onSetupFailed(c, encodeError(new Error(`the container did not become ready within ${startupMs / 1000} s (importing the app and running @enter hooks)`)));
+      c.kill("startup-timeout");
+    }, startupMs);
+    startup.unref();
+    void c.exited.then(() => clearTimeout(startup));
     this.host.log.debug({ container: label, pid: c.pid }, "container starting");
     this.host.events.emit("container:start", { pool: this.config.label, container: label, pid: c.pid });
   }

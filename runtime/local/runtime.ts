@@ -445,7 +445,21 @@ function reply(outcome: CallOutcome): RequestReply {
 
 function unwrap(outcome: CallOutcome): unknown {
   if (outcome.ok) return decodeValue(outcome.value);
-  throw decodeError(outcome.error);
+  throw withCallerFrames(decodeError(outcome.error));
+}
+
+const INTERNAL_FRAME = /[\\/](runtime|sdk)[\\/][^\\/]+(\.ts|[\\/])|node:internal/;
+
+/**
+ * A remote error keeps the container's stack; below it go the caller's own frames (the await
+ * chain that led here, e.g. `at async main (app.ts:13:5)`), so both ends of the call show.
+ */
+function withCallerFrames(error: Error): Error {
+  const local = (new Error().stack ?? "").split("\n").slice(1).filter((l) => !INTERNAL_FRAME.test(l));
+  if (local.length && typeof error.stack === "string") {
+    error.stack = `${error.stack}\n    --- called from ---\n${local.join("\n")}`;
+  }
+  return error;
 }
 
 function noMethod(d: Declaration, method: string): Error {

@@ -52,7 +52,8 @@ class WorkerLoop implements WorkerControl {
   private readonly running = new Map<string, Running>();
   private readonly batchers = new Map<string, Batcher>();
   private stopRequest: { drainMs: number; reason: string } | null = null;
-  private receiving: AbortController | null = null;
+  /** aborted when the loop must stop: a pending receive returns what it has */
+  private readonly receiving = new AbortController();
   private wake: (() => void) | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private settled: (() => void) | null = null;
@@ -85,7 +86,6 @@ class WorkerLoop implements WorkerControl {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      this.receiving = new AbortController();
       let inputs: WorkInput[] | null;
       try {
         inputs = await this.transport.receive(this.free, this.receiving.signal);
@@ -94,8 +94,6 @@ class WorkerLoop implements WorkerControl {
         this.options.log?.warn({ err }, "receiving inputs failed; retrying in 1 s");
         await sleep(1000);
         continue;
-      } finally {
-        this.receiving = null;
       }
       if (inputs === null) {
         exit = "closed";
@@ -126,7 +124,7 @@ class WorkerLoop implements WorkerControl {
     } else {
       this.stopRequest = { drainMs: options.drainMs ?? Infinity, reason: options.reason ?? "stop" };
     }
-    this.receiving?.abort();
+    this.receiving.abort();
     this.wake?.();
     this.settled?.();
   }

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { Node, ts, type CallExpression, type ClassDeclaration, type SourceFile } from "ts-morph";
+import { Node, ts, type CallExpression, type ClassDeclaration, type Decorator, type SourceFile } from "ts-morph";
 import type { Diagnostic } from "../diagnostics.ts";
 import { AppSpec, SPEC_VERSION, type ClassSpec, type FunctionSpec } from "../spec.ts";
 import { gantryDecorator, parseClass } from "./classes.ts";
@@ -267,18 +267,19 @@ class Analysis {
   /** gantry decorators on classes that are not `@app.cls` classes at the top level. */
   private strayDecorators(): void {
     for (const index of this.indexes) {
-      for (const raw of index.decorators) {
-        const owner = classOf(raw);
-        if (owner && this.appClasses.has(owner)) continue;
+      const stray = index.decorators
+        .filter((raw) => !this.appClasses.has(classOf(raw) as ts.Node))
+        .map((raw) => ({ raw, owner: classOf(raw), g: gantryDecorator(this.ev, wrap(index.file, raw) as Decorator) }))
+        .filter((d) => d.g !== undefined);
+      // a nested @app.cls class gets one diagnostic, on its @app.cls, not one per member
+      const nestedAppClasses = new Set(stray.filter((d) => d.g!.name === "cls").map((d) => d.owner));
+      for (const { raw, owner, g } of stray) {
         const decorator = wrap(index.file, raw);
-        if (!Node.isDecorator(decorator)) continue;
-        const g = gantryDecorator(this.ev, decorator);
-        if (!g) continue;
-        if (g.name === "cls") {
+        if (g!.name === "cls") {
           if (owner && ts.isClassDeclaration(owner) && owner.parent === index.file.compilerNode) continue; // reported by the class parser
           this.ctx.report("GANTRY1602", decorator, "declare @app.cls classes at the top level of a module: export class MyModel { ... }");
-        } else {
-          this.ctx.report("GANTRY1700", decorator, `@${g.name} only works inside a class decorated with @app.cls(...)`);
+        } else if (!nestedAppClasses.has(owner)) {
+          this.ctx.report("GANTRY1700", decorator, `@${g!.name} only works inside a class decorated with @app.cls(...)`);
         }
       }
     }

@@ -167,6 +167,9 @@ export class Evaluator {
         return unknownValue(use, `\`${name}\` comes from the package "${target.specifier}", which the analysis does not read`,
           "define the value in this project as a const with a literal value");
       case "missing":
+        if (target.specifier.endsWith(".json")) {
+          return unknownValue(use, `\`${name}\` comes from the JSON file "${target.specifier}", which the analysis does not read`, CONST_HINT);
+        }
         return unknownValue(use, `the module "${target.specifier}" of \`${name}\` cannot be found`, "check the import path");
     }
   }

@@ -176,7 +176,7 @@ describe("images", () => {
     const build = view.inputs("docker-build:index:Image", { name: "image-img-3f2a9c1d0b7e-build" });
     const spec = llmApp().images.find((i) => i.id === "img-3f2a9c1d0b7e")!;
     assert.equal(build.dockerfile.inline, renderDockerfile(spec, { entry: "app.mjs" }));
-    assert.deepEqual(build.context.named, { gantry: { location: ".gantry/build/dev/img-3f2a9c1d0b7e" } });
+    assert.deepEqual(build.context.named, { gantry: { location: ".gantry/build/llm-demo/dev/img-3f2a9c1d0b7e" } });
     assert.equal(build.push, true);
     assert.equal(build.cacheTo[0].registry.mode, "max");
     assert.equal(build.registries[0].password, "[secret]");

@@ -106,3 +106,15 @@ test("@batched: one output per input, else the whole batch fails; the next batch
   assert.equal(await batches.double.remote(21), 42);
   assert.deepEqual(await batches.double.remote([5, 6]), [10, 12], "an array argument is a whole batch");
 });
+
+test("updateAutoscaler changes the pool while the app runs", async () => {
+  const starts = record<Record<string, any>>(rt.runtime, "container:start");
+  const exits = record<Record<string, any>>(rt.runtime, "container:exit");
+  const warm = Cls.of(rt.mod.Warm).instance();
+  await warm.updateAutoscaler({ minContainers: 2 });
+  await warm.ping.remote();
+  await waitFor(() => starts.filter((e) => e.pool === "Warm").length === 2);
+  await warm.updateAutoscaler({ minContainers: 0 });
+  await waitFor(() => exits.filter((e) => e.pool === "Warm").length === 2);
+  assert.equal(starts.filter((e) => e.pool === "Warm").length, 2);
+});

@@ -13,6 +13,7 @@ export class MemoryTransport implements Transport {
   private wake: (() => void) | null = null;
   private outcomeWaiters: Array<() => void> = [];
   private seq = 0;
+  private readonly watched = new WeakSet<AbortSignal>();
 
   attach(control: WorkerControl): void {
     this.control = control;
@@ -24,13 +25,14 @@ export class MemoryTransport implements Transport {
     this.log.push("setup-failed");
   }
   async receive(max: number, signal: AbortSignal): Promise<WorkInput[] | null> {
+    if (!this.watched.has(signal)) {
+      this.watched.add(signal);
+      signal.addEventListener("abort", () => this.wake?.(), { once: true });
+    }
     while (this.pending.length === 0) {
       if (this.ended) return null;
       if (signal.aborted) return [];
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        signal.addEventListener("abort", () => resolve(), { once: true });
-      });
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
     const got = this.pending.splice(0, max);
     this.receives.push({ max, got: got.length });

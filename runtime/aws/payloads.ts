@@ -1,0 +1,29 @@
+/**
+ * The payload bucket: arguments too large for a queue message (`inputs/<unit>/<callId>`) and
+ * results too large for a results-table item (`results/<unit>/<callId>/<delivery>`). The stack
+ * expires both prefixes after the results' TTL.
+ */
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { CommandSender } from "./clients.ts";
+
+export class PayloadStore {
+  constructor(private readonly s3: CommandSender, readonly bucket: string) {}
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: typeof body === "string" ? "application/json" : "application/octet-stream",
+    }));
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return (await out.Body.transformToByteArray()) as Uint8Array;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}

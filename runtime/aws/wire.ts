@@ -1,0 +1,150 @@
+/**
+ * What travels through SQS, DynamoDB and S3 on AWS, shared by callers (the sdk invoker, the Lambda
+ * gateway in provider/aws/gateway/handler.ts) and the container's transport.
+ *
+ * Message body (JSON text, because SQS bodies are text):
+ *   { v: 1, kind: "call", callId, function, method, params?, encoding, args | argsKey, enqueuedAt, source }
+ * - `function`: the unit id (function name, class name, or variant id `Model[gpu=H100]`);
+ * - `encoding: "msgpack"`: `args` is the base64 of runtime/serialize.ts `encodeArgs` bytes (sdk callers);
+ *   `encoding: "json"`: `args` is a JSON array (the web gateway);
+ * - `argsKey`: S3 key (`inputs/<unit>/<callId>`) holding the arguments when the body would pass
+ *   the queue's size limit (raw msgpack bytes, or JSON text).
+ *
+ * Results table item (one per call, keyed by `callId`):
+ *   status: "pending" | "ok" | "error" | "cancelled"
+ *   deliveries / failures / released: counters the worker keeps while the call is pending
+ *   encoding, value (B for msgpack, S for json) | resultKey (S3), error (S: JSON {name, message}),
+ *   errorData (B: the packed error, msgpack callers), attempt, finishedAt, expiresAt (TTL, epoch s)
+ */
+
+export const WIRE_VERSION = 1;
+
+export type Encoding = "msgpack" | "json";
+
+export interface CallMessage {
+  v: number;
+  kind: "call";
+  callId: string;
+  function: string;
+  method: string | null;
+  params?: Record<string, unknown>;
+  encoding: Encoding;
+  /** base64 (msgpack) or an argument array (json) */
+  args?: string | unknown[];
+  argsKey?: string;
+  enqueuedAt: number;
+  source?: string;
+}
+
+export type CallStatus = "pending" | "ok" | "error" | "cancelled";
+export const FINAL_STATUSES: readonly CallStatus[] = ["ok", "error", "cancelled"];
+
+export interface ErrorSummary {
+  name: string;
+  message: string;
+}
+
+/** The results table item, as the DynamoDB document client reads and writes it. */
+export interface CallRecord {
+  callId: string;
+  status: CallStatus;
+  deliveries?: number;
+  failures?: number;
+  released?: number;
+  lastError?: string;
+  encoding?: Encoding;
+  value?: Uint8Array | string;
+  resultKey?: string;
+  /** JSON of an ErrorSummary */
+  error?: string;
+  errorData?: Uint8Array;
+  attempt?: number;
+  function?: string;
+  finishedAt?: number;
+  expiresAt?: number;
+}
+
+export function isFinal(record: Pick<CallRecord, "status"> | null | undefined): boolean {
+  return !!record && FINAL_STATUSES.includes(record.status);
+}
+
+/** Parses a message body; throws a readable error for anything that is not a gantry call. */
+export function parseMessage(body: string | undefined): CallMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body ?? "");
+  } catch {
+    throw new TypeError("the message body is not JSON");
+  }
+  const m = value as Partial<CallMessage> | null;
+  if (!m || typeof m !== "object" || m.kind !== "call") throw new TypeError("the message is not a gantry call (kind !== \"call\")");
+  if (m.v !== WIRE_VERSION) throw new TypeError(`unsupported message version ${String(m.v)} (this runtime reads version ${WIRE_VERSION})`);
+  if (typeof m.callId !== "string" || !m.callId) throw new TypeError("the message has no callId");
+  if (m.encoding !== "msgpack" && m.encoding !== "json") throw new TypeError(`unknown argument encoding ${String(m.encoding)}`);
+  if (m.args === undefined && typeof m.argsKey !== "string") throw new TypeError("the message has neither args nor argsKey");
+  return { ...m, method: m.method ?? null } as CallMessage;
+}
+
+/** The call id a body names, when the body is readable enough for that (to record a failure). */
+export function callIdOf(body: string | undefined): string | null {
+  try {
+    const id = (JSON.parse(body ?? "") as { callId?: unknown }).callId;
+    return typeof id === "string" && id ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+export function inputKey(unit: string, callId: string, encoding: Encoding): string {
+  return `inputs/${unit}/${callId}${encoding === "json" ? ".json" : ""}`;
+}
+
+/** Per delivery, so a duplicate delivery never overwrites the object the stored result points to. */
+export function resultKey(unit: string, callId: string, delivery: string, encoding: Encoding): string {
+  return `results/${unit}/${callId}/${delivery}${encoding === "json" ? ".json" : ""}`;
+}
+
+export function summarize(error: Error): ErrorSummary {
+  return { name: error.name || "Error", message: String(error.message) };
+}
+
+export function parseSummary(text: string | undefined): ErrorSummary | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as Partial<ErrorSummary>;
+    return { name: typeof v.name === "string" ? v.name : "Error", message: typeof v.message === "string" ? v.message : "" };
+  } catch {
+    return { name: "Error", message: text };
+  }
+}
+
+// ---- class parameters inside a container
+
+/**
+ * A class unit's queue carries calls for every parameter set of that class; the container keeps one
+ * instance per parameter set. The worker loop knows inputs by method name only, so a call's
+ * parameters ride in that name: `generate` for the default parameters, `generate\u0000{"k":1}`
+ * otherwise (which also keeps `@batched` batches to one instance).
+ */
+const SEP = "\u0000";
+
+export function canonicalParams(params: Record<string, unknown> | undefined): string {
+  if (!params) return "";
+  const keys = Object.keys(params).filter((k) => params[k] !== undefined).sort();
+  if (keys.length === 0) return "";
+  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, params[k]])));
+}
+
+export function routeKey(method: string | null, params: Record<string, unknown> | undefined): string | null {
+  const canon = canonicalParams(params);
+  if (!canon) return method;
+  return `${method ?? ""}${SEP}${canon}`;
+}
+
+export function parseRouteKey(key: string | null): { method: string | null; paramsKey: string } {
+  if (key === null) return { method: null, paramsKey: "" };
+  const i = key.indexOf(SEP);
+  if (i < 0) return { method: key, paramsKey: "" };
+  const method = key.slice(0, i);
+  return { method: method === "" ? null : method, paramsKey: key.slice(i + 1) };
+}
