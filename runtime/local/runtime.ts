@@ -8,7 +8,8 @@
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import type {
   CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
 } from "../../sdk/invoker.ts";
@@ -448,14 +449,18 @@ function unwrap(outcome: CallOutcome): unknown {
   throw withCallerFrames(decodeError(outcome.error));
 }
 
-const INTERNAL_FRAME = /[\\/](runtime|sdk)[\\/][^\\/]+(\.ts|[\\/])|node:internal/;
+/** gantry's own code: the runtime, the sdk, the CLI (and node internals, node_modules) */
+const GANTRY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const INTERNAL_DIRS = ["runtime", "sdk", "cli"].map((d) => join(GANTRY_ROOT, d) + sep);
+const isInternalFrame = (line: string) =>
+  line.includes("node:internal") || line.includes(`${sep}node_modules${sep}`) || INTERNAL_DIRS.some((d) => line.includes(d));
 
 /**
  * A remote error keeps the container's stack; below it go the caller's own frames (the await
  * chain that led here, e.g. `at async main (app.ts:13:5)`), so both ends of the call show.
  */
 function withCallerFrames(error: Error): Error {
-  const local = (new Error().stack ?? "").split("\n").slice(1).filter((l) => !INTERNAL_FRAME.test(l));
+  const local = (new Error().stack ?? "").split("\n").slice(1).filter((l) => !isInternalFrame(l));
   if (local.length && typeof error.stack === "string") {
     error.stack = `${error.stack}\n    --- called from ---\n${local.join("\n")}`;
   }

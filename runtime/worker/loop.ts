@@ -9,6 +9,8 @@
  * 4. Stop when told to (drain in-flight inputs up to a budget), when the transport closes, or after
  *    `idleExitMs` without work; then run `@exit` hooks once.
  */
+import { join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { decodeArgs, encodeError, encodeResult } from "../serialize.ts";
 import { FunctionTimeoutError, InputCancelledError } from "../errors.ts";
 import { Batcher } from "./batcher.ts";
@@ -31,8 +33,15 @@ export interface WorkerOptions {
   log?: Logger;
 }
 
-/** Stack frames of the runtime itself, dropped from errors sent back to callers. */
-const RUNTIME_FRAMES = /[\\/]runtime[\\/](worker|local)[\\/]|\(node:internal\/|at node:internal\//;
+/** Stack frames of the runtime itself (this directory, runtime/local, node internals), dropped from errors sent back. */
+const RUNTIME_DIR = fileURLToPath(new URL("../", import.meta.url));
+const RUNTIME_FRAMES = new RegExp(
+  `${escapeRegExp(join(RUNTIME_DIR, "worker") + sep)}|${escapeRegExp(join(RUNTIME_DIR, "local") + sep)}|\\(node:internal/|at node:internal/`,
+);
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 export type WorkerExit = "stopped" | "closed" | "idle" | "setup-failed";
 

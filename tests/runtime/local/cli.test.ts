@@ -38,7 +38,8 @@ test("a failing entrypoint exits 1 and prints the remote error with its stack", 
   assert.equal(code, 1);
   assert.match(stderr, /gantry run: fail failed:/);
   assert.match(stderr, /TypeError: exploded: on purpose/);
-  assert.match(stderr, /fixtures[\\/]cli-app\.ts:\d+:\d+/);
+  assert.match(stderr, /fixtures[\\/]cli-app\.ts:\d+:\d+/, "the container's frames");
+  assert.match(stderr, /--- called from ---\n\s+at async .*cli-app\.ts:\d+:\d+/, "and the caller's");
 });
 
 test("choosing an entrypoint: several need --entry, an unknown one is a usage error", async () => {
