@@ -14,7 +14,7 @@ import { applyOverrides, ConfigError } from "./overrides.ts";
 export interface ProgramOptions {
   /** the app file, relative to the project root; default: stack config `gantry:app` */
   app?: string;
-  /** default: the working directory (Pulumi runs programs in the project directory) */
+  /** default: the directory of Pulumi.yaml */
   projectRoot?: string;
   /** a spec made elsewhere (tests, benchmarks); skips the analysis */
   spec?: AppSpec;
@@ -44,7 +44,10 @@ export function analyze(projectRoot: string, app: string): Analysis {
 
 export async function runGantryProgram(options: ProgramOptions = {}): Promise<Record<string, unknown>> {
   const config = readGantryConfig();
-  const projectRoot = options.projectRoot ?? process.cwd();
+  const projectRoot = resolve(options.projectRoot ?? (pulumi.runtime.getRootDirectory() || process.cwd()));
+  // paths handed to Pulumi (build contexts, Lambda code) are relative to the project root, which
+  // keeps plans machine-independent; Pulumi resolves them against the working directory
+  if (process.cwd() !== projectRoot) process.chdir(projectRoot);
   if (config.target !== "aws") throw new ConfigError([`${stackFile()}: gantry:target: "${config.target}" is not implemented yet (aws is)`]);
   let analysis: Analysis;
   if (options.spec) analysis = { spec: options.spec, secretValues: options.secretValues ?? {} };

@@ -11,6 +11,7 @@ import { build, type BuildOptions } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const GANTRY_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -38,7 +39,8 @@ function toPosix(path: string): string {
   return path.split(sep).join("/");
 }
 
-async function bundle(projectRoot: string, outDir: string, entryPoints: Record<string, string>, extra: BuildOptions): Promise<string> {
+async function bundle(projectRoot: string, outDir: string, entryPoints: Record<string, string>, extra: BuildOptions,
+  extraFiles: Array<{ path: string; contents: Uint8Array }> = []): Promise<string> {
   const result = await build({
     entryPoints,
     bundle: true,
@@ -59,7 +61,10 @@ async function bundle(projectRoot: string, outDir: string, entryPoints: Record<s
   const dir = join(projectRoot, outDir);
   mkdirSync(dir, { recursive: true });
   const hash = createHash("sha256");
-  const files = [...(result.outputFiles ?? [])].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const files = [
+    ...(result.outputFiles ?? []).map((f) => ({ path: f.path, contents: f.contents })),
+    ...extraFiles.map((f) => ({ path: join(dir, f.path), contents: f.contents })),
+  ].sort((a, b) => (a.path < b.path ? -1 : 1));
   const written = new Set<string>();
   for (const file of files) {
     const rel = toPosix(relative(dir, file.path));
@@ -102,9 +107,15 @@ export async function bundleApp(projectRoot: string, appFile: string, outDir: st
   };
 }
 
-/** The Lambda gateway, one file. */
-export async function bundleGateway(projectRoot: string, outDir: string): Promise<Bundle> {
-  const hash = await bundle(projectRoot, outDir, { index: GATEWAY_ENTRY }, { minify: true });
+/**
+ * The Lambda gateway: one file, plus the swagger-ui-dist files its docs page serves (copied next
+ * to it, where the bundled runtime resolves them).
+ */
+export async function bundleGateway(projectRoot: string, outDir: string, swaggerFiles: string[]): Promise<Bundle> {
+  const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  const extraFiles = swaggerFiles.map((f) => ({ path: `node_modules/swagger-ui-dist/${f}`, contents: readFileSync(join(swaggerDir, f)) }));
+  // msgpackr's optional native speed-up is not bundled; msgpackr falls back to plain JS without it
+  const hash = await bundle(projectRoot, outDir, { index: GATEWAY_ENTRY }, { minify: true, external: ["msgpackr-extract"] }, extraFiles);
   return { dir: toPosix(outDir), entry: "index.mjs", hash, note: null };
 }
 

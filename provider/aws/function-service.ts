@@ -22,6 +22,7 @@ import type { AppSecret } from "./secrets.ts";
 import type { CallState, DictTable, StateQueue } from "./state.ts";
 import { minContainersOf, type Unit } from "./units.ts";
 import { NFS_PORT, type AppVolume } from "./volume.ts";
+import type { WebToken } from "./web.ts";
 
 /** The port the runtime serves `webApp` / `webServer` on inside the container. */
 export const HTTP_PORT = 8000;
@@ -31,7 +32,8 @@ export interface WebAttachment {
   targetGroup: aws.lb.TargetGroup;
   loadBalancer: aws.lb.LoadBalancer;
   securityGroup: aws.ec2.SecurityGroup;
-  listener: aws.lb.Listener;
+  /** the listener rule that forwards to the target group */
+  rule: aws.lb.ListenerRule;
   pathPrefix: string;
 }
 
@@ -54,6 +56,8 @@ export interface FunctionServiceInputs {
   dicts: ReadonlyMap<string, DictTable>;
   stateQueues: ReadonlyMap<string, StateQueue>;
   web: WebAttachment | null;
+  /** the bearer token of a private webApp / webServer (the container's front door reads it) */
+  webToken: WebToken | null;
 }
 
 interface KeyValue { name: string; value: pulumi.Input<string> }
@@ -164,7 +168,7 @@ export class FunctionService extends GantryComponent {
       dictTableArns: [...i.dicts.values()].map((d) => d.table.arn),
       stateQueueArns: [...i.stateQueues.values()].map((q) => q.queue.arn),
       injectedSecretArns: secrets.filter((s) => s.keys).map((s) => s.secret.arn),
-      loadedSecretArns: secrets.filter((s) => !s.keys).map((s) => s.secret.arn),
+      loadedSecretArns: [...secrets.filter((s) => !s.keys).map((s) => s.secret.arn), ...(i.webToken ? [i.webToken.secret.arn] : [])],
       volumes,
     }, { parent: this });
   }
@@ -193,6 +197,7 @@ export class FunctionService extends GantryComponent {
       GANTRY_TIMEOUT: String(u.options.timeout),
       GANTRY_VISIBILITY_TIMEOUT: String(visibilityTimeout(u.options.timeout)),
       GANTRY_RETRIES: JSON.stringify(u.options.retries),
+      GANTRY_MAX_RECEIVE_COUNT: String(u.options.retries.maxRetries + 1),
       GANTRY_MAX_INPUTS: String(u.concurrency.maxInputs),
       GANTRY_TARGET_INPUTS: String(u.concurrency.targetInputs),
       GANTRY_BATCHING: JSON.stringify(u.batching),
@@ -207,10 +212,8 @@ export class FunctionService extends GantryComponent {
       GANTRY_VOLUMES: JSON.stringify(Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume]))),
       GANTRY_SECRET_ARNS: pulumi.all(u.options.secrets.map((id) => this.secret(id)).filter((s) => !s.keys).map((s) => s.secret.arn)).apply((arns) => JSON.stringify(arns)),
     };
-    if (u.server) {
-      env.GANTRY_HTTP_PORT = String(HTTP_PORT);
-      env.GANTRY_WEB_PATH_PREFIX = i.web?.pathPrefix ?? "";
-    }
+    if (u.server) env.GANTRY_HTTP_PORT = String(HTTP_PORT);
+    if (i.webToken) env.GANTRY_TOKEN_SECRET_ARN = i.webToken.secret.arn;
     return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
   }
 
@@ -294,7 +297,7 @@ export class FunctionService extends GantryComponent {
       ...this.childOpts,
       // autoscaling owns the count after the first deploy
       ignoreChanges: ["desiredCount"],
-      dependsOn: [i.association, ...(web ? [web.listener] : [])],
+      dependsOn: [i.association, ...(web ? [web.rule] : [])],
     });
   }
 

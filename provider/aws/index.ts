@@ -24,7 +24,8 @@ import { AppSecret } from "./secrets.ts";
 import { CallState, DictTable, StateQueue } from "./state.ts";
 import { capacityGroupsOf, unitsOf, type CapacityGroup, type Unit } from "./units.ts";
 import { AppVolume } from "./volume.ts";
-import { Api, gatewayConfig, LoadBalancer, ServerRoute, WebGateway, WebToken } from "./web.ts";
+import { gatewayConfig } from "./gateway/routes.ts";
+import { Api, LoadBalancer, ServerRoute, SWAGGER_FILES, WebGateway, WebRoutes, WebToken } from "./web.ts";
 
 export interface AwsAppInputs {
   /** the spec with the stack's overrides applied */
@@ -78,6 +79,10 @@ export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGrou
       }
     }
     if (!spec.images.some((i) => i.id === unit.options.image)) problems.push(`${where}: image ${unit.options.image} is not in the spec`);
+  }
+  const servers = units.filter((u) => u.server);
+  if (servers.length && config.network.kind === "existing" && config.network.publicSubnetIds.length < 2) {
+    problems.push(`${formatSource(servers[0].source)}: ${servers[0].id} needs a load balancer, which needs public subnets in two availability zones; gantry:network.publicSubnetIds has ${config.network.publicSubnetIds.length}`);
   }
   for (const volume of spec.volumes) {
     if (!volume.createIfMissing && !config.volumes[volume.name]) {
@@ -138,7 +143,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const images = await prepareImages(inputs, units);
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
-  const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `${buildDir(inputs)}/gateway`) : null;
+  const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `${buildDir(inputs)}/gateway`, SWAGGER_FILES) : null;
 
   const region = aws.getRegionOutput({}).region;
   const network = new Network("gantry-network", info, config.network);
@@ -160,20 +165,22 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const appImages = new Map([...images.values()].map((p) => [p.spec.id, new AppImage(`image-${slug(p.spec.id)}`, info, p)]));
   const queues = new Map(units.map((u) => [u.id, new FunctionQueue(u.slug, info, unitRef(u), u)]));
 
+  const needsToken = units.some((u) => u.endpoints.some((e) => !e.web.public) || (u.server !== null && !u.server.public));
+  const token = needsToken ? new WebToken("gantry-web-token", info, config.webToken) : null;
   const api = endpointUnits.length ? new Api("gantry-api", info) : null;
-  const token = endpointUnits.some((u) => u.endpoints.some((e) => !e.web.public)) ? new WebToken("gantry-web-token", info, config.webToken) : null;
-  for (const unit of endpointUnits) {
-    new WebGateway(unit.slug, info, unitRef(unit), {
-      unit, config: gatewayConfig(unit), bundle: gatewayBundle!, projectRoot, api: api!, queue: queues.get(unit.id)!,
-      state, token, logRetentionDays: config.logRetentionDays,
+  if (api) {
+    const gateway = new WebGateway("gantry-gateway", info, {
+      config: gatewayConfig(spec, endpointUnits), bundle: gatewayBundle!, api,
+      queues: new Map(endpointUnits.map((u) => [u.id, queues.get(u.id)!])), state, token, logRetentionDays: config.logRetentionDays,
     });
+    for (const unit of endpointUnits) new WebRoutes(unit.slug, info, unitRef(unit), unit, api, gateway);
   }
   const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, { network, certificateArn: config.certificateArn }) : null;
   const priorities = rulePriorities(serverUnits.map((u) => u.id));
   const webOf = new Map<string, WebAttachment>();
   for (const unit of serverUnits) {
     const route = new ServerRoute(unit.slug, info, unitRef(unit), { unit, network, loadBalancer: lb!, priority: priorities.get(unit.id)! });
-    webOf.set(unit.id, { targetGroup: route.targetGroup, loadBalancer: lb!.loadBalancer, securityGroup: lb!.securityGroup, listener: lb!.listener, pathPrefix: route.pathPrefix });
+    webOf.set(unit.id, { targetGroup: route.targetGroup, loadBalancer: lb!.loadBalancer, securityGroup: lb!.securityGroup, rule: route.rule, pathPrefix: route.pathPrefix });
   }
 
   for (const unit of units) {
@@ -182,6 +189,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
       cluster: capacity.cluster, capacityProvider: capacity.providers.get(unit.capacity)!, association: capacity.association,
       network, queue: queues.get(unit.id)!, queues, image: appImages.get(unit.options.image)!, secrets, volumes, state,
       dicts, stateQueues, web: webOf.get(unit.id) ?? null,
+      webToken: unit.server && !unit.server.public ? token : null,
     });
     if (unit.schedule) new Schedule(unit.slug, info, unitRef(unit), unit.name, unit.schedule, queues.get(unit.id)!);
   }
@@ -195,7 +203,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     endpoints: api ? pulumi.all(Object.fromEntries(endpointUnits.flatMap((u) => u.endpoints.map((e) => [
       `${e.web.method} ${e.path}`, pulumi.interpolate`${api.url}${e.path}`,
     ])))) : {},
-    webApps: lb ? pulumi.all(Object.fromEntries(serverUnits.map((u) => [u.id, pulumi.interpolate`${lb.url}${webOf.get(u.id)!.pathPrefix}/`]))) : {},
+    webApps: lb ? pulumi.all(Object.fromEntries(serverUnits.map((u) => [u.id, pulumi.interpolate`${lb.url}${webOf.get(u.id)!.pathPrefix}`]))) : {},
     images: pulumi.all(Object.fromEntries([...appImages].map(([id, img]) => [id, img.ref]))),
     notes: [...new Set([...images.values()].map((p) => p.bundle.note).filter((n): n is string => n !== null))],
   };

@@ -7,7 +7,8 @@ import type {
   AppSpec, BatchingSpec, ConcurrencySpec, DeclarationOptions, GpuShape, ScheduleSpec, SourceLocation, WebSpec,
 } from "../../synth/spec.ts";
 import { cpuInstanceFor, defaultGpuTaskSize, instancesForShape, schedulableMemoryMiB, type InstanceSize } from "./gpu-table.ts";
-import { kebab, uniqueSlugs } from "./names.ts";
+import { uniqueSlugs } from "./names.ts";
+import { functionPath, methodPath } from "../../runtime/web/routes.ts";
 
 /** When code sets no `maxContainers`, pools are still bounded (a policy may demand an explicit bound). */
 export const DEFAULT_MAX_CONTAINERS = 100;
@@ -19,7 +20,7 @@ export interface Endpoint {
   /** class method name, null for a function endpoint */
   method: string | null;
   web: Extract<WebSpec, { kind: "endpoint" }>;
-  /** URL path under the API: `/health`, `/embedding-service/embed` */
+  /** URL path (runtime/web's scheme): `/health`, `/EmbeddingService/embed` */
   path: string;
   /** whether the function or method takes an argument (a GET endpoint then gets its query) */
   takesArgs: boolean;
@@ -103,9 +104,6 @@ function capacityKey(options: DeclarationOptions): string {
   return `gpu-${[options.gpu, ...options.gpu.fallbacks].map(shapeKey).join("-")}${spot}`;
 }
 
-function endpointPath(...segments: string[]): string {
-  return `/${segments.map((s) => kebab(s) || "x").join("/")}`;
-}
 
 /** Every unit of the app, sorted by id. */
 export function unitsOf(spec: AppSpec): Unit[] {
@@ -116,7 +114,7 @@ export function unitsOf(spec: AppSpec): Unit[] {
       id: fn.name, kind: "function", name: fn.name, variantOf: null, source: fn.source, options: fn.options,
       concurrency: { maxInputs: 1, targetInputs: 1 }, batching: {}, schedule: fn.schedule,
       server: web && web.kind !== "endpoint" ? web : null,
-      endpoints: web && web.kind === "endpoint" ? [{ method: null, web, path: endpointPath(fn.name), takesArgs: fn.params.length > 0 }] : [],
+      endpoints: web && web.kind === "endpoint" ? [{ method: null, web, path: functionPath(fn.name), takesArgs: fn.params.length > 0 }] : [],
     });
   }
   for (const cls of spec.classes) {
@@ -125,7 +123,7 @@ export function unitsOf(spec: AppSpec): Unit[] {
     const concurrency = cls.concurrency ?? { maxInputs: 1, targetInputs: 1 };
     const endpoints: Endpoint[] = [];
     for (const m of cls.methods) {
-      if (m.web?.kind === "endpoint") endpoints.push({ method: m.name, web: m.web, path: endpointPath(cls.name, m.name), takesArgs: m.params.length > 0 });
+      if (m.web?.kind === "endpoint") endpoints.push({ method: m.name, web: m.web, path: methodPath(cls.name, m.name), takesArgs: m.params.length > 0 });
     }
     raw.push({
       id: cls.name, kind: "class", name: cls.name, variantOf: null, source: cls.source, options: cls.options,

@@ -2,14 +2,15 @@
  * Web: how requests reach functions.
  *
  * - gantry:aws:Api — one API Gateway HTTP API (HTTPS) for the app's `webEndpoint`s.
- * - gantry:aws:WebGateway — per declaration with endpoints: a small Lambda (gateway/handler.ts,
- *   bundled with esbuild) that checks the bearer token, validates the body, enqueues the call and
- *   waits for its result (303 to a result URL beyond the synchronous window); its routes; a role
- *   scoped to that declaration's queue and payload prefix.
+ * - gantry:aws:WebGateway — one small Lambda (gateway/handler.ts, bundled with esbuild): the
+ *   runtime's front door, which checks the bearer token, validates the body, enqueues the call
+ *   and waits for its result (303 to a result URL beyond the synchronous window); its role may
+ *   only enqueue to the declarations that have endpoints.
+ * - gantry:aws:WebRoutes — per declaration with endpoints, its routes on the API.
  * - gantry:aws:WebToken — the Secrets Manager secret holding the bearer token of private
  *   endpoints, set from stack config `gantry:webToken` (a secure value).
  * - gantry:aws:LoadBalancer and gantry:aws:ServerRoute — one Application Load Balancer for the
- *   app's `webApp`/`webServer` functions, routed by path prefix (`/<name>/`) to their ECS
+ *   app's `webApp`/`webServer` functions, routed by path prefix (`/<name>`) to their ECS
  *   services; HTTPS when `gantry:certificateArn` is set, else HTTP only. The runtime in the
  *   container checks bearer tokens for private ones.
  *
@@ -26,7 +27,8 @@ import { MAX_MESSAGE_BYTES } from "./function-queue.ts";
 import { HTTP_PORT } from "./function-service.ts";
 import type { GatewayConfig } from "./gateway/routes.ts";
 import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
-import { kebab, pathSegment } from "./names.ts";
+import { kebab } from "./names.ts";
+import { functionPath } from "../../runtime/web/routes.ts";
 import type { Network } from "./network.ts";
 import type { CallState } from "./state.ts";
 import type { Unit } from "./units.ts";
@@ -74,72 +76,59 @@ export class WebToken extends GantryComponent {
   }
 }
 
-/** The routes one declaration's gateway serves (pure, from the spec). */
-export function gatewayConfig(unit: Unit): GatewayConfig {
-  const base = unit.endpoints[0]?.method === null ? unit.endpoints[0].path : `/${pathSegment(unit.name)}`;
-  const docs = unit.endpoints.some((e) => e.web.docs);
-  return {
-    declaration: unit.id,
-    routes: unit.endpoints.map((e) => ({
-      routeKey: `${e.web.method} ${e.path}`,
-      method: e.method,
-      public: e.web.public,
-      bodySchema: e.web.bodySchema,
-      takesArgs: e.takesArgs,
-    })),
-    resultPath: `/_gantry/results/${unit.slug}`,
-    openapiPath: docs ? `${base}/openapi.json` : null,
-    docsPath: docs ? `${base}/docs` : null,
-  };
-}
-
 export interface WebGatewayInputs {
-  unit: Unit;
   config: GatewayConfig;
   bundle: Bundle;
-  projectRoot: string;
   api: Api;
-  queue: FunctionQueue;
+  /** the queue of each unit with endpoints */
+  queues: ReadonlyMap<string, FunctionQueue>;
   state: CallState;
   token: WebToken | null;
   logRetentionDays: number;
 }
 
+/** Files of swagger-ui-dist the docs page serves (runtime/web/docs-page.ts), shipped in the archive. */
+export const SWAGGER_FILES = ["package.json", "swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"];
+
 export class WebGateway extends GantryComponent {
   readonly function: aws.lambda.Function;
+  readonly integration: aws.apigatewayv2.Integration;
 
-  constructor(name: string, info: StackInfo, ref: DeclarationRef, inputs: WebGatewayInputs, opts?: pulumi.ComponentResourceOptions) {
-    super("gantry:aws:WebGateway", name, info, ref, opts);
+  constructor(name: string, info: StackInfo, inputs: WebGatewayInputs, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:WebGateway", name, info, null, opts);
     const logGroup = this.createLogGroup(name, info, inputs);
     const role = this.createRole(name, inputs, logGroup);
     this.function = this.createFunction(name, inputs, role, logGroup);
-    this.createRoutes(name, inputs);
+    this.integration = this.createIntegration(name, inputs);
+    this.createSharedRoutes(name, inputs);
     this.registerOutputs({ function: this.function.name });
   }
 
   private createLogGroup(name: string, info: StackInfo, inputs: WebGatewayInputs): aws.cloudwatch.LogGroup {
-    return new aws.cloudwatch.LogGroup(`${name}-gateway-logs`, {
-      name: `/gantry/${kebab(info.app)}/${kebab(info.stack)}/${inputs.unit.slug}/gateway`,
+    return new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      name: `/gantry/${kebab(info.app)}/${kebab(info.stack)}/gateway`,
       retentionInDays: inputs.logRetentionDays,
       tags: this.tags,
     }, this.childOpts);
   }
 
+  /** Enqueue to the units with endpoints (and nothing else), read their results, read the token. */
   private createRole(name: string, i: WebGatewayInputs, logGroup: aws.cloudwatch.LogGroup): aws.iam.Role {
-    const role = new aws.iam.Role(`${name}-gateway`, {
-      description: `gantry: web gateway of ${i.unit.slug}`,
+    const role = new aws.iam.Role(name, {
+      description: "gantry: web gateway (API Gateway -> queues)",
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
       tags: this.tags,
     }, this.childOpts);
     const bucket = i.state.payloadBucket.arn;
-    new aws.iam.RolePolicy(`${name}-gateway`, {
+    const units = [...i.queues.keys()];
+    new aws.iam.RolePolicy(name, {
       role: role.id,
       policy: policyDocument([
         allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.interpolate`${logGroup.arn}:*`]),
-        allow("EnqueueOwnCalls", ["sqs:SendMessage"], [i.queue.queue.arn]),
+        allow("EnqueueWebCalls", ["sqs:SendMessage"], [...i.queues.values()].map((q) => q.queue.arn)),
         allow("ReadResults", ["dynamodb:GetItem"], [i.state.resultsTable.arn]),
-        allow("WriteOwnLargeInputs", ["s3:PutObject"], [pulumi.interpolate`${bucket}/inputs/${i.unit.id}/*`]),
-        allow("ReadOwnLargeResults", ["s3:GetObject"], [pulumi.interpolate`${bucket}/results/${i.unit.id}/*`]),
+        allow("WriteLargeInputs", ["s3:PutObject"], units.map((u) => pulumi.interpolate`${bucket}/inputs/${u}/*`)),
+        allow("ReadLargeResults", ["s3:GetObject"], units.map((u) => pulumi.interpolate`${bucket}/results/${u}/*`)),
         allow("ReadToken", ["secretsmanager:GetSecretValue"], i.token ? [i.token.secret.arn] : []),
       ]),
     }, this.childOpts);
@@ -148,21 +137,22 @@ export class WebGateway extends GantryComponent {
 
   private createFunction(name: string, i: WebGatewayInputs, role: aws.iam.Role, logGroup: aws.cloudwatch.LogGroup): aws.lambda.Function {
     // paths relative to the project root: Pulumi runs programs there, and plans stay machine-independent
+    const file = (path: string) => new pulumi.asset.FileAsset(join(i.bundle.dir, path));
     const code = new pulumi.asset.AssetArchive({
-      "index.mjs": new pulumi.asset.FileAsset(join(i.bundle.dir, i.bundle.entry)),
+      "index.mjs": file(i.bundle.entry),
       "routes.json": new pulumi.asset.StringAsset(`${JSON.stringify(i.config, null, 2)}\n`),
+      ...Object.fromEntries(SWAGGER_FILES.map((f) => [`node_modules/swagger-ui-dist/${f}`, file(`node_modules/swagger-ui-dist/${f}`)])),
     });
     const variables: Record<string, pulumi.Input<string>> = {
-      GANTRY_QUEUE_URL: i.queue.queue.url,
+      GANTRY_QUEUES: pulumi.all([...i.queues].map(([unit, q]) => pulumi.all([unit, q.queue.url]))).apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
       GANTRY_RESULTS_TABLE: i.state.resultsTable.name,
       GANTRY_PAYLOAD_BUCKET: i.state.payloadBucket.bucket,
       GANTRY_SQS_MAX_BYTES: String(MAX_MESSAGE_BYTES),
-      GANTRY_SYNC_WINDOW_MS: String(SYNC_WINDOW_MS),
       NODE_OPTIONS: "--enable-source-maps",
     };
     if (i.token) variables.GANTRY_TOKEN_SECRET_ARN = i.token.secret.arn;
-    return new aws.lambda.Function(`${name}-gateway`, {
-      description: `gantry web gateway of ${i.unit.id}`,
+    return new aws.lambda.Function(name, {
+      description: "gantry web gateway: validates, enqueues, waits (303 past 25 s)",
       runtime: aws.lambda.Runtime.NodeJS20dX,
       architectures: ["arm64"],
       handler: "index.handler",
@@ -176,8 +166,8 @@ export class WebGateway extends GantryComponent {
     }, this.childOpts);
   }
 
-  private createRoutes(name: string, i: WebGatewayInputs): void {
-    const integration = new aws.apigatewayv2.Integration(`${name}-gateway`, {
+  private createIntegration(name: string, i: WebGatewayInputs): aws.apigatewayv2.Integration {
+    const integration = new aws.apigatewayv2.Integration(name, {
       apiId: i.api.api.id,
       integrationType: "AWS_PROXY",
       integrationUri: this.function.invokeArn,
@@ -185,22 +175,40 @@ export class WebGateway extends GantryComponent {
       payloadFormatVersion: "2.0",
       timeoutMilliseconds: GATEWAY_TIMEOUT_SECONDS * 1000,
     }, this.childOpts);
-    const target = pulumi.interpolate`integrations/${integration.id}`;
-    const keys = [
-      ...i.config.routes.map((r) => r.routeKey),
-      `GET ${i.config.resultPath}/{callId}`,
-      ...(i.config.openapiPath ? [`GET ${i.config.openapiPath}`] : []),
-      ...(i.config.docsPath ? [`GET ${i.config.docsPath}`] : []),
-    ];
-    for (const routeKey of keys) {
-      new aws.apigatewayv2.Route(`${name}-${kebab(routeKey)}`, { apiId: i.api.api.id, routeKey, target }, this.childOpts);
-    }
-    new aws.lambda.Permission(`${name}-gateway`, {
+    new aws.lambda.Permission(name, {
       action: "lambda:InvokeFunction",
       function: this.function.name,
       principal: "apigateway.amazonaws.com",
       sourceArn: pulumi.interpolate`${i.api.api.executionArn}/*/*`,
     }, this.childOpts);
+    return integration;
+  }
+
+  /** Result URLs, the app's docs page and its assets: `/_gantry/...`. */
+  private createSharedRoutes(name: string, i: WebGatewayInputs): void {
+    new aws.apigatewayv2.Route(`${name}-gantry`, {
+      apiId: i.api.api.id,
+      routeKey: "ANY /_gantry/{proxy+}",
+      target: pulumi.interpolate`integrations/${this.integration.id}`,
+    }, this.childOpts);
+  }
+}
+
+/**
+ * gantry:aws:WebRoutes — a declaration's endpoints on the API. Routes are `ANY <path>` so the
+ * gateway, not API Gateway, answers a wrong method (405 with `Allow`, as `gantry serve` does).
+ */
+export class WebRoutes extends GantryComponent {
+  constructor(name: string, info: StackInfo, ref: DeclarationRef, unit: Unit, api: Api, gateway: WebGateway, opts?: pulumi.ComponentResourceOptions) {
+    super("gantry:aws:WebRoutes", name, info, ref, opts);
+    const target = pulumi.interpolate`integrations/${gateway.integration.id}`;
+    for (const e of unit.endpoints) {
+      const keys = [`ANY ${e.path}`, ...(e.web.docs ? [`GET ${e.path}/docs`, `GET ${e.path}/openapi.json`] : [])];
+      for (const routeKey of keys) {
+        new aws.apigatewayv2.Route(`${name}-${kebab(routeKey)}`, { apiId: api.api.id, routeKey, target }, this.childOpts);
+      }
+    }
+    this.registerOutputs({});
   }
 }
 
@@ -225,7 +233,8 @@ export class LoadBalancer extends GantryComponent {
       securityGroups: [this.securityGroup.id],
       subnets: inputs.network.publicSubnetIds,
       dropInvalidHeaderFields: true,
-      idleTimeout: 120,
+      // longer than the container front door's synchronous window (150 s), so a waiting request is not cut
+      idleTimeout: 180,
       tags: this.tags,
     }, this.childOpts);
     this.listener = this.createListener(name, inputs.certificateArn);
@@ -281,11 +290,13 @@ export interface ServerRouteInputs {
 
 export class ServerRoute extends GantryComponent {
   readonly targetGroup: aws.lb.TargetGroup;
+  /** ECS refuses a target group that no listener uses yet: services depend on this rule */
+  readonly rule: aws.lb.ListenerRule;
   readonly pathPrefix: string;
 
   constructor(name: string, info: StackInfo, ref: DeclarationRef, inputs: ServerRouteInputs, opts?: pulumi.ComponentResourceOptions) {
     super("gantry:aws:ServerRoute", name, info, ref, opts);
-    this.pathPrefix = `/${pathSegment(inputs.unit.name)}`;
+    this.pathPrefix = functionPath(inputs.unit.name);
     this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
       namePrefix: "gantry",
       targetType: "ip",
@@ -295,8 +306,8 @@ export class ServerRoute extends GantryComponent {
       deregistrationDelay: 30,
       healthCheck: { path: "/readyz", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
       tags: this.tags,
-    }, { ...this.childOpts, deleteBeforeReplace: false });
-    new aws.lb.ListenerRule(`${name}-rule`, {
+    }, this.childOpts);
+    this.rule = new aws.lb.ListenerRule(`${name}-rule`, {
       listenerArn: inputs.loadBalancer.listener.arn,
       priority: inputs.priority,
       conditions: [{ pathPattern: { values: [this.pathPrefix, `${this.pathPrefix}/*`] } }],

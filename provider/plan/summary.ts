@@ -47,7 +47,8 @@ export function summarizePlan(plan: Plan): string {
     const scaling = unit.server
       ? `${minContainersOf(unit)}..${max} containers on requests per target`
       : `${minContainersOf(unit)}..${max} containers on ${backlogExpression(unit)} = ${unit.concurrency.targetInputs}`;
-    lines.push(row("scaling", `${scaling}; ${unit.concurrency.maxInputs} inputs per container; scale-in after ${unit.options.scaledownWindow}s`));
+    const inputs = `${unit.concurrency.maxInputs} input${unit.concurrency.maxInputs === 1 ? "" : "s"} per container`;
+    lines.push(row("scaling", `${scaling}; ${inputs}; scale-in after ${unit.options.scaledownWindow}s`));
     lines.push(row("queue", `retries ${unit.options.retries.maxRetries}, then dead-letter; visibility ${visibilityTimeout(unit.options.timeout)}s`));
     if (unit.options.volumes.length) lines.push(row("volumes", unit.options.volumes.map((v) => `${v.mountPath} <- ${v.volume} (EFS)`).join(", ")));
     if (unit.options.secrets.length) {
@@ -83,6 +84,12 @@ export function summarizePlan(plan: Plan): string {
   ].join(", ") || "none"));
   lines.push(row("resources", `${shared} shared (network, cluster, capacity, call state, web) + ${others} for volumes, secrets, dicts, queues, images`));
   lines.push("");
+  if (plan.cost) {
+    const t = plan.cost.total;
+    const usd = (n: number) => `$${n.toFixed(2)}`;
+    lines.push(`  cost (${plan.cost.currency}/month, ${plan.cost.region}): floor ${usd(t.floor)}, expected ${usd(t.expected)}, ceiling ${usd(t.ceiling)}  (${plan.cost.priceSource})`);
+    lines.push("");
+  }
   const custom = plan.resources.filter((r) => !r.type.startsWith("gantry:")).length;
   lines.push(`${custom} cloud resources in ${plan.resources.length - custom} components.`);
   for (const note of (plan.outputs.notes ?? []) as string[]) lines.push(`note: ${note}`);

@@ -60,6 +60,7 @@ export interface AwsTransportOptions {
 
 export class AwsTransport implements Transport {
   private control: WorkerControl | null = null;
+  private labeller: ((method: string | null) => string) | undefined;
   private readonly results: ResultStore;
   private readonly payloads: PayloadStore;
   private readonly queue: QueueBatcher;
@@ -72,6 +73,8 @@ export class AwsTransport implements Transport {
   private releaseTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private closed = false;
+  /** a stop that came before the loop attached */
+  private pendingStop: { drainMs: number; reason: string } | null = null;
   /** long polls in progress: what they return is still processed after a stop */
   private receiving = 0;
   private readyState: "starting" | "ready" | "setup-failed" | "stopping" | "closed" = "starting";
@@ -80,6 +83,7 @@ export class AwsTransport implements Transport {
 
   constructor(private readonly options: AwsTransportOptions) {
     const { config, clients } = options;
+    this.labeller = options.label;
     this.results = new ResultStore(clients.ddb, config.resultsTable, config.resultTtlDays, this.now);
     this.payloads = new PayloadStore(clients.s3, config.bucket);
     this.queue = new QueueBatcher(clients.sqs, config.queueUrl, config.maxMessageBytes);
@@ -93,7 +97,12 @@ export class AwsTransport implements Transport {
   private readonly now = (): number => this.options.now?.() ?? Date.now();
 
   private label(method: string | null): string {
-    return this.options.label?.(method) ?? this.config.unit;
+    return this.labeller?.(method) ?? this.config.unit;
+  }
+
+  /** How logs and errors name an input's target (`Model.generate`), once the app is loaded. */
+  nameInputsWith(label: (method: string | null) => string): void {
+    this.labeller = label;
   }
 
   /** starting / ready / setup-failed / stopping / closed, for `/readyz` */
@@ -118,7 +127,8 @@ export class AwsTransport implements Transport {
     if (!this.stopping) this.options.log?.info({ reason, drainMs, inFlight: this.inFlight }, "stopping: no new inputs, draining");
     this.stopping = true;
     if (this.readyState === "ready" || this.readyState === "starting") this.readyState = "stopping";
-    this.control?.stop({ drainMs, reason });
+    if (this.control) this.control.stop({ drainMs, reason });
+    else this.pendingStop = { drainMs: Math.min(drainMs, this.pendingStop?.drainMs ?? Infinity), reason };
     if (Number.isFinite(drainMs)) {
       if (this.releaseTimer) clearTimeout(this.releaseTimer);
       this.releaseTimer = setTimeout(() => this.track(this.releaseAll("drain budget spent")), Math.max(0, drainMs));
@@ -131,6 +141,7 @@ export class AwsTransport implements Transport {
 
   attach(control: WorkerControl): void {
     this.control = control;
+    if (this.pendingStop) control.stop(this.pendingStop);
   }
 
   async ready(): Promise<void> {
@@ -139,7 +150,7 @@ export class AwsTransport implements Transport {
     this.heartbeat.unref();
     this.cancelPoll = setInterval(() => this.track(this.pollCancellations()), this.config.cancelPollMs);
     this.cancelPoll.unref();
-    this.options.log?.info({ unit: this.config.unit, heartbeatMs: this.config.heartbeatMs, visibilityTimeout: this.config.visibilityTimeoutS }, "ready: receiving inputs");
+    this.options.log?.info({ heartbeatMs: this.config.heartbeatMs, visibilityTimeout: this.config.visibilityTimeoutS }, "ready: receiving inputs");
   }
 
   /**

@@ -2,7 +2,8 @@
  * Message framing over the pipe between the supervisor and a container: each frame is a 4-byte
  * big-endian length followed by one msgpack-encoded control message. User payloads travel inside
  * messages as opaque byte strings (packed by serialize.ts), so the supervisor never decodes them.
- * Writes made in the same tick are coalesced into one syscall (cork/uncork).
+ * The first frame of a tick is written at once; later frames of the same tick are coalesced into
+ * one syscall (cork/uncork).
  */
 import type { Duplex } from "node:stream";
 import { Packr } from "msgpackr";
@@ -13,6 +14,7 @@ export class Channel<In, Out> {
   private buffered: Buffer[] = [];
   private bufferedLength = 0;
   private corked = false;
+  private inTick = false;
   private closed = false;
   private closeHandlers: Array<(err?: Error) => void> = [];
 
@@ -26,20 +28,32 @@ export class Channel<In, Out> {
   send(message: Out): boolean {
     if (this.closed) return false;
     const body = control.pack(message);
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32BE(body.length, 0);
-    if (!this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32BE(body.length, 0);
+    frame.set(body, 4);
+    if (!this.inTick) {
+      // the first message of a tick goes out at once (latency); later ones in the same tick are
+      // corked and leave together in one writev when the tick ends (throughput)
+      this.inTick = true;
+      process.nextTick(this.endTick);
+      this.stream.write(frame);
+    } else {
+      if (!this.corked) {
+        this.corked = true;
+        this.stream.cork();
+      }
+      this.stream.write(frame);
     }
-    this.stream.write(header);
-    this.stream.write(body);
     return true;
   }
+
+  private readonly endTick = () => {
+    this.inTick = false;
+    if (this.corked) {
+      this.corked = false;
+      this.stream.uncork();
+    }
+  };
 
   onClose(handler: (err?: Error) => void): void {
     if (this.closed) handler();

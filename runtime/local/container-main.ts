@@ -19,13 +19,11 @@ import type { BootInfo, FromContainer, ToContainer } from "./protocol.ts";
 const socket = new Socket({ fd: 3, readable: true, writable: true });
 let resolveBoot: (boot: BootInfo) => void;
 const booted = new Promise<BootInfo>((resolve) => (resolveBoot = resolve));
-// eslint-disable-next-line prefer-const
-let transport: PipeTransport;
 const channel = new Channel<ToContainer, FromContainer>(socket, (message) => {
   if (message.t === "boot") resolveBoot(message.boot);
   else transport.handle(message);
 });
-transport = new PipeTransport(channel);
+const transport = new PipeTransport(channel);
 channel.onClose(() => {
   transport.disconnected();
   // without a supervisor nobody waits for us; give `@exit` hooks a moment, then go

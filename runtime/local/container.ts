@@ -97,7 +97,8 @@ export class Container {
     createInterface({ input: this.child.stderr! }).on("line", (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > 20) this.stderrTail.shift();
-      output.stderr(`${prefix} ${line}`);
+      // the container's own structured logs stay JSON lines (they name the container already)
+      output.stderr(line.startsWith('{"level":') ? line : `${prefix} ${line}`);
     });
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {

@@ -227,7 +227,7 @@ export class Pool {
     }, startupMs);
     startup.unref();
     void c.exited.then(() => clearTimeout(startup));
-    this.host.log.debug({ container: label, pid: c.pid }, "container starting");
+    this.host.log.debug({ container: label, containerPid: c.pid }, "container starting");
     this.host.events.emit("container:start", { pool: this.config.label, container: label, pid: c.pid });
   }
 
@@ -370,7 +370,7 @@ export class Pool {
       call.state = "queued";
       this.queue.unshift(call);
     }
-    if (crashed) this.host.log.warn({ container: c.label, pid: c.pid }, `${c.label} exited unexpectedly (${how})`);
+    if (crashed) this.host.log.warn({ container: c.label, containerPid: c.pid }, `${c.label} exited unexpectedly (${how})`);
     this.host.events.emit("container:exit", { pool: this.config.label, container: c.label, pid: c.pid, code, signal, reason });
     this.pump();
   }

@@ -14,9 +14,8 @@ import type {
   CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
 } from "../../sdk/invoker.ts";
 import type { AutoscalerSettings } from "../../sdk/options.ts";
-import type {
-  AppSpec, BatchingSpec, ConcurrencySpec, DeclarationOptions, ParameterSpec,
-} from "../../synth/spec.ts";
+import type { AppSpec } from "../../synth/spec.ts";
+import { checkMethod, checkParameters, concurrencySlots, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
 import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
 import { InputCancelledError, TimeoutError } from "../errors.ts";
 import { mapCalls } from "../map.ts";
@@ -52,16 +51,7 @@ export interface LocalRuntimeOptions {
 }
 
 /** A function or class variant, with everything its pools share. */
-interface Declaration {
-  kind: "function" | "class";
-  name: string;
-  /** `square`, `Model`, `Model[gpu=H100]` */
-  label: string;
-  options: DeclarationOptions;
-  concurrency: ConcurrencySpec | null;
-  batching: Record<string, BatchingSpec>;
-  methods: string[];
-  parameters: ParameterSpec[];
+interface Declaration extends ResolvedDeclaration {
   env: NodeJS.ProcessEnv;
   mounts: Mount[];
 }
@@ -280,10 +270,7 @@ export class LocalRuntime implements Invoker {
   }
 
   private poolConfig(d: Declaration, key: string, params: Record<string, unknown>): PoolConfig {
-    const maxInputs = d.concurrency?.maxInputs ?? 1;
-    const largestBatch = Math.max(0, ...Object.values(d.batching).map((b) => b.maxBatchSize));
-    const slots = Math.max(maxInputs, largestBatch, 1);
-    const targetInputs = d.concurrency ? Math.min(d.concurrency.targetInputs, slots) : slots;
+    const { maxInputs, slots, targetInputs } = concurrencySlots(d);
     const o = d.options;
     const autoscale = {
       minContainers: o.minContainers,
@@ -315,7 +302,7 @@ export class LocalRuntime implements Invoker {
       retries: o.retries,
       slots,
       targetInputs,
-      fillFirst: largestBatch > 0,
+      fillFirst: Object.keys(d.batching).length > 0,
       autoscale,
       stopGraceMs: this.options.stopGraceMs ?? 10_000,
     };
@@ -326,47 +313,16 @@ export class LocalRuntime implements Invoker {
     const id = target.variant ?? target.name;
     const cached = this.declarations.get(id);
     if (cached) {
-      if (target.method && !cached.methods.includes(target.method)) throw noMethod(cached, target.method);
+      if (target.method) checkMethod(cached, target.method);
       return cached;
     }
-    const app = this.spec.app.name;
-    if (target.app !== app) {
-      throw new Error(`${target.app}.${target.name}: app "${target.app}" is not part of this run (gantry run runs app "${app}")`);
-    }
-    const fn = this.spec.functions.find((f) => f.name === target.name);
-    const cls = this.spec.classes.find((c) => c.name === target.name);
-    let d: Omit<Declaration, "env" | "mounts">;
-    if (fn && !target.method) {
-      d = { kind: "function", name: fn.name, label: fn.name, options: fn.options, concurrency: null, batching: {}, methods: [], parameters: [] };
-    } else if (cls) {
-      let options = cls.options;
-      let concurrency = cls.concurrency;
-      const batching: Record<string, BatchingSpec> = {};
-      for (const m of cls.methods) if (m.batched) batching[m.name] = m.batched;
-      if (target.variant && target.variant !== cls.name) {
-        const variant = cls.variants.find((v) => v.id === target.variant);
-        if (!variant) {
-          const deployed = [cls.name, ...cls.variants.map((v) => v.id)].join(", ");
-          throw new Error(`${cls.name}: the variant ${target.variant} was not deployed (deployed: ${deployed}); ` +
-            "variants must be written in code with static arguments so the synthesizer finds them");
-        }
-        options = variant.options;
-        concurrency = variant.concurrency ?? concurrency;
-        Object.assign(batching, variant.batching);
-      }
-      d = { kind: "class", name: cls.name, label: target.variant ?? cls.name, options, concurrency, batching,
-        methods: cls.methods.map((m) => m.name), parameters: cls.parameters };
-    } else {
-      const known = [...this.spec.functions.map((f) => f.name), ...this.spec.classes.map((c) => c.name)].join(", ") || "none";
-      throw new Error(`app "${app}" has no function or class "${target.name}" in its spec (declared: ${known})`);
-    }
+    const d = resolveDeclaration(this.spec, target);
     const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d) };
-    if (target.method && !declaration.methods.includes(target.method)) throw noMethod(declaration, target.method);
     this.declarations.set(id, declaration);
     return declaration;
   }
 
-  private environment(d: Omit<Declaration, "env" | "mounts">): NodeJS.ProcessEnv {
+  private environment(d: ResolvedDeclaration): NodeJS.ProcessEnv {
     const image = this.spec.images.find((i) => i.id === d.options.image);
     const imageEnv: Record<string, string> = {};
     for (const layer of image?.layers ?? []) if (layer.kind === "env") Object.assign(imageEnv, layer.vars);
@@ -376,7 +332,7 @@ export class LocalRuntime implements Invoker {
     return { ...process.env, ...imageEnv, ...d.options.env, ...secrets, GANTRY_CONTAINER: "1" };
   }
 
-  private mounts(d: Omit<Declaration, "env" | "mounts">): Mount[] {
+  private mounts(d: ResolvedDeclaration): Mount[] {
     return d.options.volumes.map(({ mountPath, volume }) => {
       const hostPath = join(this.stateDir, "volumes", encodeURIComponent(volume));
       const declared = this.spec.volumes.find((v) => v.name === volume);
@@ -467,10 +423,6 @@ function withCallerFrames(error: Error): Error {
   return error;
 }
 
-function noMethod(d: Declaration, method: string): Error {
-  return new TypeError(`${d.label} has no method "${method}" (methods: ${d.methods.join(", ") || "none"})`);
-}
-
 function autoscaleSettings(s: AutoscalerSettings, cap: number): Partial<PoolConfig["autoscale"]> {
   const out: Partial<PoolConfig["autoscale"]> = {};
   if (s.minContainers !== undefined) out.minContainers = s.minContainers;
@@ -478,29 +430,6 @@ function autoscaleSettings(s: AutoscalerSettings, cap: number): Partial<PoolConf
   if (s.bufferContainers !== undefined) out.bufferContainers = s.bufferContainers;
   if (s.scaledownWindow !== undefined) out.scaledownWindowMs = s.scaledownWindow * 1000;
   return out;
-}
-
-/** Checks `.instance({...})` against the class's parameters and fills defaults. */
-function checkParameters(d: Declaration, params: Record<string, unknown>): Record<string, unknown> {
-  const names = d.parameters.map((p) => p.name);
-  for (const key of Object.keys(params)) {
-    if (!names.includes(key)) throw new TypeError(`${d.name} has no parameter "${key}" (parameters: ${names.join(", ") || "none"})`);
-  }
-  const values: Record<string, unknown> = {};
-  for (const p of d.parameters) {
-    if (p.name in params && params[p.name] !== undefined) {
-      const value = params[p.name];
-      if (typeof value !== p.type) {
-        throw new TypeError(`${d.name}: parameter "${p.name}" must be a ${p.type} (got ${value === null ? "null" : typeof value})`);
-      }
-      values[p.name] = value;
-    } else if (p.required) {
-      throw new TypeError(`${d.name}: missing required parameter "${p.name}"`);
-    } else {
-      values[p.name] = p.default;
-    }
-  }
-  return values;
 }
 
 function renderParams(values: Record<string, unknown>): string {

@@ -152,6 +152,7 @@ class WorkerLoop implements WorkerControl {
     const { input } = run;
     const label = this.target.label(input.method);
     const timeoutMs = input.timeoutMs ?? this.options.timeoutMs;
+    const started = performance.now();
     let timer: NodeJS.Timeout | null = null;
     if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
       timer = setTimeout(() => {
@@ -175,6 +176,10 @@ class WorkerLoop implements WorkerControl {
       if (timer) clearTimeout(timer);
     }
     if (run.cancelled && outcome.status !== "cancelled") outcome = { status: "cancelled" };
+    if (this.options.log?.isLevelEnabled("debug")) {
+      this.options.log.debug({ callId: input.callId, fn: label, attempt: input.attempt, status: outcome.status,
+        durationMs: Math.round(performance.now() - started) }, "input finished");
+    }
     this.report(run, outcome);
     this.running.delete(input.id);
     this.free++;

@@ -17,7 +17,7 @@ describe("gantry synth", () => {
     assert.match(r.stdout, /^    GPU         T4$/m);
     assert.match(r.stdout, /^    instances   g4dn\.xlarge \(on-demand\), group gpu-t4x1$/m);
     assert.match(r.stdout, /^    scaling     0\.\.3 containers on \(visible \+ inflight\) \/ running = 16;/m);
-    assert.match(r.stdout, /^    endpoint    POST \/embedding-service\/embed  private \(bearer token\), docs  https:\/\//m);
+    assert.match(r.stdout, /^    endpoint    POST \/EmbeddingService\/embed  private \(bearer token\), docs  https:\/\//m);
     assert.match(r.stdout, /^    endpoint    GET \/health  public/m);
   });
 

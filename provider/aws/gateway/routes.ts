@@ -1,54 +1,56 @@
 /**
- * What one gateway Lambda serves, written into its archive as `routes.json` (static: it comes from
- * the spec, so the JSON Schemas of request bodies travel with the code, not in environment
- * variables, whose total size Lambda caps at 4 KB).
+ * What the Lambda gateway serves, written into its archive as `routes.json`. Static (it comes from
+ * the spec), so the JSON Schemas of request bodies travel with the code rather than in environment
+ * variables, whose total size Lambda caps at 4 KB. Paths follow the runtime's URL scheme
+ * (runtime/web/routes.ts), so an endpoint has the same path on `gantry serve` and on AWS.
  */
+import type { CallTarget } from "../../../sdk/invoker.ts";
+import type { AppSpec, HTTP_METHODS } from "../../../synth/spec.ts";
+import type { Unit } from "../units.ts";
+
 export interface GatewayRoute {
-  /** API Gateway route key: `POST /embedding-service/embed` */
-  routeKey: string;
-  /** class method, or null for a function endpoint */
-  method: string | null;
+  /** `/health`, `/EmbeddingService/embed` */
+  path: string;
+  method: (typeof HTTP_METHODS)[number];
+  /** `health`, `EmbeddingService.embed`: how errors and logs name it */
+  declaration: string;
+  /** the unit whose queue gets the calls */
+  unit: string;
+  target: CallTarget;
   public: boolean;
-  /** JSON Schema of the body (from the zod schema in code), or null */
+  docs: boolean;
+  /** JSON Schema of the body (the zod schema in code, as JSON Schema), or null */
   bodySchema: Record<string, unknown> | null;
-  /** whether the endpoint's function takes arguments (GET endpoints get the query as one) */
-  takesArgs: boolean;
+  limits: { maxContainers: number | null; maxInputs: number; timeout: number; retries: number };
 }
 
 export interface GatewayConfig {
-  /** the unit behind the routes: function name, class name */
-  declaration: string;
+  app: string;
   routes: GatewayRoute[];
-  /** `GET <resultPath>/{callId}` waits for a call that outlived the synchronous window */
-  resultPath: string;
-  /** `GET` routes serving the OpenAPI document and its docs page, when an endpoint asks for docs */
-  openapiPath: string | null;
-  docsPath: string | null;
 }
 
-/** The OpenAPI 3.1 document of a gateway's routes (bodies are the zod schemas as JSON Schema). */
-export function openApiDocument(config: GatewayConfig, title: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of config.routes) {
-    const [method, path] = route.routeKey.split(" ");
-    paths[path] ??= {};
-    paths[path][method.toLowerCase()] = {
-      operationId: route.method ?? config.declaration,
-      ...(route.public ? { security: [] } : {}),
-      ...(route.bodySchema ? { requestBody: { required: true, content: { "application/json": { schema: route.bodySchema } } } } : {}),
-      responses: {
-        "200": { description: "the function's result, as JSON" },
-        "303": { description: "still running: follow Location to wait for the result" },
-        ...(route.public ? {} : { "401": { description: "missing or wrong bearer token" } }),
-        "422": { description: "the body does not match the schema; the zod issues are listed" },
-      },
-    };
+/** The gateway's routes: every `webEndpoint` of the app (base declarations; variants are called from code). */
+export function gatewayConfig(spec: AppSpec, units: Unit[]): GatewayConfig {
+  const routes: GatewayRoute[] = [];
+  for (const unit of units) {
+    for (const e of unit.endpoints) {
+      routes.push({
+        path: e.path,
+        method: e.web.method,
+        declaration: e.method ? `${unit.name}.${e.method}` : unit.name,
+        unit: unit.id,
+        target: e.method ? { app: spec.app.name, name: unit.name, method: e.method } : { app: spec.app.name, name: unit.name },
+        public: e.web.public,
+        docs: e.web.docs,
+        bodySchema: e.web.bodySchema,
+        limits: {
+          maxContainers: unit.options.maxContainers,
+          maxInputs: unit.concurrency.maxInputs,
+          timeout: unit.options.timeout,
+          retries: unit.options.retries.maxRetries,
+        },
+      });
+    }
   }
-  return {
-    openapi: "3.1.0",
-    info: { title, version: "1" },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-    security: [{ bearer: [] }],
-    paths,
-  };
+  return { app: spec.app.name, routes: routes.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }

@@ -1,105 +1,108 @@
-/** The Lambda gateway's behaviour, with its AWS calls replaced by in-memory fakes. */
+/**
+ * The Lambda gateway: the runtime's front door with the endpoint routes rebuilt from routes.json
+ * (JSON Schema -> zod), driven by API Gateway events, with the AWS invoker replaced by a fake.
+ */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { createHandler, type CallResult, type GatewayDeps } from "../../../provider/aws/gateway/handler.ts";
-import type { GatewayConfig } from "../../../provider/aws/gateway/routes.ts";
-import { gatewayConfig } from "../../../provider/aws/web.ts";
+import { createGateway } from "../../../provider/aws/gateway/handler.ts";
+import { gatewayConfig } from "../../../provider/aws/gateway/routes.ts";
 import { unitsOf } from "../../../provider/aws/units.ts";
+import { CallTimeoutError, lambdaHandler, type WebBackend } from "../../../runtime/web/index.ts";
 import { llmApp } from "../fixtures/specs.ts";
 
-const config: GatewayConfig = gatewayConfig(unitsOf(llmApp()).find((u) => u.id === "EmbeddingService")!);
+const spec = llmApp();
+const config = gatewayConfig(spec, unitsOf(spec));
 
-function fakes(overrides: Partial<GatewayDeps> = {}) {
-  const sent: any[] = [];
-  const inputs = new Map<string, string>();
-  const results = new Map<string, CallResult>();
-  let clock = 0;
-  let ids = 0;
-  const deps: GatewayDeps = {
-    config,
-    maxMessageBytes: 4096,
-    syncWindowMs: 1000,
-    token: async () => "s3cret",
-    send: async (body) => { sent.push(JSON.parse(body)); },
-    putInput: async (key, body) => { inputs.set(key, body); },
-    result: async (callId) => results.get(callId) ?? null,
-    sleep: async (ms) => { clock += ms; },
-    now: () => clock,
-    newId: () => `call-${++ids}`,
-    ...overrides,
+function fakeBackend() {
+  const spawned: Array<{ id: string; target: unknown; args: unknown[] }> = [];
+  const results = new Map<string, unknown>();
+  const backend: WebBackend = {
+    spawn: async (target, args) => {
+      const id = `fc-${spawned.length + 1}`;
+      spawned.push({ id, target, args });
+      return id;
+    },
+    result: async (callId, { timeoutMs }) => {
+      if (results.has(callId)) return results.get(callId);
+      throw new CallTimeoutError(callId, timeoutMs);
+    },
+    forward: async () => { throw new Error("not here"); },
   };
-  return { deps, sent, inputs, results };
+  return { backend, spawned, results };
 }
 
-function event(routeKey: string, body?: unknown, token?: string): APIGatewayProxyEventV2 {
-  const [, rawPath] = routeKey.split(" ");
+function event(method: string, path: string, body?: unknown, token?: string): APIGatewayProxyEventV2 {
   return {
-    version: "2.0", routeKey, rawPath, rawQueryString: "", isBase64Encoded: false,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    version: "2.0", routeKey: `ANY ${path}`, rawPath: path.split("?")[0], rawQueryString: path.split("?")[1] ?? "", isBase64Encoded: false,
+    headers: { host: "abc.execute-api.us-east-1.amazonaws.com", ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    requestContext: {} as APIGatewayProxyEventV2["requestContext"],
+    requestContext: { http: { method, path, protocol: "HTTP/1.1", sourceIp: "1.2.3.4", userAgent: "test" } } as APIGatewayProxyEventV2["requestContext"],
   } as APIGatewayProxyEventV2;
 }
 
+function gateway(syncWindowMs = 50) {
+  const fake = fakeBackend();
+  const handler = lambdaHandler(createGateway(config, { backend: fake.backend, token: "s3cret", signingKey: "k", syncWindowMs }));
+  return { ...fake, handler };
+}
+
 describe("web gateway", () => {
-  it("routes come from the spec: path, auth, body schema, result and docs paths", () => {
-    assert.deepEqual(config.routes.map((r) => [r.routeKey, r.method, r.public]), [["POST /embedding-service/embed", "embed", false]]);
-    assert.equal(config.resultPath, "/_gantry/results/embedding-service");
-    assert.equal(config.openapiPath, "/embedding-service/openapi.json");
+  it("routes come from the spec, on the runtime's URL scheme", () => {
+    assert.deepEqual(config.routes.map((r) => [r.method, r.path, r.declaration, r.unit, r.public]), [
+      ["POST", "/EmbeddingService/embed", "EmbeddingService.embed", "EmbeddingService", false],
+      ["GET", "/health", "health", "health", true],
+    ]);
+    assert.deepEqual(config.routes[0].target, { app: "llm-demo", name: "EmbeddingService", method: "embed" });
   });
 
-  it("refuses a missing or wrong bearer token with 401", async () => {
-    const { deps, sent } = fakes();
-    const handler = createHandler(deps);
-    assert.equal((await handler(event("POST /embedding-service/embed", { texts: ["a"] })))!.statusCode, 401);
-    assert.equal((await handler(event("POST /embedding-service/embed", { texts: ["a"] }, "nope")))!.statusCode, 401);
-    assert.equal(sent.length, 0);
+  it("refuses a missing or wrong bearer token with 401 and enqueues nothing", async () => {
+    const g = gateway();
+    assert.equal((await g.handler(event("POST", "/EmbeddingService/embed", { texts: ["a"] }))).statusCode, 401);
+    assert.equal((await g.handler(event("POST", "/EmbeddingService/embed", { texts: ["a"] }, "nope"))).statusCode, 401);
+    assert.equal(g.spawned.length, 0);
   });
 
-  it("a body that does not match the zod schema gets 422 with the issues, and nothing is enqueued", async () => {
-    const { deps, sent } = fakes();
-    const handler = createHandler(deps);
-    const bad = await handler(event("POST /embedding-service/embed", { texts: [] }, "s3cret"));
+  it("a body that fails the schema gets 422 with the zod issues; malformed JSON 400; never a call", async () => {
+    const g = gateway();
+    const bad = await g.handler(event("POST", "/EmbeddingService/embed", { texts: [] }, "s3cret"));
     assert.equal(bad.statusCode, 422);
-    assert.equal(JSON.parse(bad.body!).detail[0].path[0], "texts");
-    const notJson = await handler(event("POST /embedding-service/embed", "{nope", "s3cret"));
-    assert.equal(notJson.statusCode, 422);
-    assert.equal(sent.length, 0);
+    assert.deepEqual(JSON.parse(bad.body!).error.issues[0].path, ["texts"]);
+    assert.equal((await g.handler(event("POST", "/EmbeddingService/embed", "{nope", "s3cret"))).statusCode, 400);
+    assert.equal(g.spawned.length, 0);
   });
 
-  it("enqueues the validated body (defaults applied) and answers with the result", async () => {
-    const { deps, sent, results } = fakes({ send: async (body) => { const m = JSON.parse(body); sent.push(m); results.set(m.callId, { status: "ok", value: { embeddings: [[1]] }, error: null }); } });
-    const res = await createHandler(deps)(event("POST /embedding-service/embed", { texts: ["hi"] }, "s3cret"));
+  it("calls the declaration with the parsed body (defaults applied) and answers its result", async () => {
+    const g = gateway();
+    g.results.set("fc-1", { embeddings: [[1, 0]] });
+    const res = await g.handler(event("POST", "/EmbeddingService/embed", { texts: ["hi"] }, "s3cret"));
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(JSON.parse(res.body!), { embeddings: [[1]] });
-    assert.deepEqual(sent[0], { v: 1, kind: "call", callId: "call-1", function: "EmbeddingService", method: "embed", encoding: "json", args: [{ texts: ["hi"], normalize: true }], enqueuedAt: 0, source: "web" });
+    assert.deepEqual(JSON.parse(res.body!), { embeddings: [[1, 0]] });
+    assert.deepEqual(g.spawned, [{ id: "fc-1", target: { app: "llm-demo", name: "EmbeddingService", method: "embed" }, args: [{ texts: ["hi"], normalize: true }] }]);
   });
 
-  it("beyond the synchronous window: 303 to a result URL that waits without re-running", async () => {
-    const { deps, sent, results } = fakes();
-    const handler = createHandler(deps);
-    const first = await handler(event("POST /embedding-service/embed", { texts: ["hi"] }, "s3cret"));
+  it("past the synchronous window: 303 to a result URL that waits without running again", async () => {
+    const g = gateway();
+    const first = await g.handler(event("POST", "/EmbeddingService/embed", { texts: ["hi"] }, "s3cret"));
     assert.equal(first.statusCode, 303);
-    assert.equal(first.headers!.location, "/_gantry/results/embedding-service/call-1");
-    results.set("call-1", { status: "ok", value: 42, error: null });
-    const again = await handler(event("GET /_gantry/results/embedding-service/call-1", undefined, "s3cret"));
-    assert.deepEqual([again.statusCode, again.body], [200, "42"]);
-    assert.equal(sent.length, 1);
+    const location = first.headers!.location as string;
+    assert.match(location, /\/_gantry\/calls\/fc-1\?ticket=/);
+    g.results.set("fc-1", { embeddings: [] });
+    const again = await g.handler(event("GET", location.replace(/^https?:\/\/[^/]+/, ""), undefined, "s3cret"));
+    assert.equal(again.statusCode, 200);
+    assert.equal(g.spawned.length, 1);
   });
 
-  it("arguments beyond the queue's limit go to the payload bucket", async () => {
-    const { deps, sent, inputs } = fakes();
-    await createHandler(deps)(event("POST /embedding-service/embed", { texts: ["x".repeat(5000)] }, "s3cret"));
-    assert.equal(sent[0].argsKey, "inputs/EmbeddingService/call-1.json");
-    assert.equal(sent[0].args, undefined);
-    assert.equal(JSON.parse(inputs.get("inputs/EmbeddingService/call-1.json")!)[0].texts[0].length, 5000);
+  it("public endpoints need no token; a wrong method gets 405", async () => {
+    const g = gateway();
+    g.results.set("fc-1", { status: "ok" });
+    assert.equal((await g.handler(event("GET", "/health"))).statusCode, 200);
+    assert.equal((await g.handler(event("DELETE", "/health"))).statusCode, 405);
   });
 
-  it("serves the OpenAPI document built from the schemas", async () => {
-    const res = await createHandler(fakes().deps)(event("GET /embedding-service/openapi.json", undefined, "s3cret"));
-    const doc = JSON.parse(res.body!);
-    assert.equal(doc.openapi, "3.1.0");
-    assert.deepEqual(doc.paths["/embedding-service/embed"].post.requestBody.content["application/json"].schema.required, ["texts"]);
+  it("serves the OpenAPI document of docs: true endpoints", async () => {
+    const res = await gateway().handler(event("GET", "/EmbeddingService/embed/openapi.json"));
+    assert.equal(res.statusCode, 200);
+    assert.ok(JSON.parse(res.body!).paths["/EmbeddingService/embed"].post);
   });
 });

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { CPU_AMI_PARAMETER, GPU_AMI_PARAMETER } from "../../../provider/aws/gpu-capacity.ts";
+import { existsSync } from "node:fs";
+import { RUNTIME_ENTRY } from "../../../provider/aws/bundle.ts";
 import { renderDockerfile } from "../../../provider/aws/dockerfile.ts";
 import { llmApp, ENTRY } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
@@ -175,7 +177,7 @@ describe("images", () => {
   it("built by docker-build from the deterministic Dockerfile, with an ECR registry cache", () => {
     const build = view.inputs("docker-build:index:Image", { name: "image-img-3f2a9c1d0b7e-build" });
     const spec = llmApp().images.find((i) => i.id === "img-3f2a9c1d0b7e")!;
-    assert.equal(build.dockerfile.inline, renderDockerfile(spec, { entry: "app.mjs" }));
+    assert.equal(build.dockerfile.inline, renderDockerfile(spec, { entry: existsSync(RUNTIME_ENTRY) ? "main.mjs" : "app.mjs" }));
     assert.deepEqual(build.context.named, { gantry: { location: ".gantry/build/llm-demo/dev/img-3f2a9c1d0b7e" } });
     assert.equal(build.push, true);
     assert.equal(build.cacheTo[0].registry.mode, "max");
@@ -267,19 +269,28 @@ describe("results and state", () => {
 });
 
 describe("web", () => {
-  it("endpoints behind an HTTP API with a Lambda gateway per declaration", () => {
+  it("endpoints behind an HTTP API, routed per declaration to one Lambda gateway", () => {
     assert.equal(view.inputs("aws:apigatewayv2/api:Api").protocolType, "HTTP");
     assert.deepEqual(view.resources("aws:apigatewayv2/route:Route", { declaration: "EmbeddingService" }).map((r) => r.inputs.routeKey).sort(), [
-      "GET /_gantry/results/embedding-service/{callId}", "GET /embedding-service/docs", "GET /embedding-service/openapi.json", "POST /embedding-service/embed",
+      "ANY /EmbeddingService/embed", "GET /EmbeddingService/embed/docs", "GET /EmbeddingService/embed/openapi.json",
     ]);
-    const fn = view.inputs("aws:lambda/function:Function", { declaration: "EmbeddingService" });
-    assert.deepEqual([fn.runtime, fn.handler, fn.timeout], ["nodejs20.x", "index.handler", 30]);
+    assert.deepEqual(view.resources("aws:apigatewayv2/route:Route", { declaration: "health" }).map((r) => r.inputs.routeKey), ["ANY /health"]);
+    assert.equal(view.inputs("aws:apigatewayv2/route:Route", { declaration: null }).routeKey, "ANY /_gantry/{proxy+}");
+    const fn = view.inputs("aws:lambda/function:Function");
+    assert.deepEqual([fn.runtime, fn.handler, fn.timeout, fn.architectures], ["nodejs20.x", "index.handler", 30, ["arm64"]]);
+    assert.deepEqual(view.inputs("aws:apigatewayv2/integration:Integration").payloadFormatVersion, "2.0");
   });
-  it("the gateway carries the body's JSON Schema and the route's auth", () => {
-    const routes = JSON.parse(view.inputs("aws:lambda/function:Function", { declaration: "EmbeddingService" }).code["[archive]"]["routes.json"]["[text]"]);
-    assert.deepEqual(routes.routes[0].bodySchema.required, ["texts"]);
-    assert.equal(routes.routes[0].public, false);
-    assert.equal(view.inputs("aws:lambda/function:Function", { declaration: "EmbeddingService" }).environment.variables.GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
+  it("the gateway carries the body's JSON Schema, the route's auth, and the docs assets", () => {
+    const code = view.inputs("aws:lambda/function:Function").code["[archive]"];
+    const routes = JSON.parse(code["routes.json"]["[text]"]).routes;
+    assert.deepEqual(routes[0].bodySchema.required, ["texts"]);
+    assert.equal(routes[0].public, false);
+    assert.match(code["node_modules/swagger-ui-dist/swagger-ui-bundle.js"].sha256, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(view.inputs("aws:lambda/function:Function").environment.variables.GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
+    assert.deepEqual(JSON.parse(view.inputs("aws:lambda/function:Function").environment.variables.GANTRY_QUEUES), {
+      EmbeddingService: "https://sqs.us-east-1.amazonaws.com/000000000000/embedding-service-queue",
+      health: "https://sqs.us-east-1.amazonaws.com/000000000000/health-queue",
+    });
   });
   it("webApp behind an ALB to its ECS service, never scaled to zero", () => {
     assert.deepEqual(view.inputs("aws:lb/listenerRule:ListenerRule", { declaration: "api" }).conditions, [{ pathPattern: { values: ["/api", "/api/*"] } }]);
@@ -287,6 +298,8 @@ describe("web", () => {
     assert.deepEqual([tg.targetType, tg.port, tg.healthCheck.path], ["ip", 8000, "/readyz"]);
     assert.deepEqual(view.inputs("aws:ecs/service:Service", { declaration: "api" }).loadBalancers, [{ containerName: "main", containerPort: 8000, targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/api-tg/0000000000000000" }]);
     assert.equal(view.inputs("aws:appautoscaling/target:Target", { declaration: "api" }).minCapacity, 1);
+    assert.equal(env("api").GANTRY_HTTP_PORT, "8000");
+    assert.equal(env("api").GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
   });
 });
 
@@ -310,7 +323,7 @@ describe("source locations and outputs", () => {
   it("outputs: queue URLs, endpoint URLs, image digests, spec hash", () => {
     const o = view.plan.outputs as Record<string, any>;
     assert.equal(o.queueUrls.square, "https://sqs.us-east-1.amazonaws.com/000000000000/square-queue");
-    assert.equal(o.endpoints["POST /embedding-service/embed"], "https://gantry-api.execute-api.us-east-1.amazonaws.com/embedding-service/embed");
+    assert.equal(o.endpoints["POST /EmbeddingService/embed"], "https://gantry-api.execute-api.us-east-1.amazonaws.com/EmbeddingService/embed");
     assert.match(o.images["img-3f2a9c1d0b7e"], /@sha256:/);
     assert.equal(o.specHash, view.plan.specHash);
   });

@@ -27,6 +27,15 @@ test("values round-trip through a container", async () => {
   assert.deepEqual(await rt.mod.echo.remote(value), value);
 });
 
+test("large payloads cross intact", async () => {
+  const big = Buffer.alloc(8 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+  const out = (await rt.mod.echo.remote(big)) as Buffer;
+  assert.ok(Buffer.isBuffer(out));
+  assert.equal(out.length, big.length);
+  assert.ok(out.equals(big));
+});
+
 test("a remote error is re-thrown here with its class, fields, cause and the remote stack", async () => {
   await assert.rejects(rt.mod.boom.remote("bad input"), (thrown: unknown) => {
     assert.ok(thrown instanceof RangeError);

@@ -65,3 +65,13 @@ test("a Volume is a local directory: code writes the mount path, another functio
   assert.ok(statSync(local).isFile());
   assert.equal(existsSync("/files"), false, "nothing is written at the mount path itself");
 });
+
+test("volume paths work with sync, callback, stream, rename and file: URL calls", async () => {
+  assert.deepEqual(await rt.mod.fsFlavours.remote(), {
+    list: ["renamed.txt", "stream.txt", "sync.txt"],
+    viaUrl: "sync",
+    viaStream: "stream",
+    stat: "callback".length,
+  });
+  assert.equal(readFileSync(join(stateDir, "volumes", "rt-files", "flavours", "renamed.txt"), "utf8"), "callback");
+});

@@ -1,0 +1,64 @@
+/**
+ * The container's WorkerTarget. A function is loaded as is. A class unit's queue carries calls for
+ * any parameter set of the class (`Cls.of(X).instance({ ... })`), so the container keeps one
+ * instance per parameter set: the one named by `GANTRY_PARAMS` (or the defaults) is built and its
+ * `@enter` hooks run before any input; others are built, `@enter` included, on their first call.
+ * Inputs name their parameter set through the route key (runtime/aws/wire.ts).
+ */
+import { loadTarget, importApp, type TargetSpec, type WorkerTarget } from "../worker/target.ts";
+import { parameterFields } from "../../sdk/decorators.ts";
+import { ContainerSetupError } from "../errors.ts";
+import { canonicalParams, parseRouteKey } from "../aws/wire.ts";
+
+export async function loadContainerTarget(spec: Omit<TargetSpec, "params"> & { params: Record<string, unknown> | null }): Promise<WorkerTarget> {
+  if (spec.kind === "function") return loadTarget({ ...spec, params: {} });
+  const app = await importApp(spec.appFile, spec.appName);
+  const declaration = app.findClass(spec.name);
+  if (!declaration) throw new Error(`app "${spec.appName}" has no class "${spec.name}" declared with @app.cls`);
+  const baseParams = spec.params ?? {};
+  const baseKey = canonicalParams(baseParams);
+  // without GANTRY_PARAMS, a class with required parameters has no instance to build up front
+  const requiresParams = spec.params === null &&
+    [...parameterFields(new (declaration.ctor as new () => object)()).values()].some((m) => m.required);
+  const base = await loadTarget({ ...spec, params: baseParams });
+  const built = new Map<string, Promise<WorkerTarget>>();
+  if (!requiresParams) built.set(baseKey, Promise.resolve(base));
+
+  const instanceFor = (paramsKey: string): Promise<WorkerTarget> => {
+    const key = paramsKey || baseKey;
+    let target = built.get(key);
+    if (!target) {
+      const params = key ? (JSON.parse(key) as Record<string, unknown>) : {};
+      target = loadTarget({ ...spec, params }).then(async (t) => {
+        try {
+          await t.setup();
+        } catch (err) {
+          const e = err as Error;
+          throw Object.assign(new ContainerSetupError(`${spec.name}(${key || "{}"}): @enter failed: ${e?.name ?? "Error"}: ${e?.message ?? String(err)}`), { cause: err });
+        }
+        return t;
+      });
+      built.set(key, target);
+      // a failed setup is tried again by the next input of that parameter set
+      target.catch(() => built.delete(key));
+    }
+    return target;
+  };
+
+  return {
+    slots: base.slots,
+    label: (route) => base.label(parseRouteKey(route).method),
+    batching: (route) => base.batching(parseRouteKey(route).method),
+    setup: () => (requiresParams ? Promise.resolve() : base.setup()),
+    async invoke(route, args) {
+      const { method, paramsKey } = parseRouteKey(route);
+      return (await instanceFor(paramsKey)).invoke(method, args);
+    },
+    async teardown(onError) {
+      for (const target of built.values()) {
+        const t = await target.catch(() => null);
+        if (t) await t.teardown(onError);
+      }
+    },
+  };
+}

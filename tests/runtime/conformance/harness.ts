@@ -1,0 +1,77 @@
+/**
+ * One harness per transport for the conformance suite: the same fixture app, called through the
+ * same sdk handles, run either by the embedded runtime of `gantry run` (containers over a pipe)
+ * or by container processes over the AWS transport (SQS stand-in, dynalite, s3rver).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { analyzeApp, formatDiagnostics } from "../../../synth/index.ts";
+import { setInvoker } from "../../../sdk/invoker.ts";
+import { LocalRuntime } from "../../../runtime/local/runtime.ts";
+import { importApp } from "../../../runtime/worker/target.ts";
+import { startLocalAws } from "../aws/fixtures/local-aws.ts";
+import { Fleet } from "../aws/fixtures/fleet.ts";
+
+export const APP_FILE = fileURLToPath(new URL("./fixtures/app.ts", import.meta.url));
+export type AppModule = typeof import("./fixtures/app.ts");
+
+export interface Harness {
+  name: string;
+  mod: AppModule;
+  /** a scratch directory the fixture's functions write into */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function fixture(): Promise<AppModule> {
+  return (await import(APP_FILE)) as AppModule;
+}
+
+export async function startEmbedded(): Promise<Harness> {
+  const analysis = analyzeApp(APP_FILE);
+  assert.ok(analysis.spec, formatDiagnostics(analysis.diagnostics, { color: false, cwd: process.cwd() }));
+  const dir = mkdtempSync(join(tmpdir(), "gantry-conf-"));
+  const runtime = new LocalRuntime({
+    spec: analysis.spec, appFile: APP_FILE, stateDir: join(dir, "state"), gantryHome: join(dir, "home"),
+    output: { stdout: () => {}, stderr: () => {} }, stopGraceMs: 5000,
+  });
+  setInvoker(runtime);
+  await importApp(APP_FILE, analysis.spec.app.name);
+  return {
+    name: "embedded", mod: await fixture(), dir,
+    async stop() {
+      await runtime.shutdown();
+      setInvoker(undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startAws(): Promise<Harness> {
+  const aws = await startLocalAws();
+  const dir = mkdtempSync(join(tmpdir(), "gantry-conf-"));
+  let fleet: Fleet | undefined;
+  try {
+    fleet = await Fleet.start(aws, APP_FILE, { env: { GANTRY_DRAIN_SECONDS: "2" } });
+    for (const unit of fleet.spec.functions.map((f) => f.name).concat(fleet.spec.classes.map((c) => c.name))) fleet.scale(unit, 1);
+    setInvoker(fleet.invoker());
+    await importApp(APP_FILE, fleet.spec.app.name);
+  } catch (err) {
+    await fleet?.stop();
+    await aws.stop();
+    throw err;
+  }
+  const f = fleet;
+  return {
+    name: "aws", mod: await fixture(), dir,
+    async stop() {
+      setInvoker(undefined);
+      await f.stop();
+      await aws.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
