@@ -1,42 +1,55 @@
 /**
  * Command-line entry: `gantry <command>`. Each command lives in `cli/commands/<name>.ts` and exports
- * `register(program)`. Exit codes: 0 ok, 1 diagnostics or policy violations, 2 usage errors.
+ * `register(program)`. Only the command being run is imported (some pull in Pulumi or the AWS SDK,
+ * which take seconds to load); `gantry --help` loads them all to list them.
+ * Exit codes: 0 ok, 1 diagnostics or policy violations, 2 usage errors.
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { register as registerSpec } from "./commands/spec.ts";
-import { register as registerRun } from "./commands/run.ts";
-import { register as registerServe } from "./commands/serve.ts";
-import { register as registerSynth } from "./commands/synth.ts";
-import { register as registerDiff } from "./commands/diff.ts";
-import { register as registerCheck } from "./commands/check.ts";
-import { register as registerDeploy } from "./commands/deploy.ts";
-import { register as registerPromote } from "./commands/promote.ts";
-import { register as registerSecret } from "./commands/secret.ts";
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2 } as const;
 
 /** Thrown by commands for a usage error (bad flag combination, missing file): exit 2. */
 export class UsageError extends Error {}
 
+type Register = (program: Command) => void;
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  spec: () => import("./commands/spec.ts"),
+  run: () => import("./commands/run.ts"),
+  serve: () => import("./commands/serve.ts"),
+  synth: () => import("./commands/synth.ts"),
+  diff: () => import("./commands/diff.ts"),
+  check: () => import("./commands/check.ts"),
+  deploy: () => import("./commands/deploy.ts"),
+  promote: () => import("./commands/promote.ts"),
+  secret: () => import("./commands/secret.ts"),
+};
+
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-export function buildProgram(): Command {
+/** The program with the named commands registered (all of them when `only` is empty). */
+export async function buildProgram(only: string[] = []): Promise<Command> {
   const program = new Command("gantry")
     .description("Modal's programming model on your own cloud: run locally, synthesize Pulumi stacks, review and promote")
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of [registerSpec, registerRun, registerServe, registerSynth, registerDiff, registerCheck,
-    registerDeploy, registerPromote, registerSecret]) {
-    register(program);
-  }
+  const names = only.length ? only : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]()).register(program);
   return program;
+}
+
+/** The command named on the command line, when it is one of ours (`deploy` also registers `preview`). */
+function commandOf(argv: string[]): string[] {
+  const first = argv.slice(2).find((a) => !a.startsWith("-"));
+  if (first === undefined || first === "help") return [];
+  if (first === "preview") return ["deploy"];
+  return first in COMMANDS ? [first] : [];
 }
 
 /** Runs the CLI and returns the exit code (commands set `process.exitCode` for 1). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(commandOf(argv));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
