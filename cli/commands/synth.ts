@@ -15,6 +15,8 @@ import { summarizePlan } from "../../provider/plan/summary.ts";
 import { AnalysisError } from "../../provider/run.ts";
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
+// fills the plan's cost range (policy/cost.ts) as a plan step
+import "../../policy/plan-step.ts";
 
 interface SynthFlags { target: string; stack: string; json?: boolean; out?: string }
 

@@ -198,6 +198,8 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     app: spec.app.name,
     stack: inputs.stack,
     specHash: inputs.specHash,
+    // the policy pack reads the app spec from here during `pulumi preview --policy-pack policy`
+    gantrySpec: spec,
     cluster: capacity.cluster.name,
     queueUrls: pulumi.all(Object.fromEntries([...queues].map(([id, q]) => [id, q.queue.url]))),
     endpoints: api ? pulumi.all(Object.fromEntries(endpointUnits.flatMap((u) => u.endpoints.map((e) => [

@@ -49,8 +49,3 @@ export function uniqueSlugs(names: readonly string[]): Map<string, string> {
 export function tagValue(value: string): string {
   return value.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_").slice(0, 256);
 }
-
-/** URL path segment for a declaration or method: `EmbeddingService` -> `embedding-service`. */
-export function pathSegment(name: string): string {
-  return kebab(name) || "x";
-}

@@ -3,8 +3,8 @@
  * cloud, no credentials), recording every resource it declares. Byte-identical for the same
  * input: resources sorted by URN, keys sorted, secrets "[secret]", mock values derived from names.
  *
- * Pulumi's mock runtime is process-global: `buildPlan` refuses to run twice at once in one
- * process (sequential runs are fine); `buildPlanIsolated` (isolate.ts) runs it in a child process.
+ * Pulumi's mock runtime is process-global: `buildPlan` resets it at the start of every run, so
+ * runs one after another in one process are fine (the tests rely on it); two at once are refused.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
@@ -98,7 +98,7 @@ function resolveOutputs(outputs: unknown): { value: () => unknown } {
 }
 
 export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STEPS): Promise<Plan> {
-  if (running) throw new Error("buildPlan is already running in this process: Pulumi's mock runtime is process-global (use buildPlanIsolated)");
+  if (running) throw new Error("buildPlan is already running in this process: Pulumi's mock runtime is process-global (await one plan before the next)");
   running = true;
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);

@@ -53,6 +53,15 @@ describe("variations", () => {
     );
   });
 
+  it("a webApp on an existing VPC needs two public subnets for its load balancer", async () => {
+    await assert.rejects(
+      planOf(app({ functions: [fn("ui", 9, {}, { web: { kind: "app", public: true, source: at(9, 30) } })] }), {
+        config: { "gantry:network": { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-a", "subnet-b"], publicSubnetIds: ["subnet-p"] } },
+      }),
+      /app\.ts:9:1: ui needs a load balancer, which needs public subnets in two availability zones/,
+    );
+  });
+
   it("an existing file system for createIfMissing: false gets an access point, no new file system", async () => {
     const view = await planOf(app({
       functions: [fn("reader", 3, { volumes: [{ mountPath: "/data", volume: "old-data" }] })],
