@@ -1,6 +1,7 @@
 /**
  * The gantry Pulumi program: read the stack config, analyse the app statically, apply the
- * stack's overrides and declare the stack. `Pulumi.yaml` runs it (provider/program.ts), a user's
+ * stack's overrides and declare the stack. A promoted stack (`gantry:artifact`) must run the very
+ * code its source stack ran (same spec hash) and runs its image digests instead of building. `Pulumi.yaml` runs it (provider/program.ts), a user's
  * own repo runs it through `gantry/pulumi`, and `gantry synth` runs it under mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +11,7 @@ import type { AppSpec } from "../synth/spec.ts";
 import { createAwsApp } from "./aws/index.ts";
 import { readGantryConfig, stackFile } from "./config.ts";
 import { applyOverrides, ConfigError } from "./overrides.ts";
+import { ARTIFACT_KEY, checkArtifactSpec, parseArtifactConfig } from "../policy/promote/artifact.ts";
 
 export interface ProgramOptions {
   /** the app file, relative to the project root; default: stack config `gantry:app` */
@@ -49,6 +51,7 @@ export async function runGantryProgram(options: ProgramOptions = {}): Promise<Re
   // keeps plans machine-independent; Pulumi resolves them against the working directory
   if (process.cwd() !== projectRoot) process.chdir(projectRoot);
   if (config.target !== "aws") throw new ConfigError([`${stackFile()}: gantry:target: "${config.target}" is not implemented yet (aws is)`]);
+  const artifact = parseArtifactConfig(pulumi.runtime.getConfig(ARTIFACT_KEY), stackFile());
   let analysis: Analysis;
   if (options.spec) analysis = { spec: options.spec, secretValues: options.secretValues ?? {} };
   else {
@@ -56,8 +59,10 @@ export async function runGantryProgram(options: ProgramOptions = {}): Promise<Re
     if (!app) throw new ConfigError([`${stackFile()}: gantry:app is not set (pulumi config set gantry:app path/to/app.ts)`]);
     analysis = analyze(projectRoot, app);
   }
-  const spec = applyOverrides(analysis.spec, config.overrides, stackFile());
+  // the hash of the code as analysed, before this stack's overrides: what gantry promote compares
   const hash = specHash(analysis.spec);
+  if (artifact) checkArtifactSpec(artifact, hash, pulumi.getStack(), stackFile());
+  const spec = applyOverrides(analysis.spec, config.overrides, stackFile());
   options.observe?.({ spec, specHash: hash });
   return createAwsApp({
     spec,
@@ -66,5 +71,7 @@ export async function runGantryProgram(options: ProgramOptions = {}): Promise<Re
     config,
     projectRoot,
     stack: pulumi.getStack(),
+    artifact,
+    stackFile: stackFile(),
   });
 }

@@ -3,12 +3,19 @@
  * `pulumi preview` of the gantry program through Pulumi's Automation API (an inline program run in
  * this process, in the project root, with that stack's config). They need the Pulumi CLI on PATH
  * and cloud credentials; `gantry synth` needs neither.
+ *
+ * A promoted stack (`gantry:artifact`) is checked against the code before Pulumi starts. After a
+ * successful `pulumi up`, deploy records what the stack runs (.gantry/stacks/<stack>/), which is
+ * what `gantry promote --from <stack>` moves on.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { AnalysisError, analyze, runGantryProgram } from "../../provider/run.ts";
+import { checkStackArtifact } from "../../policy/promote/artifact.ts";
+import { recordStackDeployment, RecordError } from "../../policy/promote/deployed.ts";
+import { ConfigError } from "../../provider/overrides.ts";
+import { AnalysisError, analyze, runGantryProgram, type Analysis } from "../../provider/run.ts";
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
 
@@ -34,7 +41,10 @@ export function register(program: Command): void {
       .requiredOption("--stack <name>", "the stack to deploy (created if missing; config from Pulumi.<stack>.yaml)")
       .addHelpText("after", `
 Runs in the project root (the nearest directory with a package.json above the app) with the stack's
-config: gantry:overrides, gantry:network, aws:region, ... See gantry synth for the same plan offline.`)
+config: gantry:overrides, gantry:network, aws:region, ... See gantry synth for the same plan offline.${name === "deploy" ? `
+After pulumi up, records the deployment (spec hash, image digests, plan) in .gantry/stacks/<stack>/
+for gantry promote. A stack promoted with gantry:artifact builds no images: it runs the artifact's
+digests, and refuses an app whose spec hash is not the artifact's.` : ""}`)
       .action((app: string, flags: DeployFlags) => run(name, app, flags));
   }
 }
@@ -51,12 +61,21 @@ async function run(command: "deploy" | "preview", app: string, flags: DeployFlag
   if (!pulumiCliAvailable()) throw new UsageError(PULUMI_MISSING);
   const projectRoot = findProjectRoot(dirname(file));
   const rel = relative(projectRoot, file);
+  let analysis: Analysis;
   try {
-    analyze(projectRoot, rel); // user-code errors with their locations, before Pulumi starts
+    analysis = analyze(projectRoot, rel); // user-code errors with their locations, before Pulumi starts
   } catch (err) {
     if (!(err instanceof AnalysisError)) throw err;
     process.stderr.write(formatDiagnostics(err.diagnostics, { color: !!process.stderr.isTTY, cwd: process.cwd() }));
     process.stderr.write(`${summarizeDiagnostics(err.diagnostics)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    checkStackArtifact(projectRoot, flags.stack, analysis.spec); // the program refuses the same way, later
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const problem of err.problems) process.stderr.write(`error: ${problem}\n`);
     process.exitCode = 1;
     return;
   }
@@ -78,4 +97,13 @@ async function run(command: "deploy" | "preview", app: string, flags: DeployFlag
   }
   const result = await stack.up({ onOutput });
   process.stdout.write(`\noutputs:\n${JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2)}\n`);
+  try {
+    const recorded = recordStackDeployment({ projectRoot, app: rel, stack: flags.stack, outputs: result.outputs });
+    process.stdout.write(`recorded ${relative(process.cwd(), recorded.file)} (${Object.keys(recorded.images).length} image digest${Object.keys(recorded.images).length === 1 ? "" : "s"}); promote it with gantry promote --from ${flags.stack} --to <stack>\n`);
+  } catch (err) {
+    // the cloud has changed either way: say so rather than fail as if nothing had been deployed
+    const why = err instanceof RecordError ? err.message : (err as Error).stack ?? String(err);
+    process.stderr.write(`gantry deploy: stack "${flags.stack}" was deployed, but the deployment was not recorded, so it cannot be promoted: ${why}\n`);
+    process.exitCode = 1;
+  }
 }

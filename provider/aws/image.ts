@@ -1,11 +1,16 @@
 /**
- * gantry:aws:Image — an `Image` spec built and pushed to its own ECR repository (immutable tags,
- * scan on push, lifecycle policy) by @pulumi/docker-build, with the layer cache in a second,
- * mutable repository. The tag is a hash of everything that goes into the image (Dockerfile, app
- * bundle, local files), and task definitions use the pushed `tag@digest`, so a deploy runs exactly
- * the bytes that were built.
+ * An app image as task definitions run it, one of two kinds:
  *
- * Cost: ECR storage, $0.10/GB-month; the lifecycle policy keeps the last 20 images.
+ * - gantry:aws:Image — an `Image` spec built and pushed to its own ECR repository (immutable tags,
+ *   scan on push, lifecycle policy) by @pulumi/docker-build, with the layer cache in a second,
+ *   mutable repository. The tag is a hash of everything that goes into the image (Dockerfile, app
+ *   bundle, local files), and task definitions use the pushed `tag@digest`, so a deploy runs
+ *   exactly the bytes that were built.
+ * - gantry:aws:PinnedImage — on a stack promoted with `gantry:artifact`: nothing is built; task
+ *   definitions run the digest the source stack deployed, from the source stack's repository.
+ *
+ * Cost: ECR storage, $0.10/GB-month; the lifecycle policy keeps the last 20 images (which also
+ * bounds how long a digest promoted from that repository stays pullable).
  */
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
@@ -32,7 +37,20 @@ export function imageTag(inputs: Pick<ImageInputs, "dockerfile" | "bundle" | "lo
   return createHash("sha256").update(inputs.dockerfile).update("\0").update(inputs.bundle.hash).update("\0").update(inputs.localFilesHash).digest("hex").slice(0, 16);
 }
 
-export class AppImage extends GantryComponent {
+/** What task definitions and roles need of an image, built or pinned. */
+export type AppImage = BuiltImage | PinnedImage;
+
+const ECR_REF = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9._\/-]+?)(?::[\w][\w.-]{0,127})?@sha256:[0-9a-f]{64}$/;
+
+/** The ARN of the ECR repository an image reference points into, or null for another registry. */
+export function ecrRepositoryArn(ref: string): string | null {
+  const m = ECR_REF.exec(ref);
+  if (!m) return null;
+  const [, account, region, china, repository] = m;
+  return `arn:${china ? "aws-cn" : "aws"}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+export class BuiltImage extends GantryComponent {
   readonly repository: aws.ecr.Repository;
   /** `<repo>:<tag>@sha256:<digest>`, what task definitions run */
   readonly ref: pulumi.Output<string>;
@@ -112,5 +130,34 @@ export class AppImage extends GantryComponent {
       cacheFrom: [{ registry: { ref: cacheRef } }],
       cacheTo: [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }],
     }, this.childOpts);
+  }
+}
+
+export interface PinnedImageInputs {
+  spec: ImageSpec;
+  /** `<repo>[:<tag>]@sha256:<digest>` from the artifact; an ECR repository (see ecrRepositoryArn) */
+  ref: string;
+}
+
+/**
+ * A digest another stack deployed (`gantry:artifact`): declares no cloud resource. The execution
+ * role may pull from the source stack's repository; across accounts, that repository's policy
+ * must also admit this account (not managed here).
+ */
+export class PinnedImage extends GantryComponent {
+  /** the repository the digest lives in (the source stack's), by reference only */
+  readonly repository: { readonly arn: pulumi.Output<string> };
+  readonly ref: pulumi.Output<string>;
+  readonly digest: pulumi.Output<string>;
+
+  constructor(name: string, info: StackInfo, inputs: PinnedImageInputs, opts?: pulumi.ComponentResourceOptions) {
+    const ref = inputs.spec.source ? { declaration: `image:${inputs.spec.id}`, source: inputs.spec.source } : null;
+    super("gantry:aws:PinnedImage", name, info, ref, opts);
+    const arn = ecrRepositoryArn(inputs.ref);
+    if (!arn) throw new Error(`${inputs.ref} is not an image in an ECR repository`);
+    this.repository = { arn: pulumi.output(arn) };
+    this.ref = pulumi.output(inputs.ref);
+    this.digest = pulumi.output(inputs.ref.slice(inputs.ref.lastIndexOf("@") + 1));
+    this.registerOutputs({ repositoryArn: this.repository.arn, ref: this.ref, digest: this.digest });
   }
 }

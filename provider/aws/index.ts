@@ -8,7 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppSpec, ImageSpec } from "../../synth/spec.ts";
+import type { Artifact } from "../../policy/promote/records.ts";
+import { ARTIFACT_KEY, promoteAgain } from "../../policy/promote/artifact.ts";
 import type { GantryConfig } from "../config.ts";
+import { ConfigError } from "../overrides.ts";
 import { bundleApp, bundleGateway, hashPaths, packageName, type Bundle } from "./bundle.ts";
 import { formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
 import { renderDockerfile } from "./dockerfile.ts";
@@ -16,7 +19,7 @@ import { FunctionQueue } from "./function-queue.ts";
 import { FunctionService, type WebAttachment } from "./function-service.ts";
 import { schedulableMemoryMiB } from "./gpu-table.ts";
 import { Capacity } from "./gpu-capacity.ts";
-import { AppImage } from "./image.ts";
+import { BuiltImage, ecrRepositoryArn, PinnedImage, type AppImage } from "./image.ts";
 import { shortHash, slug } from "./names.ts";
 import { Network } from "./network.ts";
 import { Schedule, scheduleExpressions } from "./schedule.ts";
@@ -37,6 +40,13 @@ export interface AwsAppInputs {
   config: GantryConfig;
   projectRoot: string;
   stack: string;
+  /**
+   * `gantry:artifact` of a promoted stack, its spec hash already checked against the code:
+   * images are not built, task definitions run the artifact's digests
+   */
+  artifact?: Artifact | null;
+  /** the stack file, for messages (default Pulumi.<stack>.yaml) */
+  stackFile?: string;
 }
 
 /** Problems found before any resource is declared, each with the declaration's location. */
@@ -105,6 +115,27 @@ export function rulePriorities(ids: string[]): Map<string, number> {
   return out;
 }
 
+/**
+ * The artifact's digest ref per image the units run; every problem (an image without a digest,
+ * a digest outside ECR) as a ConfigError with its key path.
+ */
+export function pinnedImageRefs(artifact: Artifact, units: Unit[], stack: string, file: string): Map<string, string> {
+  const problems: string[] = [];
+  const out = new Map<string, string>();
+  const users = new Map<string, string[]>();
+  for (const unit of units) users.set(unit.options.image, [...(users.get(unit.options.image) ?? []), unit.id]);
+  for (const [id, ids] of [...users].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const ref = artifact.images[id];
+    if (ref === undefined) {
+      problems.push(`${file}: ${ARTIFACT_KEY}.images: no digest for image "${id}" (run by ${ids.join(", ")}); promote again: ${promoteAgain(artifact, stack)}`);
+    } else if (!ecrRepositoryArn(ref)) {
+      problems.push(`${file}: ${ARTIFACT_KEY}.images.${id}: "${ref}" is not in an ECR repository (<account>.dkr.ecr.<region>.amazonaws.com/<name>@sha256:...); gantry deploy records ECR digests: promote again: ${promoteAgain(artifact, stack)}`);
+    } else out.set(id, ref);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
 /** Where bundles go: per app and stack, so synths of different apps never share files. */
 function buildDir(inputs: AwsAppInputs): string {
   return `.gantry/build/${slug(inputs.spec.app.name)}/${inputs.stack}`;
@@ -140,7 +171,10 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const groups = capacityGroupsOf(units);
   const problems = validateUnits(spec, units, groups, config);
   if (problems.length) throw new SynthError(problems);
-  const images = await prepareImages(inputs, units);
+  const artifact = inputs.artifact ?? null;
+  // a promoted stack runs the source stack's digests: nothing to bundle or build
+  const pinned = artifact ? pinnedImageRefs(artifact, units, inputs.stack, inputs.stackFile ?? `Pulumi.${inputs.stack}.yaml`) : null;
+  const images = pinned ? new Map<string, PreparedImage>() : await prepareImages(inputs, units);
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
   const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `${buildDir(inputs)}/gateway`, SWAGGER_FILES) : null;
@@ -162,7 +196,10 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   })]));
   const dicts = new Map(spec.dicts.map((d) => [d.name, new DictTable(`dict-${slug(d.name)}`, info, d)]));
   const stateQueues = new Map(spec.queues.map((q) => [q.name, new StateQueue(`queue-${slug(q.name)}`, info, q)]));
-  const appImages = new Map([...images.values()].map((p) => [p.spec.id, new AppImage(`image-${slug(p.spec.id)}`, info, p)]));
+  const imageSpec = (id: string) => spec.images.find((i) => i.id === id)!;
+  const appImages = new Map<string, AppImage>(pinned
+    ? [...pinned].map(([id, ref]) => [id, new PinnedImage(`image-${slug(id)}`, info, { spec: imageSpec(id), ref })])
+    : [...images.values()].map((p) => [p.spec.id, new BuiltImage(`image-${slug(p.spec.id)}`, info, p)]));
   const queues = new Map(units.map((u) => [u.id, new FunctionQueue(u.slug, info, unitRef(u), u)]));
 
   const needsToken = units.some((u) => u.endpoints.some((e) => !e.web.public) || (u.server !== null && !u.server.public));
@@ -207,6 +244,8 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     ])))) : {},
     webApps: lb ? pulumi.all(Object.fromEntries(serverUnits.map((u) => [u.id, pulumi.interpolate`${lb.url}${webOf.get(u.id)!.pathPrefix}`]))) : {},
     images: pulumi.all(Object.fromEntries([...appImages].map(([id, img]) => [id, img.ref]))),
+    // what a promoted stack was promoted with (gantry:artifact), for review and the records
+    ...(artifact ? { artifact: { fromStack: artifact.fromStack, specHash: artifact.specHash, planHash: artifact.planHash } } : {}),
     notes: [...new Set([...images.values()].map((p) => p.bundle.note).filter((n): n is string => n !== null))],
   };
 }

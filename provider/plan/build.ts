@@ -18,6 +18,7 @@ import { RecordingMonitor, type Registration } from "./monitor.ts";
 import * as pulumiState from "@pulumi/pulumi/runtime/state.js";
 import { normalize } from "./normalize.ts";
 import { readStackConfig, type StackConfig } from "./stack-config.ts";
+import { ARTIFACT_KEY } from "../../policy/promote/artifact.ts";
 
 export interface PlanInputs {
   projectRoot: string;
@@ -29,6 +30,11 @@ export interface PlanInputs {
   secretValues?: Record<string, Record<string, string>>;
   /** default: read from Pulumi.yaml and Pulumi.<stack>.yaml */
   config?: StackConfig;
+  /**
+   * plan as if the stack had no `gantry:artifact` (build images from the code): for reviewing a
+   * change before it reaches a promoted stack, which would otherwise refuse the changed code
+   */
+  ignoreArtifact?: boolean;
 }
 
 /** A step run on the finished plan, in order. The cost model adds one that fills `cost`. */
@@ -106,6 +112,7 @@ export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STE
   try {
     const config = structuredClone(inputs.config ?? readStackConfig(inputs.projectRoot, inputs.stack));
     if (inputs.app) config.values["gantry:app"] = inputs.app;
+    if (inputs.ignoreArtifact) delete config.values[ARTIFACT_KEY];
     const region = config.values["aws:region"] ?? DEFAULT_REGION;
     const project = projectName(inputs.projectRoot);
     const monitor = new RecordingMonitor({

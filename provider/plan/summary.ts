@@ -82,6 +82,12 @@ export function summarizePlan(plan: Plan): string {
     ...plan.spec.dicts.map((d) => `dict ${d.name}`),
     ...plan.spec.queues.map((q) => `queue ${q.name}`),
   ].join(", ") || "none"));
+  const artifact = plan.outputs.artifact as { fromStack: string } | undefined;
+  if (artifact) {
+    // a promoted stack (gantry:artifact) builds nothing: say which digests it runs
+    const refs = Object.entries((plan.outputs.images ?? {}) as Record<string, string>).map(([id, ref]) => `${id} = ${ref}`);
+    lines.push(row("images", `promoted from stack ${artifact.fromStack}, not built: ${refs.join(", ")}`));
+  }
   lines.push(row("resources", `${shared} shared (network, cluster, capacity, call state, web) + ${others} for volumes, secrets, dicts, queues, images`));
   lines.push("");
   if (plan.cost) {

@@ -13,7 +13,8 @@
  *   write is dropped, never a lost result.
  * - a failed attempt with retries left: ChangeMessageVisibility to the backoff delay; the last one:
  *   the error is the call's result and the message is sent to the dead-letter queue explicitly,
- *   then deleted (see redelivery.ts for why the queue's own redrive is only a backstop).
+ *   then deleted. The queue's own redrive is only a backstop (redelivery.ts): a message on its
+ *   last allowed receive is re-enqueued as a fresh copy instead of being run.
  * - on close (and when the drain budget runs out), inputs that did not finish are made visible
  *   again (ChangeMessageVisibility 0) for another container.
  */
@@ -25,7 +26,7 @@ import type { Logger } from "../log.ts";
 import type { AwsClients } from "./clients.ts";
 import { retryDelaySeconds, type AwsWorkerConfig } from "./config.ts";
 import { PayloadStore } from "./payloads.ts";
-import { crashedTooOften, crashesOf, redeliveryVia } from "./redelivery.ts";
+import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "./redelivery.ts";
 import { ResultStore, type FinalRecord } from "./results.ts";
 import { QueueBatcher } from "./sqs-batch.ts";
 import {
@@ -241,6 +242,13 @@ export class AwsTransport implements Transport {
     const body = m.Body ?? "";
     const receipt = m.ReceiptHandle!;
     const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
+    if (lastReceive(receiveCount, this.config.maxReceiveCount)) {
+      // SQS would dead-letter it on its next receive, without a result if this run crashed
+      this.stats.requeued++;
+      await this.queue.send({ body });
+      await this.queue.delete(receipt);
+      return null;
+    }
     let message: CallMessage;
     try {
       message = parseMessage(body);
@@ -259,7 +267,7 @@ export class AwsTransport implements Transport {
       id: `d${++this.seq}`, receipt, body, receiveCount, message, record,
       attempt: (record.failures ?? 0) + 1, startedAt: this.now(), settled: false,
     };
-    if (crashedTooOften(record, this.config.maxReceiveCount)) {
+    if (crashedTooOften(record)) {
       const label = this.label(message.method);
       const error = new ContainerCrashedError(
         `${label}: the input was delivered ${record.deliveries} times and ${crashesOf(record)} of them never finished (the container crashed, ran out of memory or was killed)`);
@@ -391,9 +399,9 @@ export class AwsTransport implements Transport {
     return JSON.stringify(decodeValue(bytes) ?? null);
   }
 
-  /** Back on the queue after `delaySeconds`: visibility change, or a fresh copy near the receive limit. */
+  /** Back on the queue after `delaySeconds`: a visibility change, or a fresh copy when the queue allows one receive. */
   private async redeliver(d: Delivery, delaySeconds: number): Promise<void> {
-    if (redeliveryVia(d.receiveCount, this.config.maxReceiveCount) === "visibility") {
+    if (redeliveryVia(this.config.maxReceiveCount) === "visibility") {
       await this.setVisibility(d.receipt, delaySeconds);
       return;
     }

@@ -30,6 +30,11 @@ export class Call {
     readonly payload: Uint8Array,
     /** spawned calls keep their outcome for `FunctionCall.get` */
     readonly keep: boolean,
+    /**
+     * "http": one forwarded HTTP request to a webApp/webServer container. It is never retried nor
+     * redelivered (a request is not known to be idempotent): a failure is the request's answer.
+     */
+    readonly kind: "call" | "http" = "call",
   ) {}
 
   done(): Promise<CallOutcome> {

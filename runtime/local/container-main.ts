@@ -10,7 +10,8 @@ import { Channel } from "./channel.ts";
 import { PipeTransport } from "./pipe-transport.ts";
 import { ContainerInvoker } from "./container-invoker.ts";
 import { installPathRemap } from "./fs-remap.ts";
-import { loadTarget } from "../worker/target.ts";
+import { importApp, loadTarget } from "../worker/target.ts";
+import { webTarget } from "../worker/web-target.ts";
 import { runWorker } from "../worker/loop.ts";
 import { encodeError } from "../serialize.ts";
 import { logger } from "../log.ts";
@@ -41,10 +42,16 @@ setInvoker(new ContainerInvoker(transport, boot.spec));
 
 let exitCode = 0;
 try {
-  const target = await loadTarget({
+  let target = await loadTarget({
     appFile: boot.appFile, appName: boot.appName, kind: boot.kind, name: boot.name,
     params: boot.params, maxInputs: boot.maxInputs, batching: boot.batching,
   });
+  if (boot.web) {
+    // a webApp/webServer function (gantry serve): forwarded requests go to its handler
+    const marker = (await importApp(boot.appFile, boot.appName)).findFunction(boot.name)?.web;
+    if (!marker || marker.kind === "endpoint") throw new TypeError(`${boot.name} is not a webApp/webServer function`);
+    target = webTarget(target, boot.name, marker);
+  }
   const exit = await runWorker(target, transport, { setupTimeoutMs: boot.setupTimeoutMs, log });
   if (exit === "setup-failed") exitCode = 1;
 } catch (err) {

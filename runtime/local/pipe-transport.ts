@@ -26,7 +26,8 @@ export class PipeTransport implements Transport {
   handle(message: ToContainer): void {
     switch (message.t) {
       case "in":
-        this.queue.push({ id: message.id, callId: message.call, method: message.m, payload: message.a, attempt: message.n, timeoutMs: message.to });
+        this.queue.push({ id: message.id, callId: message.call, method: message.m, payload: message.a, attempt: message.n, timeoutMs: message.to,
+          ...(message.k === "http" ? { kind: "http" as const } : {}) });
         this.wakeUp();
         return;
       case "cancel":

@@ -56,6 +56,11 @@ export interface PoolConfig {
   autoscale: AutoscaleConfig;
   /** how long a stopping container may take to run its `@exit` hooks before it is killed */
   stopGraceMs: number;
+  /**
+   * No container starts before this settles (calls queue meanwhile). `gantry serve` uses it so a
+   * reloaded webServer waits for the old one to release its port.
+   */
+  startAfter?: Promise<unknown>;
 }
 
 export interface PoolHost {
@@ -82,6 +87,10 @@ export class Pool {
   private started = 0;
   private dispatches = 0;
   private stopping = false;
+  /** no container may start yet (config.startAfter has not settled) */
+  private gated = false;
+  /** set by retire(): resolved once the pool has finished its work and its containers stopped */
+  private retirement: { promise: Promise<void>; resolve(): void } | null = null;
   private readonly containerEvents: ContainerEvents;
 
   constructor(readonly config: PoolConfig, private readonly host: PoolHost) {
@@ -92,6 +101,13 @@ export class Pool {
       request: (c, rid, req) => this.onRequest(c, rid, req),
       exit: (c, code, signal) => this.onExit(c, code, signal),
     };
+    if (config.startAfter) {
+      this.gated = true;
+      void config.startAfter.catch(() => {}).then(() => {
+        this.gated = false;
+        this.pump();
+      });
+    }
     this.pump(); // minContainers
   }
 
@@ -119,6 +135,7 @@ export class Pool {
       call.container.send({ t: "cancel", id: call.dispatchId });
     }
     this.finish(call, failure(new InputCancelledError(`${call.label}: call ${call.id} was cancelled`)));
+    this.retireWhenDone();
   }
 
   updateAutoscaler(settings: Partial<Omit<AutoscaleConfig, "scaledownWindowMs">> & { scaledownWindowMs?: number }): void {
@@ -132,6 +149,23 @@ export class Pool {
     }
   }
 
+  /**
+   * Takes the pool out of service (`gantry serve` reloaded the app): the runtime sends it no new
+   * calls, it finishes those it holds (queued, running, waiting to retry), then stops its
+   * containers (their `@exit` hooks run). Resolves when they have exited.
+   */
+  retire(): Promise<void> {
+    if (!this.retirement) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.retirement = { promise, resolve };
+      this.config.autoscale.minContainers = 0;
+      this.config.autoscale.bufferContainers = 0;
+      this.pump();
+    }
+    return this.retirement.promise;
+  }
+
   /** Stops every container (their `@exit` hooks run); calls not finished fail as cancelled. */
   async shutdown(drainMs: number): Promise<void> {
     this.stopping = true;
@@ -143,6 +177,7 @@ export class Pool {
     }
     this.retrying.clear();
     await Promise.all([...this.containers].map((c) => c.stop(drainMs, this.config.stopGraceMs)));
+    this.retirement?.resolve();
   }
 
   /** Kills every container now (a second Ctrl-C). */
@@ -167,6 +202,16 @@ export class Pool {
       this.dispatch(this.queue.shift()!, container);
     }
     this.scale();
+    this.retireWhenDone();
+  }
+
+  /** A retired pool with nothing left to do stops its containers. */
+  private retireWhenDone(): void {
+    if (!this.retirement || this.stopping) return;
+    if (this.queue.length > 0 || this.running > 0 || this.retrying.size > 0) return;
+    this.stopping = true;
+    const done = this.retirement.resolve;
+    void Promise.all([...this.containers].map((c) => c.stop(0, this.config.stopGraceMs))).then(done);
   }
 
   private pickContainer(): Container | null {
@@ -187,7 +232,8 @@ export class Pool {
     container.inflight.set(id, call);
     this.running++;
     const { timeoutMs } = this.config;
-    container.send({ t: "in", id, call: call.id, m: call.target.method ?? null, a: call.payload, n: call.attempt, to: timeoutMs });
+    container.send({ t: "in", id, call: call.id, m: call.target.method ?? null, a: call.payload, n: call.attempt, to: timeoutMs,
+      ...(call.kind === "http" ? { k: "http" as const } : {}) });
     call.backstop = setTimeout(() => this.onBackstop(call, container, id), timeoutMs + BACKSTOP_GRACE_MS);
     if (this.host.events.listenerCount("input:dispatch") > 0) {
       this.host.events.emit("input:dispatch", { pool: this.config.label, callId: call.id, attempt: call.attempt, container: container.label, pid: container.pid });
@@ -210,6 +256,7 @@ export class Pool {
   }
 
   private scale(): void {
+    if (this.gated) return;
     for (let live = this.live(), want = this.desired(); live < want; live++) this.startContainer();
   }
 
@@ -277,7 +324,7 @@ export class Pool {
   private fail(call: Call, error: Uint8Array, reason: string): void {
     if (call.state === "done") return;
     const { retries } = this.config;
-    if (call.attempt > retries.maxRetries || this.stopping) {
+    if (call.attempt > retries.maxRetries || this.stopping || call.kind === "http") {
       this.finish(call, { ok: false, error });
       return;
     }
@@ -358,6 +405,11 @@ export class Pool {
       if (call.state === "done") continue;
       if (this.stopping) {
         this.finish(call, failure(new InputCancelledError(`${call.label}: the app stopped while the call was running`)));
+        continue;
+      }
+      if (call.kind === "http") {
+        // a forwarded request may have had effects already: its answer is the failure, not a second try
+        this.finish(call, failure(new ContainerCrashedError(`${call.label}: the container exited (${how}) while handling the request`)));
         continue;
       }
       if (crashed && ++call.crashes > MAX_REDELIVERIES) {

@@ -23,11 +23,14 @@ export interface BootInfo {
   spec: AppSpec;
   /** `square#2`, for logs */
   label: string;
+  /** a webApp/webServer function: the container serves forwarded HTTP requests (inputs of kind "http") */
+  web?: boolean;
 }
 
 export type ToContainer =
   | { t: "boot"; boot: BootInfo }
-  | { t: "in"; id: string; call: string; m: string | null; a: Uint8Array; n: number; to: number }
+  /** `k: "http"`: `a` packs one forwarded HTTP request (webApp/webServer), answered with the response */
+  | { t: "in"; id: string; call: string; m: string | null; a: Uint8Array; n: number; to: number; k?: "http" }
   | { t: "cancel"; id: string }
   | { t: "stop"; drainMs: number }
   | { t: "res"; rid: number; ok: true; v?: Uint8Array }

@@ -29,6 +29,7 @@ import { QueueStore } from "./queue-store.ts";
 import { gantryHome, resolveSecretEnv } from "./secrets.ts";
 import type { ContainerRequest } from "./protocol.ts";
 import type { Mount } from "./fs-remap.ts";
+import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
 export interface LocalRuntimeOptions {
   spec: AppSpec;
@@ -54,6 +55,13 @@ export interface LocalRuntimeOptions {
 interface Declaration extends ResolvedDeclaration {
   env: NodeJS.ProcessEnv;
   mounts: Mount[];
+  /** a webApp/webServer function: its containers answer forwarded HTTP requests */
+  web: "app" | "server" | null;
+}
+
+/** `FunctionCall.fromId` / a result URL with an id this runtime never issued (or has forgotten). */
+export class UnknownCallError extends Error {
+  override name = "UnknownCallError";
 }
 
 /** The nearest directory with a package.json: the same rule as the static analysis (synth/analyze). */
@@ -74,16 +82,19 @@ export class LocalRuntime implements Invoker {
   /** `container:start|ready|idle|exit`, `input:dispatch|retry|redeliver` (for tests and tools) */
   readonly events = new EventEmitter();
   readonly stateDir: string;
-  private readonly spec: AppSpec;
+  private spec: AppSpec;
+  private secretValues: Record<string, Record<string, string>>;
   private readonly appFile: string;
   private readonly home: string;
   private readonly log: Logger;
   private readonly output: OutputSink;
-  private readonly pools = new Map<string, Pool>();
+  private pools = new Map<string, Pool>();
+  /** pools of an earlier version of the app (`reload`), finishing their inputs */
+  private readonly retiring = new Set<Pool>();
   private readonly calls = new Map<string, Call>();
   private readonly declarations = new Map<string, Declaration>();
   private readonly paramNameCache = new Map<string, string[] | undefined>();
-  private readonly poolKeys = new WeakMap<object, Map<string, { key: string; values: Record<string, unknown> }>>();
+  private poolKeys = new WeakMap<object, Map<string, { key: string; values: Record<string, unknown> }>>();
   private readonly autoscaleOverrides = new Map<string, AutoscalerSettings>();
   private readonly dicts: DictStore;
   private readonly queues = new QueueStore();
@@ -91,6 +102,7 @@ export class LocalRuntime implements Invoker {
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.spec = options.spec;
+    this.secretValues = options.secretValues ?? {};
     this.appFile = resolve(options.appFile);
     this.stateDir = resolve(options.stateDir ?? defaultStateDir(this.appFile));
     this.home = options.gantryHome ?? gantryHome();
@@ -125,6 +137,28 @@ export class LocalRuntime implements Invoker {
       const call = this.submit(target, args, "map", false);
       return { promise: call.done().then(unwrap), cancel: () => call.pool.cancel(call) };
     }, options);
+  }
+
+  /**
+   * Runs one HTTP request through a webApp/webServer function's container (the web layer's
+   * `WebBackend.forward`). Not retried and not redelivered: the function's failure is the answer.
+   */
+  async forward(target: CallTarget, request: SerializedRequest): Promise<SerializedResponse> {
+    const declaration = this.declaration(target);
+    if (!declaration.web || target.method) {
+      throw new TypeError(`${targetLabel(target)} is not a webApp/webServer function: only those take forwarded HTTP requests`);
+    }
+    const { pool } = this.poolFor(target);
+    const label = targetLabel(target);
+    const payload = encodeArgs([request], { callee: `${label} (HTTP request)` });
+    const call = this.enqueue(pool, newCallId(), target, label, payload, false, "http");
+    return unwrap(await call.done()) as SerializedResponse;
+  }
+
+  /** Drops a finished spawned call (its id becomes unknown); for servers that spawn many. */
+  forget(callId: string): void {
+    const call = this.calls.get(callId);
+    if (call?.outcome) this.calls.delete(callId);
   }
 
   async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
@@ -170,13 +204,36 @@ export class LocalRuntime implements Invoker {
   // ---- lifecycle
 
   /**
+   * Switches to a new version of the app (`gantry serve` after a change): calls made from now on
+   * run in new pools, configured from `spec`, whose containers import the changed code. The
+   * current pools take no new calls, finish the ones they hold (queued, running, waiting to
+   * retry), then stop their containers (their `@exit` hooks run); the promise resolves then.
+   * Call ids, Dicts and Queues carry over.
+   */
+  reload(spec: AppSpec, secretValues: Record<string, Record<string, string>> = {}): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const old = [...this.pools.values()];
+    this.pools = new Map();
+    this.spec = spec;
+    this.secretValues = secretValues;
+    this.declarations.clear();
+    this.paramNameCache.clear();
+    this.poolKeys = new WeakMap();
+    this.autoscaleOverrides.clear();
+    return Promise.all(old.map((pool) => {
+      this.retiring.add(pool);
+      return pool.retire().finally(() => this.retiring.delete(pool));
+    })).then(() => {});
+  }
+
+  /**
    * Stops every container (their `@exit` hooks run) and fails calls still pending. `drainMs`: how
    * long containers may keep working on inputs in flight first (0 for Ctrl-C and for the end of a run).
    */
   shutdown(options: { drainMs?: number } = {}): Promise<void> {
     this.stopped ??= (async () => {
       this.queues.close();
-      await Promise.all([...this.pools.values()].map((p) => p.shutdown(options.drainMs ?? 0)));
+      await Promise.all([...this.pools.values(), ...this.retiring].map((p) => p.shutdown(options.drainMs ?? 0)));
       this.dicts.flush();
     })();
     return this.stopped;
@@ -184,12 +241,17 @@ export class LocalRuntime implements Invoker {
 
   /** Kills every container at once (a second Ctrl-C). */
   kill(): void {
-    for (const pool of this.pools.values()) pool.killAll();
+    for (const pool of [...this.pools.values(), ...this.retiring]) pool.killAll();
     this.dicts.flush();
   }
 
   stats(): Record<string, ReturnType<Pool["stats"]>> {
     return Object.fromEntries([...this.pools].map(([k, p]) => [p.config.label || k, p.stats()]));
+  }
+
+  /** Pools of earlier versions of the app still finishing their inputs (after `reload`). */
+  get retiringPools(): number {
+    return this.retiring.size;
   }
 
   // ---- submitting
@@ -201,8 +263,8 @@ export class LocalRuntime implements Invoker {
     return this.enqueue(pool, newCallId(), target, label, payload, keep);
   }
 
-  private enqueue(pool: Pool, id: string, target: CallTarget, label: string, payload: Uint8Array, keep: boolean): Call {
-    const call = new Call(pool, id, target, label, payload, keep);
+  private enqueue(pool: Pool, id: string, target: CallTarget, label: string, payload: Uint8Array, keep: boolean, kind: Call["kind"] = "call"): Call {
+    const call = new Call(pool, id, target, label, payload, keep, kind);
     this.calls.set(id, call);
     pool.submit(call);
     return call;
@@ -211,7 +273,7 @@ export class LocalRuntime implements Invoker {
   private async waitFor(callId: string, timeoutMs: number | null): Promise<CallOutcome> {
     const call = this.calls.get(callId);
     if (!call) {
-      throw new Error(`no function call "${callId}" in this run (locally, FunctionCall ids live as long as the gantry run that spawned them)`);
+      throw new UnknownCallError(`no function call "${callId}" in this run (locally, FunctionCall ids live as long as the gantry run that spawned them)`);
     }
     if (timeoutMs === null || call.outcome) return call.done();
     let timer: NodeJS.Timeout | undefined;
@@ -253,7 +315,15 @@ export class LocalRuntime implements Invoker {
     }
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(this.poolConfig(declaration, key, values), {
+      const config = this.poolConfig(declaration, key, values);
+      if (declaration.web === "server") {
+        // every container of a webServer listens on the same port: one at a time, and a reloaded
+        // one only after the old version let go of the port
+        config.autoscale.maxContainers = 1;
+        const previous = [...this.retiring].filter((p) => p.config.key === key).map((p) => p.retire());
+        if (previous.length) config.startAfter = Promise.all(previous);
+      }
+      pool = new Pool(config, {
         events: this.events,
         log: this.log,
         output: this.output,
@@ -295,6 +365,7 @@ export class LocalRuntime implements Invoker {
         setupTimeoutMs: o.timeout * 1000,
         mounts: d.mounts,
         spec: this.spec,
+        ...(d.web ? { web: true } : {}),
       },
       env: d.env,
       cwd: this.options.cwd ?? process.cwd(),
@@ -317,7 +388,11 @@ export class LocalRuntime implements Invoker {
       return cached;
     }
     const d = resolveDeclaration(this.spec, target);
-    const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d) };
+    const web = d.kind === "function" ? this.spec.functions.find((f) => f.name === d.name)?.web : null;
+    const declaration: Declaration = {
+      ...d, env: this.environment(d), mounts: this.mounts(d),
+      web: web?.kind === "app" || web?.kind === "server" ? web.kind : null,
+    };
     this.declarations.set(id, declaration);
     return declaration;
   }
@@ -327,7 +402,7 @@ export class LocalRuntime implements Invoker {
     const imageEnv: Record<string, string> = {};
     for (const layer of image?.layers ?? []) if (layer.kind === "env") Object.assign(imageEnv, layer.vars);
     const secrets = resolveSecretEnv(d.options.secrets, d.label, {
-      spec: this.spec, projectRoot: findProjectRoot(dirname(this.appFile)), secretValues: this.options.secretValues ?? {}, home: this.home,
+      spec: this.spec, projectRoot: findProjectRoot(dirname(this.appFile)), secretValues: this.secretValues, home: this.home,
     });
     return { ...process.env, ...imageEnv, ...d.options.env, ...secrets, GANTRY_CONTAINER: "1" };
   }

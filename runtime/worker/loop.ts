@@ -16,6 +16,7 @@ import { FunctionTimeoutError, InputCancelledError } from "../errors.ts";
 import { Batcher } from "./batcher.ts";
 import type { Outcome, Transport, WorkInput, WorkerControl } from "./transport.ts";
 import type { WorkerTarget } from "./target.ts";
+import type { SerializedRequest } from "../web/backend.ts";
 import type { Logger } from "../log.ts";
 
 export interface WorkerOptions {
@@ -192,6 +193,10 @@ class WorkerLoop implements WorkerControl {
 
   private work(input: WorkInput, run: Running): Promise<unknown> {
     const args = decodeArgs(input.payload);
+    if (input.kind === "http") {
+      if (!this.target.forward) throw new TypeError(`${this.target.label(input.method)} does not serve HTTP requests`);
+      return this.target.forward(args[0] as SerializedRequest);
+    }
     const batching = this.target.batching(input.method);
     // a batched method called with one element is batched with others; called with an array it
     // runs on that array directly (the same rule as `.local()`)

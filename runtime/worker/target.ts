@@ -9,6 +9,7 @@ import { constructWithParameters } from "../../sdk/decorators.ts";
 import { describeClass, type ClassMeta } from "../../sdk/registry.ts";
 import type { App } from "../../sdk/app.ts";
 import type { BatchingSpec } from "../../synth/spec.ts";
+import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
 export interface TargetSpec {
   /** absolute path of the app module */
@@ -33,6 +34,8 @@ export interface WorkerTarget {
   /** `@enter` hooks, snap hooks first */
   setup(): Promise<void>;
   invoke(method: string | null, args: unknown[]): Promise<unknown>;
+  /** one forwarded HTTP request, for targets that serve a webApp/webServer (see web-target.ts) */
+  forward?(request: SerializedRequest): Promise<SerializedResponse>;
   /** `@exit` hooks; each one's error is reported and the others still run */
   teardown(onError: (hook: string, error: unknown) => void): Promise<void>;
 }

@@ -29,6 +29,11 @@ export interface WorkInput {
   attempt: number;
   /** per-input timeout; the worker's default when absent */
   timeoutMs?: number;
+  /**
+   * "http": the payload is one forwarded HTTP request (a `SerializedRequest`) for a webApp/webServer
+   * container, answered with a `SerializedResponse` (see WorkerTarget.forward). Absent: a call.
+   */
+  kind?: "http";
 }
 
 export type Outcome =

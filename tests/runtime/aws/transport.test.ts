@@ -49,7 +49,8 @@ describe("receiving", () => {
   test("long polls 20 s and never asks for more messages than free slots", async () => {
     const w = await startWorker(aws, { kind: "class", name: "Svc", maxInputs: 3 });
     const xs = Array.from({ length: 12 }, (_, i) => i);
-    assert.deepEqual(await w.invoker.map(svc("work"), (async function* () { for (const x of xs) yield [x]; })(), { returnExceptions: false, orderOutputs: true }).then(collect), xs.map((x) => x * 10));
+    const results = await collect(w.invoker.map(svc("work"), (async function* () { for (const x of xs) yield [x]; })(), { returnExceptions: false, orderOutputs: true }));
+    assert.deepEqual(results, xs.map((x) => x * 10));
     assert.ok((await w.invoker.remote(svc("peakSeen"), [])) as number <= 3);
     await w.stop();
     const receives = w.rec.calls("ReceiveMessage");
@@ -169,7 +170,7 @@ describe("outcomes", () => {
     assert.equal(w.transport.stats.deadLettered, 0);
   });
 
-  test("near the queue's receive limit a retry re-enqueues a fresh copy instead (SQS would dead-letter it)", async () => {
+  test("with maxReceiveCount 1, a retry re-enqueues a fresh copy (a visibility change would dead-letter it)", async () => {
     const w = await startWorker(aws, { kind: "class", name: "Svc", retries: { maxRetries: 2, initialDelay: 1 }, maxReceiveCount: 1 });
     assert.equal(await w.invoker.remote(svc("failTimes"), ["requeue", 1]), 2);
     await w.stop();
@@ -178,6 +179,27 @@ describe("outcomes", () => {
     assert.equal(copies.length, 1);
     assert.equal(copies[0].input.Entries[0].DelaySeconds, 1);
     assert.equal(w.standIn.queueNamed(w.dlqUrl.split("/").pop()!).messages.length, 0);
+  });
+
+  test("a message on its last allowed receive is re-enqueued as a fresh copy before it runs", async () => {
+    const w = await startWorker(aws, { kind: "class", name: "Svc", maxReceiveCount: 3 });
+    events.length = 0;
+    await w.standIn.handle("SendMessage", {
+      QueueUrl: w.queueUrl,
+      MessageBody: JSON.stringify({ v: WIRE_VERSION, kind: "call", callId: "fc-last-receive", function: "Svc", method: "work", encoding: "json", args: [4], enqueuedAt: Date.now() }),
+    });
+    // two deliveries that ended without a word (crashed containers), visibility expired at once
+    const name = w.queueUrl.split("/").pop()!;
+    const m = w.standIn.queueNamed(name).messages[0];
+    m.receiveCount = 2;
+    assert.equal(await w.invoker.result("fc-last-receive", {}), 40);
+    await w.stop();
+    assert.equal(w.transport.stats.requeued, 1);
+    const copies = w.rec.calls("SendMessageBatch").filter((r) => r.input.QueueUrl === w.queueUrl);
+    assert.equal(copies.length, 1);
+    assert.equal(JSON.parse(copies[0].input.Entries[0].MessageBody).callId, "fc-last-receive");
+    assert.deepEqual(events, ["work 4"], "ran once, from the copy");
+    assert.equal(w.standIn.queueNamed(w.dlqUrl.split("/").pop()!).redriven, 0);
   });
 
   test("a duplicate delivery never changes the stored result", async () => {
