@@ -148,7 +148,8 @@ async function synthesize(file: string, stack: string, notes: string[]): Promise
     const { buildPlan } = await import("../../provider/plan/build.ts");
     const { findProjectRoot } = await import("../../synth/index.ts");
     const root = findProjectRoot(dirname(file));
-    return await buildPlan({ projectRoot: root, stack, app: relative(root, file) });
+    // the policies judge this code under the stack's config, even where the stack runs a promoted artifact
+    return await buildPlan({ projectRoot: root, stack, app: relative(root, file), ignoreArtifact: true });
   } catch (err) {
     notes.push(`the offline plan could not be built (${(err as Error).message.split("\n")[0]}); checked the spec only`);
     return null;

@@ -18,7 +18,7 @@ import { UsageError } from "../main.ts";
 // fills the plan's cost range (policy/cost.ts) as a plan step
 import "../../policy/plan-step.ts";
 
-interface SynthFlags { target: string; stack: string; json?: boolean; out?: string }
+interface SynthFlags { target: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean }
 
 export function register(program: Command): void {
   program
@@ -29,6 +29,7 @@ export function register(program: Command): void {
     .option("--stack <name>", "the stack whose config applies (Pulumi.<stack>.yaml)", "dev")
     .option("--json", "print the plan as JSON (byte-identical for the same input)")
     .option("--out <file>", "also write the plan as JSON to this file")
+    .option("--ignore-artifact", "plan as if the stack had no promoted gantry:artifact (review a change before it reaches staging)")
     .addHelpText("after", `
 Without --json: a summary per declaration (GPU, instance type, scaling bounds, schedules, endpoints).
 Values AWS computes (ids, ARNs, URLs, image digests) are deterministic stand-ins in account
@@ -49,7 +50,7 @@ async function run(app: string, flags: SynthFlags): Promise<void> {
   const projectRoot = findProjectRoot(dirname(file));
   let plan;
   try {
-    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file) });
+    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file), ignoreArtifact: flags.ignoreArtifact });
   } catch (err) {
     if (err instanceof AnalysisError) {
       const color = !!process.stderr.isTTY && !process.env.NO_COLOR;

@@ -2,10 +2,12 @@
  * The AWS SDK v3 clients the runtime uses, behind the one method it calls (`send`), so tests can
  * record every command or swap a client for a stand-in. Endpoints come from the SDK's own
  * configuration: `AWS_REGION`, and `AWS_ENDPOINT_URL_SQS` / `_DYNAMODB` / `_S3` for local servers.
+ *
+ * Only the SQS client is loaded at start (the first thing a worker does is a long poll). DynamoDB
+ * is loaded while that poll is in flight (`warmUp`), S3 on first use: parsing the SDK is most of a
+ * container's start-up time.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** What the runtime needs of a client: `client.send(new XCommand(input))`. */
 export interface CommandSender {
@@ -35,12 +37,14 @@ export function createClients(env: NodeJS.ProcessEnv = process.env): AwsClients 
     ...(credentials ? { credentials } : {}),
     ...(!own && endpoint ? { endpoint } : {}),
   });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(base(env.AWS_ENDPOINT_URL_DYNAMODB)), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
   return {
     sqs: new SQSClient(base(env.AWS_ENDPOINT_URL_SQS)),
-    ddb,
+    ddb: lazySender(async () => {
+      const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([loadDynamoDb(), loadDocumentClient()]);
+      return DynamoDBDocumentClient.from(new DynamoDBClient(base(env.AWS_ENDPOINT_URL_DYNAMODB)), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+    }),
     // loaded on first use: most calls never need S3, and its client is a third of the SDK code
     // a container would otherwise load at start; a local S3 server needs path-style addressing
     s3: lazySender(async () => {
@@ -50,15 +54,22 @@ export function createClients(env: NodeJS.ProcessEnv = process.env): AwsClients 
   };
 }
 
-type S3Module = typeof import("@aws-sdk/client-s3");
-
 /**
- * The S3 SDK, imported on demand. A bundler that splits a CommonJS package into a lazily loaded
- * chunk hands it over as the default export only, so both shapes are accepted.
+ * A bundler that splits a CommonJS package into a lazily loaded chunk hands it over as the default
+ * export only (esbuild does), so both shapes are accepted.
  */
-export async function loadS3(): Promise<S3Module> {
-  const m = (await import("@aws-sdk/client-s3")) as S3Module & { default?: S3Module };
-  return m.S3Client ? m : m.default!;
+function commonJs<T extends object>(m: T & { default?: T }, probe: keyof T): T {
+  return m[probe] ? m : m.default!;
+}
+
+export const loadS3 = async () => commonJs(await import("@aws-sdk/client-s3"), "S3Client");
+export const loadDocumentClient = async () => commonJs(await import("@aws-sdk/lib-dynamodb"), "DynamoDBDocumentClient");
+const loadDynamoDb = async () => commonJs(await import("@aws-sdk/client-dynamodb"), "DynamoDBClient");
+
+/** Starts loading what the first input will need, while the first long poll waits. */
+export function warmUp(): void {
+  void loadDocumentClient().catch(() => {});
+  void loadDynamoDb().catch(() => {});
 }
 
 function lazySender(create: () => Promise<CommandSender>): CommandSender {

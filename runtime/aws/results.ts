@@ -7,9 +7,11 @@
  * condition and is dropped. While a call is pending the worker counts its deliveries, failed
  * attempts and releases there, which is how a redelivery after a crash is told apart from a retry.
  */
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { awsErrorName, type CommandSender } from "./clients.ts";
+import { awsErrorName, loadDocumentClient, type CommandSender } from "./clients.ts";
 import { isFinal, type CallRecord, type ErrorSummary } from "./wire.ts";
+
+/** lib-dynamodb's commands, loaded on first use (see clients.ts) */
+const sdk = loadDocumentClient;
 
 const NOT_ENDED = "attribute_not_exists(#s) OR #s = :pending";
 /** how long results are kept (the stack's TTL attribute; the payload bucket expires objects alike) */
@@ -38,7 +40,7 @@ export class ResultStore {
    */
   async claim(callId: string, unit: string): Promise<{ ended: boolean; record: CallRecord }> {
     try {
-      const out = await this.ddb.send(new UpdateCommand({
+      const out = await this.ddb.send(new (await sdk()).UpdateCommand({
         TableName: this.table,
         Key: { callId },
         UpdateExpression: "SET #s = :pending, #f = if_not_exists(#f, :unit), expiresAt = if_not_exists(expiresAt, :exp) ADD deliveries :one",
@@ -58,7 +60,7 @@ export class ResultStore {
   /** Counts a failed attempt of a pending call; returns the failures so far, or null if the call ended meanwhile. */
   async recordFailure(callId: string, error: ErrorSummary): Promise<number | null> {
     try {
-      const out = await this.ddb.send(new UpdateCommand({
+      const out = await this.ddb.send(new (await sdk()).UpdateCommand({
         TableName: this.table,
         Key: { callId },
         UpdateExpression: "SET lastError = :e ADD failures :one",
@@ -77,7 +79,7 @@ export class ResultStore {
   /** Counts an input handed back unfinished (drain, stop), so its redelivery is not taken for a crash. */
   async recordRelease(callId: string): Promise<void> {
     try {
-      await this.ddb.send(new UpdateCommand({
+      await this.ddb.send(new (await sdk()).UpdateCommand({
         TableName: this.table,
         Key: { callId },
         UpdateExpression: "ADD released :one",
@@ -94,7 +96,7 @@ export class ResultStore {
   async putFinal(record: FinalRecord): Promise<boolean> {
     const now = this.now();
     try {
-      await this.ddb.send(new PutCommand({
+      await this.ddb.send(new (await sdk()).PutCommand({
         TableName: this.table,
         Item: { ...record, finishedAt: now, expiresAt: this.expiresAt() },
         ConditionExpression: NOT_ENDED,
@@ -111,7 +113,7 @@ export class ResultStore {
   /** Cancels a call that has not ended: workers skip it, or drop its result. True if it was cancelled now. */
   async cancel(callId: string, error: ErrorSummary): Promise<boolean> {
     try {
-      await this.ddb.send(new UpdateCommand({
+      await this.ddb.send(new (await sdk()).UpdateCommand({
         TableName: this.table,
         Key: { callId },
         UpdateExpression: "SET #s = :cancelled, #e = :e, finishedAt = :now, expiresAt = if_not_exists(expiresAt, :exp)",
@@ -129,7 +131,7 @@ export class ResultStore {
   }
 
   async get(callId: string): Promise<CallRecord | null> {
-    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { callId }, ConsistentRead: true }));
+    const out = await this.ddb.send(new (await sdk()).GetCommand({ TableName: this.table, Key: { callId }, ConsistentRead: true }));
     return (out.Item as CallRecord | undefined) ?? null;
   }
 
@@ -157,7 +159,7 @@ export class ResultStore {
   private async batchGetChunk(ids: string[], into: Map<string, CallRecord>): Promise<void> {
     let keys: Array<Record<string, unknown>> = ids.map((callId) => ({ callId }));
     for (let round = 0; keys.length > 0 && round < 8; round++) {
-      const out = await this.ddb.send(new BatchGetCommand({
+      const out = await this.ddb.send(new (await sdk()).BatchGetCommand({
         RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } },
       }));
       for (const item of (out.Responses?.[this.table] ?? []) as CallRecord[]) into.set(item.callId, item);

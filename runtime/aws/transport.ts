@@ -23,7 +23,7 @@ import { decodeError, decodeValue, encodeArgs, encodeError } from "../serialize.
 import { ContainerCrashedError, ContainerSetupError } from "../errors.ts";
 import type { Outcome, Transport, WorkInput, WorkerControl } from "../worker/transport.ts";
 import type { Logger } from "../log.ts";
-import type { AwsClients } from "./clients.ts";
+import { warmUp, type AwsClients } from "./clients.ts";
 import { retryDelaySeconds, type AwsWorkerConfig } from "./config.ts";
 import { PayloadStore } from "./payloads.ts";
 import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "./redelivery.ts";
@@ -147,6 +147,7 @@ export class AwsTransport implements Transport {
 
   async ready(): Promise<void> {
     if (this.readyState === "starting") this.readyState = "ready";
+    warmUp();
     this.heartbeat = setInterval(() => this.track(this.beat()), this.config.heartbeatMs);
     this.heartbeat.unref();
     this.cancelPoll = setInterval(() => this.track(this.pollCancellations()), this.config.cancelPollMs);

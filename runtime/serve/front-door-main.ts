@@ -84,7 +84,10 @@ async function start(message: StartMessage): Promise<void> {
   let routes: RouteInfo[];
   try {
     const app = await importApp(message.appFile, spec.app.name);
-    web = createWebHandler(app, { backend, tokens: message.tokens, signingKey: message.signingKey, logger: accessLog });
+    web = createWebHandler(app, {
+      backend, tokens: message.tokens, signingKey: message.signingKey, logger: accessLog,
+      ...(message.syncWindowMs !== undefined ? { syncWindowMs: message.syncWindowMs } : {}),
+    });
     routes = web.routes.map((r) => ({
       kind: r.kind, path: r.path, declaration: r.declaration, public: r.public,
       method: r.kind === "endpoint" ? r.method : null, docs: r.kind === "endpoint" && r.docs,

@@ -20,6 +20,8 @@ export interface StartMessage {
   color: boolean;
   /** paths in diagnostics are shown relative to it */
   cwd: string;
+  /** the web layer's synchronous window (default 150 s); tests shorten it */
+  syncWindowMs?: number;
 }
 
 /** An error as it crosses: the web layer looks only at its name and message. */

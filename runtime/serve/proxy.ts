@@ -35,7 +35,12 @@ export function forwardHttp(upstream: Upstream, request: Request, done: () => vo
       headers,
     }, (incoming) => {
       answered = true;
-      incoming.once("close", done);
+      incoming.once("close", () => {
+        // answered before the whole upload was read (401, 413...): this connection cannot carry
+        // another request, so it is closed rather than returned to the pool
+        if (!outgoing.writableFinished) outgoing.destroy();
+        done();
+      });
       resolve(toResponse(incoming, request.method));
     });
     outgoing.on("error", (err) => {

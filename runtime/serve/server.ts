@@ -20,7 +20,7 @@ import { listen, type Listening } from "../web/node.ts";
 import { errorResponse } from "../web/http.ts";
 import { banner, routeLines } from "./banner.ts";
 import { FrontDoor, killAllFrontDoors, type FrontDoorHost, type Started } from "./front-door.ts";
-import type { RouteInfo } from "./protocol.ts";
+import type { FailedMessage, RouteInfo } from "./protocol.ts";
 import { Scheduler, type RunOutcome } from "./schedules.ts";
 import { FileWatcher } from "./watch.ts";
 
@@ -36,6 +36,8 @@ export interface ServeOptions {
   color: boolean;
   /** how long Ctrl-C waits for requests and calls in flight (default 30 s) */
   drainMs?: number;
+  /** how long a request waits for its call before a 303 to the result URL (default 150 s) */
+  syncWindowMs?: number;
   /** stdout / stderr */
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -99,7 +101,7 @@ export class DevServer {
   async start(): Promise<ServeStart> {
     const first = await this.startFrontDoor();
     if (!first.ok) {
-      this.err(first.failure.text.endsWith("\n") ? first.failure.text : `${first.failure.text}\n`);
+      this.err(failureText(first.failure));
       return { ok: false, exitCode: 1 };
     }
     const { door, ready } = first;
@@ -156,6 +158,7 @@ export class DevServer {
       await this.listener.close({ graceMs: drainMs });
       await Promise.all([...this.doors].map((d) => d.retire(1000)));
       await this.runtime.shutdown({ drainMs });
+      this.err("gantry serve: stopped\n");
       this.resolveDone();
     })();
     return this.stopping;
@@ -203,6 +206,7 @@ export class DevServer {
       signingKey: this.signingKey,
       color: this.options.color,
       cwd: process.cwd(),
+      ...(this.options.syncWindowMs !== undefined ? { syncWindowMs: this.options.syncWindowMs } : {}),
       host: this.host,
       env: this.env,
     });
@@ -246,8 +250,7 @@ export class DevServer {
       return;
     }
     if (!result.ok) {
-      const text = result.failure.text;
-      this.err(text.endsWith("\n") ? text : `${text}\n`);
+      this.err(failureText(result.failure));
       this.err(`gantry serve: still serving the last good version; fix the ${result.failure.reason === "diagnostics" ? "errors" : "error"} and save again\n`);
       // also watch files the broken version imports (a fix may be there)
       this.watcher?.set([...(this.watcher?.watched ?? []), ...result.failure.files]);
@@ -294,6 +297,12 @@ export class DevServer {
     const rel = relative(process.cwd(), file);
     return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
   }
+}
+
+/** Diagnostics as the analysis formats them; other failures as one "gantry serve:" message. */
+function failureText(failure: FailedMessage): string {
+  const text = failure.text.endsWith("\n") ? failure.text : `${failure.text}\n`;
+  return failure.reason === "diagnostics" ? text : `gantry serve: ${text}`;
 }
 
 function summarize(value: unknown): string {

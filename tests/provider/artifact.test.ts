@@ -10,7 +10,8 @@ import { ConfigError } from "../../provider/overrides.ts";
 import { ecrRepositoryArn } from "../../provider/aws/image.ts";
 import { specHash } from "../../synth/index.ts";
 import { DEFAULT_IMAGE, GPU_IMAGE, llmApp } from "./fixtures/specs.ts";
-import { planOf, type PlanView } from "./plan-view.ts";
+import { buildPlan } from "../../provider/plan/build.ts";
+import { planOf, PlanView, stackConfig } from "./plan-view.ts";
 
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const SECRETS = { "dict-1a2b3c": { OPENAI_KEY: "x" } };
@@ -117,6 +118,17 @@ describe("refusals", () => {
   it("a digest outside ECR", async () => {
     const problems = await refusal({ "gantry:artifact": artifact({ images: { [GPU_IMAGE]: `ghcr.io/me/llm@sha256:${"a".repeat(64)}`, [DEFAULT_IMAGE]: CPU_REF } }) });
     assert.match(problems[0], /^Pulumi\.prod\.yaml: gantry:artifact\.images\.img-3f2a9c1d0b7e: "ghcr\.io\/me\/llm@sha256:a+" is not in an ECR repository/);
+  });
+});
+
+describe("reviewing a change before it is promoted", () => {
+  it("ignoreArtifact plans the stack as if it had none: the changed code, images built", async () => {
+    const view = new PlanView(await buildPlan({
+      projectRoot: process.cwd(), stack: "prod", spec: llmApp(), secretValues: SECRETS, ignoreArtifact: true,
+      config: stackConfig({ "gantry:artifact": artifact({ specHash: `sha256:${"0".repeat(64)}` }) }),
+    }));
+    assert.equal(view.resources("docker-build:index:Image").length, 2);
+    assert.equal(view.plan.outputs.artifact, undefined);
   });
 });
 

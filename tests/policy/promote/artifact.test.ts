@@ -38,7 +38,7 @@ test("the artifact of the code as it is passes; a changed app is refused with bo
 });
 
 test("a malformed artifact: each problem with its key path", () => {
-  assert.throws(() => parseArtifactConfig("{not json", "Pulumi.prod.yaml"), /^ConfigError|Pulumi\.prod\.yaml: gantry:artifact: expected a map/);
+  assert.throws(() => parseArtifactConfig("{not json", "Pulumi.prod.yaml"), /Pulumi\.prod\.yaml: gantry:artifact: expected a map/);
   try {
     parseArtifactConfig(JSON.stringify({ ...artifact, fromStack: 3, images: { "img-default": "llm:latest" } }), "Pulumi.prod.yaml");
     assert.fail("accepted");

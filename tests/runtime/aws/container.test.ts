@@ -5,7 +5,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { setInvoker } from "../../../sdk/invoker.ts";
 import { Cls } from "../../../sdk/index.ts";
 import { importApp } from "../../../runtime/worker/target.ts";
-import { startLocalAws, type LocalAws } from "./fixtures/local-aws.ts";
+import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "./fixtures/local-aws.ts";
 import { Fleet, eventually, terminate, type Container } from "./fixtures/fleet.ts";
 
 const APP = fileURLToPath(new URL("./fixtures/process-app.ts", import.meta.url));
@@ -163,4 +165,17 @@ test("a webApp unit serves its app behind the bearer token, with health on the s
   assert.equal(code, 0);
   for (const line of c.lines) assert.ok(!line.includes(TOKEN), "the token is never logged");
   fleet.unit("api").desired = 0;
+});
+
+test("FunctionCall.fromId(id).get() works from another process", { timeout: 90_000 }, async () => {
+  fleet.one("Squarer");
+  const call = await Cls.of(mod.Squarer).instance().square.spawn(12);
+  const script = fileURLToPath(new URL("./fixtures/get-result.ts", import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, call.objectId], {
+    env: { ...process.env, ...aws.env, GANTRY_RESULTS_TABLE: RESULTS_TABLE, GANTRY_PAYLOAD_BUCKET: BUCKET, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    timeout: 80_000,
+  });
+  assert.equal(JSON.parse(stdout), 144);
+  assert.equal(await call.get(), 144);
+  await fleet.stopUnit("Squarer");
 });

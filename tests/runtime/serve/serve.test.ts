@@ -1,7 +1,7 @@
 // `gantry serve` as a user runs it: the real CLI, real HTTP on 127.0.0.1, real containers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fixtureProject, events, serve, serveReady, until, REPO } from "./harness.ts";
+import { fixtureProject, events, isAlive, serve, serveReady, until, REPO } from "./harness.ts";
 import { join } from "node:path";
 
 test("endpoints answer with and without the token, a bad body gets 422, the webApp runs in a container", { timeout: 180_000 }, async (t) => {
@@ -87,7 +87,7 @@ test("Ctrl-C waits for a request in flight, runs @exit hooks and exits 0", { tim
   assert.ok(events(project.markers).includes(`enter v1 ${first.pid}`));
 
   const slow = fetch(`${s.url}/slow`);
-  await until("the slow request to start", () => events(project.markers).includes("slow started v1"));
+  await until("the slow request to start", () => events(project.markers).some((e) => e.startsWith("slow started v1 ")));
   s.interrupt();
   await s.output(/gantry serve: stopping after the 1 request in flight/, { stream: "stderr" });
   // still draining: the request in flight is answered once released
@@ -100,6 +100,36 @@ test("Ctrl-C waits for a request in flight, runs @exit hooks and exits 0", { tim
   const { code } = await s.exited;
   assert.equal(code, 0, s.stderr());
   assert.ok(events(project.markers).includes(`exit v1 ${first.pid}`), events(project.markers).join("\n"));
+});
+
+test("a second Ctrl-C kills everything at once (exit 130)", { timeout: 180_000 }, async (t) => {
+  const project = fixtureProject();
+  const s = await serveReady([project.appFile], { SERVE_MARKERS: project.markers });
+  t.after(() => s.kill());
+  const slow = fetch(`${s.url}/slow`).catch((e: Error) => e);
+  const started = await until("the slow request to start", () => events(project.markers).find((e) => e.startsWith("slow started v1 ")));
+  const containerPid = Number(started.split(" ").pop());
+  s.interrupt();
+  await s.output(/gantry serve: stopping after the 1 request in flight/, { stream: "stderr" });
+  s.interrupt();
+  const { code } = await s.exited;
+  assert.equal(code, 130, s.stderr());
+  assert.match(s.stderr(), /gantry serve: killing the containers/);
+  assert.ok(await slow instanceof Error, "the request in flight was cut");
+  await until("the container to be gone", () => !isAlive(containerPid), 10_000);
+});
+
+test("an oversized body gets 413 through the dev server, and the server stays healthy", { timeout: 180_000 }, async (t) => {
+  const project = fixtureProject();
+  const s = await serveReady([project.appFile, "--no-watch"], { SERVE_MARKERS: project.markers });
+  t.after(() => s.kill());
+  const auth = { authorization: `Bearer ${s.token}` };
+  for (let i = 0; i < 3; i++) {
+    const big = await fetch(`${s.url}/Greeter/greet`, { method: "POST", headers: auth, body: "x".repeat(5 * 1024 * 1024) });
+    assert.equal(big.status, 413);
+  }
+  const ok = await fetch(`${s.url}/Greeter/greet`, { method: "POST", headers: auth, body: '{"name":"small"}' });
+  assert.equal(ok.status, 200);
 });
 
 test("GANTRY_TOKEN is the token; it is not printed and containers do not see it", { timeout: 180_000 }, async (t) => {

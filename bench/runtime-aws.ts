@@ -1,0 +1,135 @@
+/**
+ * The AWS runtime, measured on what a container really runs (the esbuild bundle of
+ * runtime/container/main.ts with an app, as the image holds it):
+ * - cold start: process start to "ready: receiving inputs" with a trivial app (no user import
+ *   cost, no `@enter`), as a ratio to `node -e 0`, sampled alternately (target <= 3x);
+ * - worker throughput on a no-op function through the AWS transport stand-ins (the SQS stand-in,
+ *   dynalite, s3rver, each a local process): inputs queued up front, then one container drains
+ *   them, with 1 and with 32 inputs in flight.
+ * Absolute figures on a shared 2-core machine mean little; the ratio travels better.
+ *
+ *   node --import tsx -e "import('./bench/runtime-aws.ts').then((m) => m.run())"
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundleContainer } from "../tests/runtime/aws/fixtures/bundle.ts";
+import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
+import { AwsInvoker } from "../runtime/aws/invoker.ts";
+import { percentile, printTable } from "./stats.ts";
+
+const APP = `import { App } from "gantry";
+export const app = new App("bench-aws");
+export const noop = app.function({}, async (x: number) => x);
+`;
+
+const SAMPLES = 15;
+const INPUTS = 2000;
+
+function baseEnv(appFile: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    GANTRY_APP: "bench-aws", GANTRY_KIND: "function", GANTRY_DECLARATION: "noop", GANTRY_VARIANT: "noop",
+    GANTRY_APP_FILE: appFile, GANTRY_HEALTH_PORT: "0", GANTRY_IDLE_EXIT: "false", GANTRY_TIMEOUT: "60",
+  };
+}
+
+/** Spawn to the first stderr line containing `marker`; the process is killed then. */
+function timeToLine(main: string, env: Record<string, string>, marker: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [main], { env, stdio: ["ignore", "ignore", "pipe"] });
+    let seen = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no "${marker}" within 30 s:\n${seen.slice(-2000)}`));
+    }, 30_000);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(marker)) {
+        const ms = performance.now() - t0;
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        resolve(ms);
+      }
+    });
+  });
+}
+
+async function coldStart(bundle: { main: string; app: string }): Promise<void> {
+  // unreachable endpoints: "ready" comes before the first receive, so nothing is contacted
+  const env = {
+    ...baseEnv(bundle.app), AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench",
+    GANTRY_QUEUE_URL: "http://127.0.0.1:9/000000000000/noop", GANTRY_DLQ_URL: "http://127.0.0.1:9/000000000000/noop-dlq",
+    GANTRY_RESULTS_TABLE: "results", GANTRY_PAYLOAD_BUCKET: "payloads", GANTRY_LOG_LEVEL: "info",
+  };
+  const bare: number[] = [];
+  const ready: number[] = [];
+  await timeToLine(bundle.main, env, "ready: receiving inputs"); // warm the file cache
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ["-e", "0"]);
+    bare.push(performance.now() - t0);
+    ready.push(await timeToLine(bundle.main, env, "ready: receiving inputs"));
+  }
+  bare.sort((a, b) => a - b);
+  ready.sort((a, b) => a - b);
+  const ratio = percentile(ready, 50) / percentile(bare, 50);
+  printTable([
+    { what: "node -e 0", p50: `${percentile(bare, 50).toFixed(0)} ms`, p90: `${percentile(bare, 90).toFixed(0)} ms` },
+    { what: "container entry (bundle) to ready", p50: `${percentile(ready, 50).toFixed(0)} ms`, p90: `${percentile(ready, 90).toFixed(0)} ms` },
+  ]);
+  console.log(`cold start = ${ratio.toFixed(2)}x node -e 0 (target <= 3x): ${ratio <= 3 ? "ok" : "MISSED"}`);
+}
+
+async function throughput(aws: LocalAws, bundle: { main: string; app: string }, maxInputs: number): Promise<number> {
+  const name = `noop-${maxInputs}`;
+  const { url, dlqUrl } = await aws.createQueue(name, { visibilityTimeout: 60, maxReceiveCount: 5 });
+  const invoker = new AwsInvoker({
+    config: { queues: { noop: url }, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxMessageBytes: 262_144, resultTtlDays: 7 },
+    clients: aws.clients,
+  });
+  const target = { app: "bench-aws", name: "noop" };
+  const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
+  const env = {
+    ...baseEnv(bundle.app), ...aws.env, GANTRY_QUEUE_URL: url, GANTRY_DLQ_URL: dlqUrl, GANTRY_RESULTS_TABLE: RESULTS_TABLE,
+    GANTRY_PAYLOAD_BUCKET: BUCKET, GANTRY_MAX_INPUTS: String(maxInputs), GANTRY_LOG_LEVEL: "warn", GANTRY_MAX_RECEIVE_COUNT: "5",
+  };
+  const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    // timed from the first result, so the container's start is not counted
+    await invoker.result(ids[0], {});
+    const t0 = performance.now();
+    const results = await Promise.all(ids.slice(1).map((id) => invoker.result(id, {})));
+    const rate = results.length / ((performance.now() - t0) / 1000);
+    if (results.some((r, i) => r !== i + 1)) throw new Error("wrong results");
+    return rate;
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-bench-aws-"));
+  const appFile = join(dir, "app.ts");
+  writeFileSync(appFile, APP);
+  const bundle = await bundleContainer(appFile, join(dir, "bundle"));
+  let aws: LocalAws | null = null;
+  try {
+    await coldStart(bundle);
+    aws = await startLocalAws();
+    const rows = [];
+    for (const maxInputs of [1, 32]) {
+      rows.push({ "inputs in flight": maxInputs, "inputs/s": (await throughput(aws, bundle, maxInputs)).toFixed(0) });
+    }
+    printTable(rows);
+    console.log(`worker throughput on a no-op function, one container, over the local stand-ins (${INPUTS} inputs each)`);
+  } finally {
+    await aws?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith("runtime-aws.ts")) await run();
