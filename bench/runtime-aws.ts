@@ -1,6 +1,7 @@
 /**
- * The AWS runtime, measured on what a container really runs (the esbuild bundle of
- * runtime/container/main.ts with an app, as the image holds it):
+ * The AWS runtime, measured on what a container really runs: the image's bundle of
+ * runtime/container/main.ts with an app, made by provider/aws/bundle.ts (esbuild) as `gantry synth`
+ * and `pulumi up` make it:
  * - cold start: process start to "ready: receiving inputs" with a trivial app (no user import
  *   cost, no `@enter`), as a ratio to `node -e 0`, sampled alternately (target <= 3x);
  * - worker throughput on a no-op function through the AWS transport stand-ins (the SQS stand-in,
@@ -11,10 +12,10 @@
  *   node --import tsx -e "import('./bench/runtime-aws.ts').then((m) => m.run())"
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bundleContainer } from "../tests/runtime/aws/fixtures/bundle.ts";
+import { fileURLToPath } from "node:url";
+import { bundleApp } from "../provider/aws/bundle.ts";
 import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
 import { AwsInvoker } from "../runtime/aws/invoker.ts";
 import { percentile, printTable } from "./stats.ts";
@@ -24,6 +25,9 @@ export const app = new App("bench-aws");
 export const noop = app.function({}, async (x: number) => x);
 `;
 
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** inside the project (its build directory), so the app's `import "gantry"` resolves as in a user's project */
+const WORK = ".gantry/bench-runtime-aws";
 const SAMPLES = 15;
 const INPUTS = 2000;
 
@@ -84,6 +88,20 @@ async function coldStart(bundle: { main: string; app: string }): Promise<void> {
   console.log(`cold start = ${ratio.toFixed(2)}x node -e 0 (target <= 3x): ${ratio <= 3 ? "ok" : "MISSED"}`);
 }
 
+/** Polls the container's /livez until it reports `n` completed inputs; returns inputs/s from the first one on. */
+async function drainRate(healthPort: number, n: number): Promise<number> {
+  const completed = async () => ((await (await fetch(`http://127.0.0.1:${healthPort}/livez`)).json()) as { completed: number }).completed;
+  let first: { at: number; count: number } | null = null;
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const count = await completed();
+    if (!first && count > 0) first = { at: performance.now(), count };
+    if (count >= n && first) return (count - first.count) / ((performance.now() - first.at) / 1000);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("the worker did not finish within 300 s");
+}
+
 async function throughput(aws: LocalAws, bundle: { main: string; app: string }, maxInputs: number): Promise<number> {
   const name = `noop-${maxInputs}`;
   const { url, dlqUrl } = await aws.createQueue(name, { visibilityTimeout: 60, maxReceiveCount: 5 });
@@ -95,16 +113,25 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
   const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
   const env = {
     ...baseEnv(bundle.app), ...aws.env, GANTRY_QUEUE_URL: url, GANTRY_DLQ_URL: dlqUrl, GANTRY_RESULTS_TABLE: RESULTS_TABLE,
-    GANTRY_PAYLOAD_BUCKET: BUCKET, GANTRY_MAX_INPUTS: String(maxInputs), GANTRY_LOG_LEVEL: "warn", GANTRY_MAX_RECEIVE_COUNT: "5",
+    GANTRY_PAYLOAD_BUCKET: BUCKET, GANTRY_MAX_INPUTS: String(maxInputs), GANTRY_LOG_LEVEL: "info", GANTRY_MAX_RECEIVE_COUNT: "5",
   };
-  const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "pipe"] });
   try {
-    // timed from the first result, so the container's start is not counted
-    await invoker.result(ids[0], {});
-    const t0 = performance.now();
-    const results = await Promise.all(ids.slice(1).map((id) => invoker.result(id, {})));
-    const rate = results.length / ((performance.now() - t0) / 1000);
-    if (results.some((r, i) => r !== i + 1)) throw new Error("wrong results");
+    const healthPort = await new Promise<number>((resolve, reject) => {
+      let seen = "";
+      child.stderr!.on("data", (chunk: Buffer) => {
+        if (seen.length > 100_000) return; // only the first lines matter
+        seen += chunk.toString();
+        const m = seen.match(/"healthPort":(\d+)/);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once("exit", (code) => reject(new Error(`the container exited (${code}):\n${seen.slice(-2000)}`)));
+    });
+    child.stderr!.resume();
+    const rate = await drainRate(healthPort, INPUTS);
+    // every result is there, and right
+    const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
+    if (results.some((r, i) => r !== i)) throw new Error("wrong results");
     return rate;
   } finally {
     child.kill("SIGTERM");
@@ -112,10 +139,11 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
 }
 
 export async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "gantry-bench-aws-"));
-  const appFile = join(dir, "app.ts");
-  writeFileSync(appFile, APP);
-  const bundle = await bundleContainer(appFile, join(dir, "bundle"));
+  const dir = join(ROOT, WORK);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "app.ts"), APP);
+  const built = await bundleApp(ROOT, `${WORK}/app.ts`, `${WORK}/bundle`, []);
+  const bundle = { main: join(ROOT, built.dir, built.entry), app: join(ROOT, built.dir, "app.mjs") };
   let aws: LocalAws | null = null;
   try {
     await coldStart(bundle);

@@ -127,7 +127,8 @@ function transportState(transport: AwsTransport) {
       return transport.state === "ready";
     },
     get detail() {
-      return { state: transport.state, inFlight: transport.inFlight, uptimeMs: Math.round(performance.now() - bootStartedAt) };
+      const { completed, retried, deadLettered } = transport.stats;
+      return { state: transport.state, inFlight: transport.inFlight, completed, retried, deadLettered, uptimeMs: Math.round(performance.now() - bootStartedAt) };
     },
   };
 }
