@@ -1,8 +1,10 @@
 // Web: a typed embedding endpoint (zod body, OpenAPI docs), a health check, and a Hono app behind
-// bearer auth. `gantry serve examples/web/app.ts` serves them on localhost.
+// bearer auth, and a plain node:http server proxied by webServer.
+// `gantry serve examples/web/app.ts` serves them on localhost.
+import { createServer } from "node:http";
 import { z } from "zod";
 import { Hono } from "hono";
-import { App, Secret, concurrent, webApp, webEndpoint } from "gantry";
+import { App, Secret, concurrent, webApp, webEndpoint, webServer } from "gantry";
 
 export const app = new App("web-example");
 
@@ -38,3 +40,13 @@ export const api = app.function(
   { secrets: [Secret.fromDict({ GREETING_STYLE: "plain" })], maxContainers: 2 },
   webApp(() => createHonoApp()),
 );
+
+/** Any server the code starts itself: gantry waits for the port, then proxies to it. */
+function startStatusPage() {
+  createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><title>status</title><h1>web-example is up</h1><p>you asked for ${req.url}</p>`);
+  }).listen(8080, "127.0.0.1");
+}
+
+export const status = app.function({ maxContainers: 1 }, webServer({ port: 8080, startupTimeout: 5 }, startStatusPage));

@@ -102,7 +102,6 @@ async function runWorkerUnit(cfg: ContainerConfig): Promise<number> {
   } catch (err) {
     // importing the app failed: a setup failure, not an input error
     log.error({ err }, "could not load the app");
-    transport.attach({ cancel() {}, stop() {} });
     await transport.setupFailed(encodeError(err));
     await transport.close();
     return 1;

@@ -318,6 +318,23 @@ describe("stopping", () => {
   });
 });
 
+test("a setup timeout is reported as a setup failure too", async () => {
+  let callId = "";
+  const w = await startWorker(aws, {
+    kind: "class", name: "SlowEnter", setupTimeoutMs: 100,
+    beforeStart: async (invoker) => {
+      callId = await invoker.spawn({ app: "aws-worker", name: "SlowEnter", method: "run" }, []);
+    },
+  });
+  assert.equal(await w.exit, "setup-failed");
+  w.standIn.close();
+  await assert.rejects(w.invoker.result(callId, {}), (e: Error) => {
+    assert.equal(e.name, "ContainerSetupError");
+    assert.match(e.message, /FunctionTimeoutError: @enter hooks did not finish within 100 ms/);
+    return true;
+  });
+});
+
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);

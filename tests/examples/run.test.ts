@@ -1,0 +1,44 @@
+/**
+ * Every example runs as a new user would run it: `npx gantry run examples/<name>/app.ts` on a fresh
+ * state directory, exit 0, printing what the example promises.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const home = mkdtempSync(join(tmpdir(), "gantry-home-"));
+const env = { ...process.env, GANTRY_HOME: home, GANTRY_STATE_DIR: mkdtempSync(join(tmpdir(), "gantry-state-")) };
+
+async function gantry(...args: string[]) {
+  return run(process.execPath, ["cli/bin.mjs", ...args], { cwd: root, env, timeout: 120_000, maxBuffer: 16 << 20 });
+}
+
+const expected: Record<string, RegExp[]> = {
+  hello: [/^7² = 49$/m, /^\[ 1, 4, 9, 16, 25 \]$/m],
+  "model-class": [/^to be or not to be$/m, /^your functions on your$/m, /^question to be or not to$/m],
+  lifecycle: [/^count = 1$/m, /^count = 3$/m, /^count = 13$/m, /exit: counted to 13/],
+  embeddings: [/skipping "  ": empty text/, /^gantry +\[/m, /^\[ 0\.999, 0\.\d+, 0\.\d+ \]$/m],
+  volumes: [/wrote \/data\/reports\/daily.txt/, /line counts: \{ 'daily.txt': 3, 'weekly.txt': 1 \}/],
+  schedules: [/^nightly report #1$/m, /^cleanup #1$/m, /runs so far: \{ nightly: 1, hourly: 1 \}/],
+  "llm-inference": [/^\[mistral-7b\] briefly transformers Explain$/m, /summary of the quick brown fox: 4 words/],
+};
+
+test("the llm-inference example's secret can be created as its header says", async () => {
+  const { stdout } = await gantry("secret", "create", "huggingface-token", "HF_TOKEN=hf_dummy");
+  assert.match(stdout, /created secret "huggingface-token"/);
+});
+
+for (const [name, patterns] of Object.entries(expected)) {
+  test(`gantry run examples/${name}/app.ts`, async () => {
+    const { stdout, stderr } = await gantry("run", `examples/${name}/app.ts`);
+    const out = stdout + stderr;
+    for (const p of patterns) assert.match(out, p, `expected ${p} in:\n${out}`);
+  });
+}
