@@ -45,11 +45,12 @@ function json<T>(env: NodeJS.ProcessEnv, name: string, fallback: T): T {
   }
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A number >= 0 (seconds, or a count). */
+function amount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number of seconds`);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number >= 0`);
   return n;
 }
 
@@ -76,8 +77,8 @@ export function containerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
   if (missing.length) throw new ConfigError(`the container needs ${missing.join(", ")} in its environment (the stack sets them on every task)`);
   const kind = env.GANTRY_KIND;
   if (kind !== "function" && kind !== "class") throw new ConfigError(`GANTRY_KIND must be "function" or "class", not ${JSON.stringify(kind)}`);
-  const timeoutS = seconds(env, "GANTRY_TIMEOUT", 300);
-  const stopS = seconds(env, "GANTRY_STOP_TIMEOUT", 120);
+  const timeoutS = amount(env, "GANTRY_TIMEOUT", 300);
+  const stopS = amount(env, "GANTRY_STOP_TIMEOUT", 120);
   const idle = env.GANTRY_IDLE_EXIT !== "false";
   return {
     appName: env.GANTRY_APP!,
@@ -86,14 +87,14 @@ export function containerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     name: env.GANTRY_DECLARATION!,
     unit: env.GANTRY_VARIANT || env.GANTRY_DECLARATION!,
     params: json<Record<string, unknown> | null>(env, "GANTRY_PARAMS", null),
-    maxInputs: Math.max(1, Math.floor(seconds(env, "GANTRY_MAX_INPUTS", 1))),
+    maxInputs: Math.max(1, Math.floor(amount(env, "GANTRY_MAX_INPUTS", 1))),
     batching: json<Record<string, BatchingSpec>>(env, "GANTRY_BATCHING", {}),
     timeoutMs: timeoutS * 1000,
     // @enter hooks (loading a model) get the function's timeout, and at least 5 minutes
-    setupTimeoutMs: seconds(env, "GANTRY_SETUP_TIMEOUT", Math.max(timeoutS, 300)) * 1000,
-    idleExitMs: idle ? seconds(env, "GANTRY_SCALEDOWN_WINDOW", 60) * 1000 : null,
+    setupTimeoutMs: amount(env, "GANTRY_SETUP_TIMEOUT", Math.max(timeoutS, 300)) * 1000,
+    idleExitMs: idle ? amount(env, "GANTRY_SCALEDOWN_WINDOW", 60) * 1000 : null,
     // three quarters of the stop timeout for inputs; the rest to hand back the others and run @exit
-    drainMs: seconds(env, "GANTRY_DRAIN_SECONDS", Math.floor(stopS * 0.75)) * 1000,
+    drainMs: amount(env, "GANTRY_DRAIN_SECONDS", Math.floor(stopS * 0.75)) * 1000,
     stopTimeoutMs: stopS * 1000,
     healthPort: port(env, "GANTRY_HEALTH_PORT", DEFAULT_HEALTH_PORT),
     httpPort: port(env, "GANTRY_HTTP_PORT", null),

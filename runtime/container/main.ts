@@ -55,15 +55,15 @@ if (cfg.healthPort !== null && cfg.httpPort === null) {
   log.info({ healthPort: health.port }, "serving /livez and /readyz");
 }
 
-// ---- secrets, nested calls
+// ---- secrets (before the app is imported: its module code may read them), nested calls
+let setupError: Error | null = null;
 if (cfg.secretArns.length) {
   try {
     const { loadSecrets, secretsManagerReader } = await import("./secrets.ts");
     logger.addSecrets(await loadSecrets(cfg.secretArns, await secretsManagerReader()));
     log.info({ secrets: cfg.secretArns.length }, "secrets loaded into the environment");
   } catch (err) {
-    log.error({ error: summarize(err as Error) }, "container setup failed: secrets");
-    process.exit(1);
+    setupError = err as Error;
   }
 }
 const clients = createClients();
@@ -95,12 +95,13 @@ async function runWorkerUnit(cfg: ContainerConfig): Promise<number> {
 
   let target: Awaited<ReturnType<typeof loadContainerTarget>>;
   try {
+    if (setupError) throw setupError;
     target = await loadContainerTarget({
       appFile: cfg.appFile, appName: cfg.appName, kind: cfg.kind, name: cfg.name,
       params: cfg.params, maxInputs: cfg.maxInputs, batching: cfg.batching,
     });
   } catch (err) {
-    // importing the app failed: a setup failure, not an input error
+    // loading secrets or importing the app failed: a setup failure, not an input error
     log.error({ err }, "could not load the app");
     await transport.setupFailed(encodeError(err));
     await transport.close();
@@ -139,6 +140,7 @@ async function runWebUnit(cfg: ContainerConfig): Promise<number> {
   let stopping = false;
   let unit;
   try {
+    if (setupError) throw setupError;
     const app = await importApp(cfg.appFile, cfg.appName);
     unit = await serveWebUnit(app, cfg.name, { port: cfg.httpPort!, tokens: await webTokens(), log, ready: () => !stopping });
   } catch (err) {
