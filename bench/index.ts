@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   analysis: () => import("./analysis.ts"),
   "runtime-local": () => import("./runtime-local.ts"),
   "synth-aws": () => import("./synth-aws.ts"),
+  "batch-release": () => import("./batch-release.ts"),
 };
 
 const wanted = process.argv.slice(2);

@@ -9,6 +9,8 @@ import { InputCancelledError } from "../errors.ts";
 
 interface Pending {
   item: unknown;
+  /** when it arrived (performance.now()); a batch's window starts at its oldest input */
+  at: number;
   key: object;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -17,7 +19,6 @@ interface Pending {
 export class Batcher {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private firstAt = 0;
 
   constructor(
     private readonly config: BatchingSpec,
@@ -28,7 +29,7 @@ export class Batcher {
   /** Resolves with this item's output once its batch ran. `key` identifies it for `remove`. */
   add(item: unknown, key: object): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ item, key, resolve, reject });
+      this.pending.push({ item, at: performance.now(), key, resolve, reject });
       if (this.pending.length === 1) this.arm(this.config.waitMs);
       if (this.pending.length >= this.config.maxBatchSize) this.release();
     });
@@ -55,7 +56,6 @@ export class Batcher {
 
   private arm(delayMs: number): void {
     this.disarm();
-    this.firstAt = Date.now();
     this.timer = setTimeout(() => this.release(), Math.max(0, delayMs));
   }
 
@@ -69,7 +69,7 @@ export class Batcher {
     const batch = this.pending.splice(0, this.config.maxBatchSize);
     if (this.pending.length) {
       // the leftovers arrived after the batch filled: their window starts with the oldest of them
-      const waited = Date.now() - this.firstAt;
+      const waited = performance.now() - this.pending[0].at;
       if (this.pending.length >= this.config.maxBatchSize) queueMicrotask(() => this.release());
       else this.arm(Math.max(0, this.config.waitMs - waited));
     }
