@@ -25,6 +25,8 @@ export const STOP_TIMEOUT_SECONDS = 120;
 export interface CapacityInputs {
   network: Network;
   groups: GroupSpec[];
+  /** group key -> image refs its warm-pool instances pull at first boot (see ecsAgentConfig) */
+  prePull?: Map<string, pulumi.Input<string>[]>;
 }
 
 export class Capacity extends GantryComponent {
@@ -39,7 +41,8 @@ export class Capacity extends GantryComponent {
     const profile = this.createInstanceProfile(name);
     const securityGroup = this.createInstanceSecurityGroup(name, inputs.network);
     for (const group of inputs.groups) {
-      const g = new CapacityGroup(`${name}-${group.slug}`, info, { group, cluster: this.cluster, profile, securityGroup, network: inputs.network }, { parent: this });
+      const prePull = inputs.prePull?.get(group.key) ?? [];
+      const g = new CapacityGroup(`${name}-${group.slug}`, info, { group, cluster: this.cluster, profile, securityGroup, network: inputs.network, prePull }, { parent: this });
       this.providers.set(group.key, g.provider);
     }
     this.association = this.createAssociation(name);
@@ -97,10 +100,17 @@ interface GroupInputs {
   profile: aws.iam.InstanceProfile;
   securityGroup: aws.ec2.SecurityGroup;
   network: Network;
+  prePull: pulumi.Input<string>[];
 }
 
-/** The ECS agent's settings, written to /etc/ecs/ecs.config at boot. */
-export function ecsAgentConfig(clusterName: string, group: Pick<GroupSpec, "gpu" | "spot" | "warmPool">): string {
+/**
+ * The instance's boot script: the ECS agent's settings (/etc/ecs/ecs.config) and, for a warm-pool
+ * group (`enableMemorySnapshot`), a pull of the group's images. User data runs once, at the first
+ * boot, before the instance is stopped into the warm pool; an instance that leaves the pool then
+ * starts its tasks from the cached image (`prefer-cached`; refs are pinned by digest, so the cache
+ * cannot be stale).
+ */
+export function ecsAgentConfig(clusterName: string, group: Pick<GroupSpec, "gpu" | "spot" | "warmPool">, prePullImages: string[] = []): string {
   const lines = [
     `ECS_CLUSTER=${clusterName}`,
     `ECS_CONTAINER_STOP_TIMEOUT=${STOP_TIMEOUT_SECONDS}s`,
@@ -110,8 +120,19 @@ export function ecsAgentConfig(clusterName: string, group: Pick<GroupSpec, "gpu"
   ];
   if (group.gpu) lines.push("ECS_ENABLE_GPU_SUPPORT=true");
   if (group.spot) lines.push("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true");
-  if (group.warmPool) lines.push("ECS_WARM_POOLS_CHECK=true");
-  return `#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\n${lines.join("\n")}\nEOF\n`;
+  if (group.warmPool) lines.push("ECS_WARM_POOLS_CHECK=true", "ECS_IMAGE_PULL_BEHAVIOR=prefer-cached");
+  const config = `#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\n${lines.join("\n")}\nEOF\n`;
+  if (!group.warmPool || prePullImages.length === 0) return config;
+  // registry host: <account>.dkr.ecr.<region>.amazonaws.com; a failed pull only costs the warm start
+  // the ECS AMIs are built on AL2023 minimal, which has no AWS CLI: install it from the AL2023 repo
+  return `${config}systemctl start docker
+command -v aws >/dev/null || dnf install -y -q awscli-2
+for ref in ${[...prePullImages].sort().join(" ")}; do
+  registry="\${ref%%/*}"; region="$(echo "$registry" | cut -d. -f4)"
+  aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry" \\
+    && docker pull "$ref" || echo "gantry: warm-pool pre-pull of $ref failed" >&2
+done
+`;
 }
 
 export class CapacityGroup extends GantryComponent {
@@ -125,8 +146,9 @@ export class CapacityGroup extends GantryComponent {
     this.registerOutputs({ provider: this.provider.name, autoScalingGroup: asg.name });
   }
 
-  private createLaunchTemplate(name: string, { group, cluster, profile, securityGroup }: GroupInputs): aws.ec2.LaunchTemplate {
-    const userData = cluster.name.apply((clusterName) => Buffer.from(ecsAgentConfig(clusterName, group)).toString("base64"));
+  private createLaunchTemplate(name: string, { group, cluster, profile, securityGroup, prePull }: GroupInputs): aws.ec2.LaunchTemplate {
+    const userData = pulumi.all([cluster.name, ...prePull]).apply(([clusterName, ...refs]) =>
+      Buffer.from(ecsAgentConfig(clusterName, group, refs)).toString("base64"));
     return new aws.ec2.LaunchTemplate(name, {
       description: `gantry ${group.key}: ${group.instances.map((i) => i.instanceType).join(", ")}`,
       imageId: `resolve:ssm:${group.gpu ? GPU_AMI_PARAMETER : CPU_AMI_PARAMETER}`,

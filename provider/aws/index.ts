@@ -181,7 +181,14 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
 
   const region = aws.getRegionOutput({}).region;
   const network = new Network("gantry-network", info, config.network);
-  const capacity = new Capacity("gantry-capacity", info, { network, groups });
+  const imageSpec = (id: string) => spec.images.find((i) => i.id === id)!;
+  const appImages = new Map<string, AppImage>(pinned
+    ? [...pinned].map(([id, ref]) => [id, new PinnedImage(`image-${slug(id)}`, info, { spec: imageSpec(id), ref })])
+    : [...images.values()].map((p) => [p.spec.id, new BuiltImage(`image-${slug(p.spec.id)}`, info, p)]));
+  // warm-pool groups pull the images of their declarations before they are stopped
+  const prePull = new Map(groups.filter((g) => g.warmPool).map((g) => [g.key,
+    [...new Set(units.filter((u) => u.capacity === g.key).map((u) => u.options.image))].map((id) => appImages.get(id)!.ref)]));
+  const capacity = new Capacity("gantry-capacity", info, { network, groups, prePull });
   const state = new CallState("gantry-state", info);
   const secrets = new Map(spec.secrets.map((s) => {
     const label = s.kind === "named" ? s.name : s.id;
@@ -196,10 +203,6 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   })]));
   const dicts = new Map(spec.dicts.map((d) => [d.name, new DictTable(`dict-${slug(d.name)}`, info, d)]));
   const stateQueues = new Map(spec.queues.map((q) => [q.name, new StateQueue(`queue-${slug(q.name)}`, info, q)]));
-  const imageSpec = (id: string) => spec.images.find((i) => i.id === id)!;
-  const appImages = new Map<string, AppImage>(pinned
-    ? [...pinned].map(([id, ref]) => [id, new PinnedImage(`image-${slug(id)}`, info, { spec: imageSpec(id), ref })])
-    : [...images.values()].map((p) => [p.spec.id, new BuiltImage(`image-${slug(p.spec.id)}`, info, p)]));
   const queues = new Map(units.map((u) => [u.id, new FunctionQueue(u.slug, info, unitRef(u), u)]));
 
   const needsToken = units.some((u) => u.endpoints.some((e) => !e.web.public) || (u.server !== null && !u.server.public));

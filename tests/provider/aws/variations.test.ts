@@ -33,7 +33,21 @@ describe("variations", () => {
   it("enableMemorySnapshot keeps a stopped warm pool on the group", async () => {
     const view = await planOf(app({ classes: [cls("Model", 3, { gpu: gpu("L4"), maxContainers: 1, enableMemorySnapshot: true })] }));
     assert.deepEqual(view.inputs("aws:autoscaling/group:Group").warmPool, { instanceReusePolicy: { reuseOnScaleIn: true }, minSize: 0, poolState: "Stopped" });
-    assert.match(Buffer.from(view.inputs("aws:ec2/launchTemplate:LaunchTemplate").userData, "base64").toString(), /ECS_WARM_POOLS_CHECK=true/);
+    const userData = Buffer.from(view.inputs("aws:ec2/launchTemplate:LaunchTemplate").userData, "base64").toString();
+    assert.match(userData, /ECS_WARM_POOLS_CHECK=true/);
+    // the image is pulled before the instance is stopped into the pool, and tasks start from it
+    assert.match(userData, /ECS_IMAGE_PULL_BEHAVIOR=prefer-cached/);
+    const image = view.inputs("aws:ecs/taskDefinition:TaskDefinition").containerDefinitions;
+    const ref = (JSON.parse(image) as Array<{ image: string }>)[0].image;
+    assert.match(ref, /@sha256:/);
+    assert.ok(userData.includes(`for ref in ${ref}; do`), userData);
+    assert.match(userData, /aws ecr get-login-password --region "\$region" \| docker login/);
+  });
+
+  it("groups without a warm pool pull nothing at boot", async () => {
+    const view = await planOf(app({ classes: [cls("Model", 3, { gpu: gpu("L4"), maxContainers: 1 })] }));
+    const userData = Buffer.from(view.inputs("aws:ec2/launchTemplate:LaunchTemplate").userData, "base64").toString();
+    assert.doesNotMatch(userData, /docker pull|prefer-cached/);
   });
 
   it("what AWS cannot run is refused before anything is declared, at the declaration's location", async () => {
