@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   "runtime-local": () => import("./runtime-local.ts"),
   "synth-aws": () => import("./synth-aws.ts"),
   "batch-release": () => import("./batch-release.ts"),
+  "runtime-aws": () => import("./runtime-aws.ts"),
 };
 
 const wanted = process.argv.slice(2);
