@@ -15,8 +15,9 @@
  *   the error is the call's result and the message is sent to the dead-letter queue explicitly,
  *   then deleted. The queue's own redrive is only a backstop (redelivery.ts): a message on its
  *   last allowed receive is re-enqueued as a fresh copy instead of being run.
- * - on close (and when the drain budget runs out), inputs that did not finish are made visible
- *   again (ChangeMessageVisibility 0) for another container.
+ * - when the worker stops, the loop hands back the inputs that did not finish within the drain
+ *   budget (`handBack`, before the `@exit` hooks run): they are made visible again
+ *   (ChangeMessageVisibility 0) for another container. `close` does the same for any left over.
  */
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { decodeError, decodeValue, encodeArgs, encodeError } from "../serialize.ts";
@@ -30,7 +31,7 @@ import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "./redeli
 import { ResultStore, type FinalRecord } from "./results.ts";
 import { QueueBatcher } from "./sqs-batch.ts";
 import {
-  callIdOf, isFinal, parseMessage, resultKey, routeKey, summarize, type CallMessage, type CallRecord, type ErrorSummary,
+  callIdOf, isFinal, parseMessage, resultKey, summarize, type CallMessage, type CallRecord, type ErrorSummary,
 } from "./wire.ts";
 
 /** SQS's largest DelaySeconds */
@@ -71,13 +72,10 @@ export class AwsTransport implements Transport {
   private seq = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private cancelPoll: NodeJS.Timeout | null = null;
-  private releaseTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private closed = false;
   /** a stop that came before the loop attached */
   private pendingStop: { drainMs: number; reason: string } | null = null;
-  /** long polls in progress: what they return is still processed after a stop */
-  private receiving = 0;
   private readyState: "starting" | "ready" | "setup-failed" | "stopping" | "closed" = "starting";
   /** counters for health and tests */
   readonly stats = { received: 0, completed: 0, duplicates: 0, retried: 0, deadLettered: 0, released: 0, requeued: 0 };
@@ -121,8 +119,8 @@ export class AwsTransport implements Transport {
   // ---- stopping (SIGTERM, spot interruption, a timed-out input, idle)
 
   /**
-   * Stop fetching and drain: inputs in flight get `drainMs` to finish; past that they are made
-   * visible again right away (before `@exit` hooks run), and the loop stops waiting for them.
+   * Stop fetching and drain: inputs in flight get `drainMs` to finish; the loop then hands back
+   * the others (made visible again right away, before `@exit` hooks run).
    */
   stop(drainMs: number, reason: string): void {
     if (!this.stopping) this.options.log?.info({ reason, drainMs, inFlight: this.inFlight }, "stopping: no new inputs, draining");
@@ -130,12 +128,6 @@ export class AwsTransport implements Transport {
     if (this.readyState === "ready" || this.readyState === "starting") this.readyState = "stopping";
     if (this.control) this.control.stop({ drainMs, reason });
     else this.pendingStop = { drainMs: Math.min(drainMs, this.pendingStop?.drainMs ?? Infinity), reason };
-    if (Number.isFinite(drainMs)) {
-      if (this.releaseTimer) clearTimeout(this.releaseTimer);
-      this.releaseTimer = setTimeout(() => this.track(this.releaseAll("drain budget spent")), Math.max(0, drainMs));
-      this.releaseTimer.unref();
-    }
-    this.checkDrained();
   }
 
   // ---- Transport
@@ -185,42 +177,39 @@ export class AwsTransport implements Transport {
     if (this.closed) return null;
     if (signal.aborted || this.stopping || max <= 0) return [];
     const deliveries = await this.fetch(Math.min(10, max), this.config.waitTimeSeconds);
-    return deliveries.map((d) => ({ id: d.id, callId: d.message.callId, method: routeKey(d.message.method, d.message.params), payload: d.payload, attempt: d.attempt }));
+    return deliveries.map((d) => ({
+      id: d.id, callId: d.message.callId, method: d.message.method, payload: d.payload, attempt: d.attempt,
+      ...(d.message.params ? { params: d.message.params } : {}),
+    }));
   }
 
   complete(input: WorkInput, outcome: Outcome): Promise<void> {
     const d = this.deliveries.get(input.id);
     if (!d || d.settled) return Promise.resolve();
     d.settled = true;
-    return this.track(this.settle(d, outcome).finally(() => {
-      this.deliveries.delete(d.id);
-      this.checkDrained();
-    }));
+    return this.track(this.settle(d, outcome).finally(() => this.deliveries.delete(d.id)));
+  }
+
+  /** The inputs the drain did not finish: visible again for another container, before `@exit` runs. */
+  async handBack(unfinished: WorkInput[]): Promise<void> {
+    const ids = new Set(unfinished.map((i) => i.id));
+    await this.track(this.release([...this.deliveries.values()].filter((d) => ids.has(d.id)), "the drain budget ran out"));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.readyState = "closed";
-    for (const t of [this.heartbeat, this.cancelPoll, this.releaseTimer]) if (t) clearInterval(t);
-    await this.releaseAll("the worker stopped");
-    // outcomes still being written (the loop does not wait for them)
+    for (const t of [this.heartbeat, this.cancelPoll]) if (t) clearInterval(t);
+    // normally nothing is left (the loop handed back what it did not finish)
+    await this.release([...this.deliveries.values()], "the worker stopped");
+    // background work: releases, payload clean-up
     while (this.ops.size) await Promise.allSettled([...this.ops]);
   }
 
   // ---- receiving
 
   private async fetch(max: number, waitSeconds: number): Promise<Array<Delivery & { payload: Uint8Array }>> {
-    this.receiving++;
-    try {
-      return await this.fetchOnce(max, waitSeconds);
-    } finally {
-      this.receiving--;
-      this.checkDrained();
-    }
-  }
-
-  private async fetchOnce(max: number, waitSeconds: number): Promise<Array<Delivery & { payload: Uint8Array }>> {
     const out = await this.options.clients.sqs.send(new ReceiveMessageCommand({
       QueueUrl: this.config.queueUrl,
       MaxNumberOfMessages: max,
@@ -446,8 +435,8 @@ export class AwsTransport implements Transport {
 
   // ---- releasing
 
-  private async releaseAll(reason: string): Promise<void> {
-    const unfinished = [...this.deliveries.values()].filter((d) => !d.settled);
+  private async release(deliveries: Delivery[], reason: string): Promise<void> {
+    const unfinished = deliveries.filter((d) => !d.settled);
     if (unfinished.length === 0) return;
     this.options.log?.warn({ count: unfinished.length, reason }, "making unfinished inputs visible again");
     await Promise.all(unfinished.map(async (d) => {
@@ -462,12 +451,6 @@ export class AwsTransport implements Transport {
         this.deliveries.delete(d.id);
       }
     }));
-    this.checkDrained();
-  }
-
-  /** Once stopping and every input has an outcome, the loop need not wait for work that cannot be interrupted. */
-  private checkDrained(): void {
-    if (this.stopping && !this.closed && this.receiving === 0 && this.inFlight === 0) this.control?.stop({ drainMs: 0, reason: "drained" });
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

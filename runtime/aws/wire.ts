@@ -117,34 +117,3 @@ export function parseSummary(text: string | undefined): ErrorSummary | null {
     return { name: "Error", message: text };
   }
 }
-
-// ---- class parameters inside a container
-
-/**
- * A class unit's queue carries calls for every parameter set of that class; the container keeps one
- * instance per parameter set. The worker loop knows inputs by method name only, so a call's
- * parameters ride in that name: `generate` for the default parameters, `generate\u0000{"k":1}`
- * otherwise (which also keeps `@batched` batches to one instance).
- */
-const SEP = "\u0000";
-
-export function canonicalParams(params: Record<string, unknown> | undefined): string {
-  if (!params) return "";
-  const keys = Object.keys(params).filter((k) => params[k] !== undefined).sort();
-  if (keys.length === 0) return "";
-  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, params[k]])));
-}
-
-export function routeKey(method: string | null, params: Record<string, unknown> | undefined): string | null {
-  const canon = canonicalParams(params);
-  if (!canon) return method;
-  return `${method ?? ""}${SEP}${canon}`;
-}
-
-export function parseRouteKey(key: string | null): { method: string | null; paramsKey: string } {
-  if (key === null) return { method: null, paramsKey: "" };
-  const i = key.indexOf(SEP);
-  if (i < 0) return { method: key, paramsKey: "" };
-  const method = key.slice(0, i);
-  return { method: method === "" ? null : method, paramsKey: key.slice(i + 1) };
-}

@@ -3,12 +3,12 @@
  * any parameter set of the class (`Cls.of(X).instance({ ... })`), so the container keeps one
  * instance per parameter set: the one named by `GANTRY_PARAMS` (or the defaults) is built and its
  * `@enter` hooks run before any input; others are built, `@enter` included, on their first call.
- * Inputs name their parameter set through the route key (runtime/aws/wire.ts).
+ * Inputs carry their parameter set (`WorkInput.params`, from the message's `params`).
  */
 import { loadTarget, importApp, type TargetSpec, type WorkerTarget } from "../worker/target.ts";
 import { parameterFields } from "../../sdk/decorators.ts";
 import { ContainerSetupError } from "../errors.ts";
-import { canonicalParams, parseRouteKey } from "../aws/wire.ts";
+import { paramsKey } from "../worker/params.ts";
 
 export async function loadContainerTarget(spec: Omit<TargetSpec, "params"> & { params: Record<string, unknown> | null }): Promise<WorkerTarget> {
   if (spec.kind === "function") return loadTarget({ ...spec, params: {} });
@@ -16,7 +16,7 @@ export async function loadContainerTarget(spec: Omit<TargetSpec, "params"> & { p
   const declaration = app.findClass(spec.name);
   if (!declaration) throw new Error(`app "${spec.appName}" has no class "${spec.name}" declared with @app.cls`);
   const baseParams = spec.params ?? {};
-  const baseKey = canonicalParams(baseParams);
+  const baseKey = paramsKey(baseParams);
   // without GANTRY_PARAMS, a class with required parameters has no instance to build up front
   const requiresParams = spec.params === null &&
     [...parameterFields(new (declaration.ctor as new () => object)()).values()].some((m) => m.required);
@@ -24,8 +24,8 @@ export async function loadContainerTarget(spec: Omit<TargetSpec, "params"> & { p
   const built = new Map<string, Promise<WorkerTarget>>();
   if (!requiresParams) built.set(baseKey, Promise.resolve(base));
 
-  const instanceFor = (paramsKey: string): Promise<WorkerTarget> => {
-    const key = paramsKey || baseKey;
+  const instanceFor = (params: Record<string, unknown> | undefined): Promise<WorkerTarget> => {
+    const key = paramsKey(params) || baseKey;
     let target = built.get(key);
     if (!target) {
       const params = key ? (JSON.parse(key) as Record<string, unknown>) : {};
@@ -47,12 +47,11 @@ export async function loadContainerTarget(spec: Omit<TargetSpec, "params"> & { p
 
   return {
     slots: base.slots,
-    label: (route) => base.label(parseRouteKey(route).method),
-    batching: (route) => base.batching(parseRouteKey(route).method),
+    label: base.label,
+    batching: base.batching,
     setup: () => (requiresParams ? Promise.resolve() : base.setup()),
-    async invoke(route, args) {
-      const { method, paramsKey } = parseRouteKey(route);
-      return (await instanceFor(paramsKey)).invoke(method, args);
+    async invoke(call, args) {
+      return (await instanceFor(call.params)).invoke(call, args);
     },
     async teardown(onError) {
       for (const target of built.values()) {

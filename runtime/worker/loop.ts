@@ -6,14 +6,17 @@
  *    when that input's work has really settled (so a batch refills slots input by input).
  * 3. Run each input (through the batcher for `@batched` methods) under its timeout, and hand the
  *    transport exactly one outcome per input. User errors never stop the loop.
- * 4. Stop when told to (drain in-flight inputs up to a budget), when the transport closes, or after
- *    `idleExitMs` without work; then run `@exit` hooks once.
+ * 4. Stop when told to, when the transport closes, or after `idleExitMs` without work: drain the
+ *    inputs that have no outcome yet, up to a budget (an input that already has one, such as a
+ *    timed-out attempt that cannot be interrupted, is not waited for); hand the rest back to the
+ *    transport; run `@exit` hooks once; wait for every outcome to be stored; close the transport.
  */
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeArgs, encodeError, encodeResult } from "../serialize.ts";
 import { FunctionTimeoutError, InputCancelledError } from "../errors.ts";
 import { Batcher } from "./batcher.ts";
+import { paramsKey } from "./params.ts";
 import type { Outcome, Transport, WorkInput, WorkerControl } from "./transport.ts";
 import type { WorkerTarget } from "./target.ts";
 import type { SerializedRequest } from "../web/backend.ts";
@@ -60,7 +63,10 @@ export function runWorker(target: WorkerTarget, transport: Transport, options: W
 class WorkerLoop implements WorkerControl {
   private free: number;
   private readonly running = new Map<string, Running>();
+  /** one per method and parameter set */
   private readonly batchers = new Map<string, Batcher>();
+  /** `complete` calls still in progress: awaited before the transport closes */
+  private readonly reporting = new Set<Promise<void>>();
   private stopRequest: { drainMs: number; reason: string } | null = null;
   /** aborted when the loop must stop: a pending receive returns what it has */
   private readonly receiving = new AbortController();
@@ -114,6 +120,7 @@ class WorkerLoop implements WorkerControl {
     if (this.stopRequest?.reason === "idle") exit = "idle";
     this.disarmIdle();
     await this.drain();
+    //await this.handBack();
     await this.teardown();
     return exit;
   }
@@ -185,10 +192,7 @@ class WorkerLoop implements WorkerControl {
     this.running.delete(input.id);
     this.free++;
     this.wake?.();
-    if (this.running.size === 0) {
-      this.settled?.();
-      this.armIdle();
-    }
+    if (this.running.size === 0) this.armIdle();
   }
 
   private work(input: WorkInput, run: Running): Promise<unknown> {
@@ -204,27 +208,40 @@ class WorkerLoop implements WorkerControl {
       if (args.length !== 1) {
         throw new TypeError(`${this.target.label(input.method)} is @batched: call it with one input at a time (got ${args.length} arguments)`);
       }
-      return this.batcherFor(input.method!, batching).add(args[0], run);
+      return this.batcherFor(input, batching).add(args[0], run);
     }
-    return this.target.invoke(input.method, args);
+    return this.target.invoke(input, args);
   }
 
-  private batcherFor(method: string, config: NonNullable<ReturnType<WorkerTarget["batching"]>>): Batcher {
-    let batcher = this.batchers.get(method);
+  /** The batcher of the input's method and parameter set (a batch runs on one instance). */
+  private batcherFor(input: WorkInput, config: NonNullable<ReturnType<WorkerTarget["batching"]>>): Batcher {
+    const key = `${input.method}\u0000${paramsKey(input.params)}`;
+    let batcher = this.batchers.get(key);
     if (!batcher) {
-      batcher = new Batcher(config, (items) => this.target.invoke(method, [items]), this.target.label(method));
-      this.batchers.set(method, batcher);
+      const call = { method: input.method, params: input.params };
+      batcher = new Batcher(config, (items) => this.target.invoke(call, [items]), this.target.label(input.method));
+      this.batchers.set(key, batcher);
     }
     return batcher;
   }
 
-  /** One outcome per input, whatever happens. */
+  /** One outcome per input, whatever happens (none for an input handed back). */
   private report(run: Running, outcome: Outcome): void {
     if (run.reported) return;
     run.reported = true;
-    this.transport.complete(run.input, outcome).catch((err) => {
-      this.options.log?.error({ err, inputId: run.input.id }, "could not report an outcome");
-    });
+    const done: Promise<void> = this.transport.complete(run.input, outcome)
+      .catch((err) => {
+        this.options.log?.error({ err, inputId: run.input.id }, "could not report an outcome");
+      })
+      .finally(() => this.reporting.delete(done));
+    this.reporting.add(done);
+    // a drain waits for inputs without an outcome only
+    this.settled?.();
+  }
+
+  /** Inputs that have no outcome yet (a timed-out one has its outcome while its work goes on). */
+  private unreported(): Running[] {
+    return [...this.running.values()].filter((r) => !r.reported);
   }
 
   // ---- stopping
@@ -232,8 +249,8 @@ class WorkerLoop implements WorkerControl {
   private async drain(): Promise<void> {
     const started = Date.now();
     const budget = () => this.stopRequest?.drainMs ?? Infinity;
-    // an immediate stop abandons pending batches: their inputs get no outcome from this process,
-    // and the transport (or supervisor) redelivers them
+    // an immediate stop abandons pending batches: their inputs are handed back (handBack), or,
+    // over a transport without that hook, get no outcome and are redelivered by the supervisor
     if (budget() > 0) for (const batcher of this.batchers.values()) batcher.flush();
     while (this.running.size > 0) {
       const left = started + budget() - Date.now();
@@ -249,8 +266,30 @@ class WorkerLoop implements WorkerControl {
     }
   }
 
+  /**
+   * After the drain, before `@exit`: the inputs still without an outcome go back to the transport
+   * (on AWS, visible again on the queue) so another container takes them while this one runs its
+   * `@exit` hooks. They get no outcome from this process afterwards, even if their work ends.
+   */
+  private async handBack(): Promise<void> {
+    const unfinished = this.unreported();
+    if (unfinished.length === 0) return;
+    for (const run of unfinished) {
+      run.reported = true;
+      for (const batcher of this.batchers.values()) if (batcher.remove(run)) break;
+    }
+    if (!this.transport.handBack) return;
+    try {
+      await this.transport.handBack(unfinished.map((r) => r.input));
+    } catch (err) {
+      this.options.log?.error({ err, count: unfinished.length }, "could not hand back unfinished inputs");
+    }
+  }
+
   private async teardown(): Promise<void> {
     await this.target.teardown((hook, err) => this.options.log?.error({ err, hook }, "@exit hook failed"));
+    // outcomes still being stored (a result write, a retry) finish before the transport closes
+    if (0) await Promise.allSettled([...this.reporting]);
     await this.transport.close();
   }
 

@@ -10,6 +10,10 @@ import { describeClass, type ClassMeta } from "../../sdk/registry.ts";
 import type { App } from "../../sdk/app.ts";
 import type { BatchingSpec } from "../../synth/spec.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
+import type { WorkInput } from "./transport.ts";
+
+/** What an invocation is addressed to: the input's method and the parameter set of its instance. */
+export type Invocation = Pick<WorkInput, "method" | "params">;
 
 export interface TargetSpec {
   /** absolute path of the app module */
@@ -33,7 +37,8 @@ export interface WorkerTarget {
   batching(method: string | null): BatchingSpec | null;
   /** `@enter` hooks, snap hooks first */
   setup(): Promise<void>;
-  invoke(method: string | null, args: unknown[]): Promise<unknown>;
+  /** runs the input's method (on the instance of its parameter set) with `args` */
+  invoke(call: Invocation, args: unknown[]): Promise<unknown>;
   /** one forwarded HTTP request, for targets that serve a webApp/webServer (see web-target.ts) */
   forward?(request: SerializedRequest): Promise<SerializedResponse>;
   /** `@exit` hooks; each one's error is reported and the others still run */
@@ -65,7 +70,7 @@ export async function loadTarget(spec: TargetSpec): Promise<WorkerTarget> {
       label: () => spec.name,
       batching: () => null,
       setup: async () => {},
-      invoke: async (_method, args) => fn(...args),
+      invoke: async (_call, args) => fn(...args),
       teardown: async () => {},
     };
   }
@@ -86,7 +91,8 @@ function classTarget(spec: TargetSpec, ctor: new () => object, slots: number): W
       instance = constructWithParameters(ctor, spec.name, spec.params) as typeof instance;
       for (const hook of meta.enter) await instance![hook.name]();
     },
-    async invoke(method, args) {
+    // the instance of `spec.params`: whoever feeds this target routes other parameter sets elsewhere
+    async invoke({ method }, args) {
       if (method === null || !methodNames.has(method) || typeof instance?.[method] !== "function") {
         throw new TypeError(`${spec.name} has no method "${method}" (methods: ${[...methodNames].join(", ") || "none"})`);
       }

@@ -1,15 +1,21 @@
 /**
  * The seam between the container-side input loop and where inputs come from. The loop (loop.ts)
  * is the same everywhere; a transport adapts one delivery system to it: the pipe to the local
- * supervisor of `gantry run` (runtime/local/pipe-transport.ts), and later SQS/DynamoDB/S3 on AWS.
+ * supervisor of `gantry run` (runtime/local/pipe-transport.ts), and SQS/DynamoDB/S3 on AWS
+ * (runtime/aws/transport.ts).
  *
  * Contract:
  * - `receive(max)` never returns more than `max` inputs (the loop's free concurrency slots). It may
  *   wait (a long poll); when `signal` aborts it returns what it already has (possibly []). It
  *   returns null once no input will ever come again (the supervisor said stop, the queue is gone).
- * - `complete` is called exactly once per received input, after the input finished, failed, timed
- *   out or was cancelled. Payloads are opaque bytes made by runtime/serialize.ts; retries,
- *   redelivery and result storage are the transport's business (locally, the supervisor's).
+ * - `complete` is called at most once per received input, after the input finished, failed, timed
+ *   out or was cancelled; an input handed back (below) gets no `complete`. Payloads are opaque
+ *   bytes made by runtime/serialize.ts; retries, redelivery and result storage are the transport's
+ *   business (locally, the supervisor's). The loop awaits every `complete` before `close`.
+ * - `handBack` is called once when the loop stops, after the drain and before the `@exit` hooks,
+ *   with the inputs that still have no outcome (the drain budget ran out, or a pending batch was
+ *   abandoned). The transport makes them deliverable elsewhere at once; the loop never reports
+ *   them afterwards. Without it, such inputs simply get no outcome from this process.
  * - `ready` is called once the `@enter` hooks ran, `setupFailed` instead when they (or the import
  *   of the app) failed: that is reported as a setup failure, never as an input error.
  * - `attach` hands the transport the loop's controls, so it can push cancellations and stop
@@ -23,6 +29,12 @@ export interface WorkInput {
   callId: string;
   /** class method name; null for a function */
   method: string | null;
+  /**
+   * class parameters of the instance this input is for; absent: the instance the container was
+   * started with. A container that serves several parameter sets (on AWS, a class unit's queue
+   * carries calls for all of them) keeps one instance per set; batches never mix two sets.
+   */
+  params?: Record<string, unknown>;
   /** the packed argument list */
   payload: Uint8Array;
   /** 1 for the first attempt */
@@ -54,6 +66,8 @@ export interface Transport {
   setupFailed(error: Uint8Array): Promise<void>;
   receive(max: number, signal: AbortSignal): Promise<WorkInput[] | null>;
   complete(input: WorkInput, outcome: Outcome): Promise<void>;
-  /** after the `@exit` hooks ran */
+  /** after the drain, before the `@exit` hooks: the inputs still without an outcome */
+  handBack?(unfinished: WorkInput[]): Promise<void>;
+  /** after the `@exit` hooks ran and every `complete` settled */
   close(): Promise<void>;
 }

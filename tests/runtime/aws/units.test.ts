@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, retryDelaySeconds, workerConfigFromEnv, callerConfigFromEnv } from "../../../runtime/aws/config.ts";
-import { canonicalParams, parseMessage, parseRouteKey, routeKey } from "../../../runtime/aws/wire.ts";
+import { parseMessage } from "../../../runtime/aws/wire.ts";
 import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "../../../runtime/aws/redelivery.ts";
 import { containerConfigFromEnv } from "../../../runtime/container/config.ts";
 
@@ -81,16 +81,6 @@ describe("wire format", () => {
     assert.throws(() => parseMessage(JSON.stringify({ v: 1, kind: "call", callId: "c", encoding: "json" })), /neither args nor argsKey/);
     const m = parseMessage(JSON.stringify({ v: 1, kind: "call", callId: "c", function: "f", encoding: "json", args: [1] }));
     assert.equal(m.method, null);
-  });
-
-  test("class parameters ride in the route key, canonically", () => {
-    assert.equal(routeKey("gen", undefined), "gen");
-    assert.equal(routeKey("gen", {}), "gen");
-    const key = routeKey("gen", { b: 2, a: "x" });
-    assert.equal(key, routeKey("gen", { a: "x", b: 2 }));
-    assert.deepEqual(parseRouteKey(key), { method: "gen", paramsKey: canonicalParams({ a: "x", b: 2 }) });
-    assert.deepEqual(parseRouteKey("gen"), { method: "gen", paramsKey: "" });
-    assert.deepEqual(parseRouteKey(null), { method: null, paramsKey: "" });
   });
 });
 

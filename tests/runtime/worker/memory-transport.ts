@@ -8,6 +8,10 @@ export class MemoryTransport implements Transport {
   /** the `max` of every receive call, and how many inputs it returned */
   readonly receives: Array<{ max: number; got: number }> = [];
   readonly log: string[] = [];
+  /** what the loop handed back when it stopped */
+  readonly handedBack: WorkInput[] = [];
+  /** when set, each `complete` waits for it before recording (a slow result write) */
+  completeGate: Promise<void> | null = null;
   control: WorkerControl | null = null;
   private ended = false;
   private wake: (() => void) | null = null;
@@ -39,8 +43,17 @@ export class MemoryTransport implements Transport {
     return got;
   }
   async complete(input: WorkInput, outcome: Outcome): Promise<void> {
+    if (this.completeGate) {
+      this.log.push(`complete ${input.id} started`);
+      await this.completeGate;
+    }
     this.outcomes.push({ input, outcome });
+    this.log.push(`complete ${input.id}`);
     for (const w of this.outcomeWaiters.splice(0)) w();
+  }
+  async handBack(inputs: WorkInput[]): Promise<void> {
+    this.handedBack.push(...inputs);
+    this.log.push(`hand back ${inputs.map((i) => i.id).join(",")}`);
   }
   async close(): Promise<void> {
     this.log.push("close");
