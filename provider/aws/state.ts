@@ -1,6 +1,7 @@
 /**
  * gantry:aws:State — what calls share: a DynamoDB table for call results (expired by TTL), an S3
- * bucket for arguments and results beyond the queue's size limit (expired by lifecycle), and
+ * bucket for arguments and results beyond the queue's size limit (expired by lifecycle, after the
+ * dead-letter queue's retention), and
  * gantry:aws:Dict / gantry:aws:StateQueue for each `Dict.fromName` / `Queue.fromName`.
  *
  * Bucket layout (IAM scopes it per declaration): `inputs/<declaration>/<callId>` written by any
@@ -12,9 +13,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StateSpec } from "../../synth/spec.ts";
 import { GantryComponent, type StackInfo } from "./component.ts";
+import { DLQ_RETENTION_SECONDS } from "./function-queue.ts";
 
-/** Results and large payloads are kept this long. */
+/** Results are kept this long (the results table's TTL; the containers get it as GANTRY_RESULT_TTL_DAYS). */
 export const RESULT_TTL_DAYS = 7;
+/**
+ * Large payloads are kept at least as long as the dead-letter queue keeps messages (14 days): a
+ * dead-lettered message names its arguments by S3 key, and redriving it after a fix must find
+ * them. Results get the same, which also outlasts their table item (DynamoDB deletes expired
+ * items only some time after their TTL).
+ */
+export const PAYLOAD_EXPIRY_DAYS = Math.max(RESULT_TTL_DAYS, Math.ceil(DLQ_RETENTION_SECONDS / 86400));
 
 export class CallState extends GantryComponent {
   readonly resultsTable: aws.dynamodb.Table;
@@ -58,7 +67,7 @@ export class CallState extends GantryComponent {
         id: `expire-${prefix.replace("/", "")}`,
         status: "Enabled",
         filter: { prefix },
-        expiration: { days: RESULT_TTL_DAYS },
+        expiration: { days: PAYLOAD_EXPIRY_DAYS },
       })),
     }, this.childOpts);
     return bucket;

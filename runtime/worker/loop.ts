@@ -120,7 +120,7 @@ class WorkerLoop implements WorkerControl {
     if (this.stopRequest?.reason === "idle") exit = "idle";
     this.disarmIdle();
     await this.drain();
-    //await this.handBack();
+    await this.handBack();
     await this.teardown();
     return exit;
   }
@@ -252,7 +252,7 @@ class WorkerLoop implements WorkerControl {
     // an immediate stop abandons pending batches: their inputs are handed back (handBack), or,
     // over a transport without that hook, get no outcome and are redelivered by the supervisor
     if (budget() > 0) for (const batcher of this.batchers.values()) batcher.flush();
-    while (this.running.size > 0) {
+    while (this.unreported().length > 0) {
       const left = started + budget() - Date.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -289,7 +289,7 @@ class WorkerLoop implements WorkerControl {
   private async teardown(): Promise<void> {
     await this.target.teardown((hook, err) => this.options.log?.error({ err, hook }, "@exit hook failed"));
     // outcomes still being stored (a result write, a retry) finish before the transport closes
-    if (0) await Promise.allSettled([...this.reporting]);
+    while (this.reporting.size) await Promise.allSettled([...this.reporting]);
     await this.transport.close();
   }
 
