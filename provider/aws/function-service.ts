@@ -12,21 +12,70 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createAutoscaling } from "./autoscaling.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
-import { MAX_MESSAGE_BYTES, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
+import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
 import { STOP_TIMEOUT_SECONDS } from "./gpu-capacity.ts";
 import { TaskRoles, type VolumeGrant } from "./iam.ts";
 import type { AppImage } from "./image.ts";
 import { kebab, slug } from "./names.ts";
 import type { Network } from "./network.ts";
 import type { AppSecret } from "./secrets.ts";
-import type { CallState, DictTable, StateQueue } from "./state.ts";
+import { RESULT_TTL_DAYS, type CallState, type DictTable, type StateQueue } from "./state.ts";
 import { minContainersOf, type Unit } from "./units.ts";
 import { NFS_PORT, type AppVolume } from "./volume.ts";
 import type { WebToken } from "./web.ts";
 
-/** The port the runtime serves `webApp` / `webServer` on inside the container. */
+/** The port the runtime serves `webApp` / `webServer` on inside the container (with `/livez`, `/readyz`). */
 export const HTTP_PORT = 8000;
+/** Where a worker container serves `/livez` and `/readyz` (runtime/container/config.ts DEFAULT_HEALTH_PORT). */
+export const HEALTH_PORT = 8081;
 export const CONTAINER_NAME = "main";
+
+/** How long `@enter` hooks may take (the runtime's rule: the function's timeout, at least 5 minutes). */
+export function setupTimeoutSeconds(unit: Unit): number {
+  return Math.max(unit.options.timeout, 300);
+}
+
+/** An ECS container health check (seconds; ECS allows interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300). */
+export interface ContainerHealthCheck {
+  command: string[];
+  interval: number;
+  timeout: number;
+  retries: number;
+  startPeriod: number;
+}
+
+/** A check's own budget: starting node and one local request, on a busy instance. */
+const HEALTH_CHECK_TIMEOUT = 10;
+
+/**
+ * `/livez` from inside the container. The image always has node (it is the entrypoint), not
+ * necessarily curl or wget (node's slim images have neither); `http.get` works on every Node
+ * version an image may carry, where `fetch` needs 18+.
+ *
+ * `/livez` answers from the runtime's event loop, so a failing check means the process is hung
+ * or its loop is blocked. The timings follow what the declaration may legitimately do:
+ * - before `/livez` can answer at all (`startPeriod`, at most 300 s): a worker serves it before
+ *   importing the app (60 s for node and the runtime); a webApp after importing it; a webServer
+ *   after its own server accepts connections (`startupTimeout`). Whatever exceeds 300 s is added
+ *   to the tolerance below;
+ * - how long the loop may be busy once up (the tolerance, `(retries - 1) * interval`): a worker
+ *   may block it in a synchronous `@enter` or method for its setup budget (the function's
+ *   timeout, at least 5 minutes); a web unit must keep answering requests, 60 s.
+ * ECS caps the tolerance at 9 x 300 s: a worker whose loop is blocked for 45 minutes is replaced.
+ * A task marked unhealthy is stopped (SIGTERM, drain) and replaced by the service.
+ */
+export function healthCheckOf(unit: Unit): ContainerHealthCheck {
+  const port = unit.server ? HTTP_PORT : HEALTH_PORT;
+  const firstAnswer = unit.server?.kind === "server" ? Math.ceil(unit.server.startupTimeout) + 60 : 60;
+  const startPeriod = Math.min(300, firstAnswer);
+  const busy = unit.server ? 60 : setupTimeoutSeconds(unit);
+  const tolerance = Math.max(busy, firstAnswer - startPeriod);
+  const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
+  const interval = clamp(Math.ceil(tolerance / 9 / 5) * 5, 30, 300);
+  const retries = clamp(Math.ceil(tolerance / interval) + 1, 3, 10);
+  const probe = `require("http").get("http://127.0.0.1:${port}/livez",(r)=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))`;
+  return { command: ["CMD", "node", "-e", probe], interval, timeout: HEALTH_CHECK_TIMEOUT, retries, startPeriod };
+}
 
 export interface WebAttachment {
   targetGroup: aws.lb.TargetGroup;
@@ -197,7 +246,10 @@ export class FunctionService extends GantryComponent {
       GANTRY_TIMEOUT: String(u.options.timeout),
       GANTRY_VISIBILITY_TIMEOUT: String(visibilityTimeout(u.options.timeout)),
       GANTRY_RETRIES: JSON.stringify(u.options.retries),
-      GANTRY_MAX_RECEIVE_COUNT: String(u.options.retries.maxRetries + 1),
+      // the queue's redrive count: the runtime re-enqueues a message on its last receive
+      GANTRY_MAX_RECEIVE_COUNT: String(maxReceiveCount(u.options.retries)),
+      GANTRY_RESULT_TTL_DAYS: String(RESULT_TTL_DAYS),
+      GANTRY_SETUP_TIMEOUT: String(setupTimeoutSeconds(u)),
       GANTRY_MAX_INPUTS: String(u.concurrency.maxInputs),
       GANTRY_TARGET_INPUTS: String(u.concurrency.targetInputs),
       GANTRY_BATCHING: JSON.stringify(u.batching),
@@ -212,7 +264,10 @@ export class FunctionService extends GantryComponent {
       GANTRY_VOLUMES: JSON.stringify(Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume]))),
       GANTRY_SECRET_ARNS: pulumi.all(u.options.secrets.map((id) => this.secret(id)).filter((s) => !s.keys).map((s) => s.secret.arn)).apply((arns) => JSON.stringify(arns)),
     };
+    // web units answer /livez on their web port; workers on the health port
     if (u.server) env.GANTRY_HTTP_PORT = String(HTTP_PORT);
+    else env.GANTRY_HEALTH_PORT = String(HEALTH_PORT);
+    // a private webApp / webServer reads its bearer token from this secret at start (task role)
     if (i.webToken) env.GANTRY_TOKEN_SECRET_ARN = i.webToken.secret.arn;
     return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
   }
@@ -253,6 +308,7 @@ export class FunctionService extends GantryComponent {
         logDriver: "awslogs",
         options: { "awslogs-group": logGroup.name, "awslogs-region": this.inputs.region, "awslogs-stream-prefix": u.slug },
       },
+      healthCheck: healthCheckOf(u),
       stopTimeout: STOP_TIMEOUT_SECONDS,
       linuxParameters: { initProcessEnabled: true },
       ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],

@@ -68,7 +68,8 @@ export function taskPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement 
     allow("ReceiveOwnInputs", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], [i.ownQueueArn]),
     allow("DeadLetterOwnInputs", ["sqs:SendMessage"], [i.ownDlqArn]),
     allow("CallFunctions", ["sqs:SendMessage"], i.callableQueueArns),
-    allow("Results", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [i.resultsTableArn]),
+    // BatchGetItem: nested `.map()` / `.remote()` calls poll their results 100 at a time (runtime/aws/results.ts)
+    allow("Results", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [i.resultsTableArn]),
     allow("SendLargeInputs", ["s3:PutObject"], [bucketPath("inputs/*")]),
     allow("ReadOwnLargeInputs", ["s3:GetObject", "s3:DeleteObject"], [bucketPath(`inputs/${self}/*`)]),
     allow("WriteOwnLargeResults", ["s3:PutObject"], [bucketPath(`results/${self}/*`)]),

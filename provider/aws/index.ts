@@ -15,8 +15,8 @@ import { ConfigError } from "../overrides.ts";
 import { bundleApp, bundleGateway, hashPaths, packageName, type Bundle } from "./bundle.ts";
 import { formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
 import { renderDockerfile } from "./dockerfile.ts";
-import { FunctionQueue } from "./function-queue.ts";
-import { FunctionService, type WebAttachment } from "./function-service.ts";
+import { FunctionQueue, MAX_TIMEOUT_SECONDS, VISIBILITY_MARGIN_SECONDS } from "./function-queue.ts";
+import { FunctionService, HTTP_PORT, type WebAttachment } from "./function-service.ts";
 import { schedulableMemoryMiB } from "./gpu-table.ts";
 import { Capacity } from "./gpu-capacity.ts";
 import { BuiltImage, ecrRepositoryArn, PinnedImage, type AppImage } from "./image.ts";
@@ -89,6 +89,13 @@ export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGrou
       }
     }
     if (!spec.images.some((i) => i.id === unit.options.image)) problems.push(`${where}: image ${unit.options.image} is not in the spec`);
+    if (unit.options.timeout > MAX_TIMEOUT_SECONDS) {
+      // SQS hides a received message for 12 hours at most; the runtime cannot extend that (runtime/aws/README.md)
+      problems.push(`${where}: timeout ${unit.options.timeout} s is too long for AWS: SQS hides an input from other containers for at most 12 hours after its receive, so a longer attempt would run a second time in parallel; use at most timeout: ${MAX_TIMEOUT_SECONDS} (12 h less ${VISIBILITY_MARGIN_SECONDS} s to store the outcome), in code or in gantry:overrides, or split the work into calls that checkpoint to a Volume or Dict`);
+    }
+    if (unit.server?.kind === "server" && unit.server.port === HTTP_PORT) {
+      problems.push(`${formatSource(unit.server.source)}: ${unit.id}: webServer port ${HTTP_PORT} is where gantry's front door (bearer auth, /livez, /readyz) listens in the container; start your server on another port, e.g. 8080`);
+    }
   }
   const servers = units.filter((u) => u.server);
   if (servers.length && config.network.kind === "existing" && config.network.publicSubnetIds.length < 2) {

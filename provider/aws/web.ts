@@ -126,7 +126,8 @@ export class WebGateway extends GantryComponent {
       policy: policyDocument([
         allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.interpolate`${logGroup.arn}:*`]),
         allow("EnqueueWebCalls", ["sqs:SendMessage"], [...i.queues.values()].map((q) => q.queue.arn)),
-        allow("ReadResults", ["dynamodb:GetItem"], [i.state.resultsTable.arn]),
+        // the gateway waits with the runtime's result waiter, which polls with BatchGetItem
+        allow("ReadResults", ["dynamodb:BatchGetItem", "dynamodb:GetItem"], [i.state.resultsTable.arn]),
         allow("WriteLargeInputs", ["s3:PutObject"], units.map((u) => pulumi.interpolate`${bucket}/inputs/${u}/*`)),
         allow("ReadLargeResults", ["s3:GetObject"], units.map((u) => pulumi.interpolate`${bucket}/results/${u}/*`)),
         allow("ReadToken", ["secretsmanager:GetSecretValue"], i.token ? [i.token.secret.arn] : []),

@@ -3,6 +3,10 @@
  * pushes inputs (never more than the container's free slots), cancellations and stop requests;
  * this transport hands them to the loop, and sends outcomes and requests (nested calls, Dict,
  * Queue, Volume) back.
+ *
+ * Inputs carry no `params`: locally each parameter set runs in a pool of its own, whose containers
+ * are booted with it (BootInfo.params). There is no `handBack` either: the supervisor already
+ * knows which inputs a stopping container still holds, and redelivers them when it exits.
  */
 import type { Channel } from "./channel.ts";
 import type { ContainerRequest, FromContainer, ToContainer } from "./protocol.ts";

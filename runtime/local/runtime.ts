@@ -15,6 +15,7 @@ import type {
 } from "../../sdk/invoker.ts";
 import type { AutoscalerSettings } from "../../sdk/options.ts";
 import type { AppSpec } from "../../synth/spec.ts";
+import { findProjectRoot } from "../../synth/analyze/analyze.ts";
 import { checkMethod, checkParameters, concurrencySlots, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
 import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
 import { InputCancelledError, TimeoutError } from "../errors.ts";
@@ -62,14 +63,6 @@ interface Declaration extends ResolvedDeclaration {
 /** `FunctionCall.fromId` / a result URL with an id this runtime never issued (or has forgotten). */
 export class UnknownCallError extends Error {
   override name = "UnknownCallError";
-}
-
-/** The nearest directory with a package.json: the same rule as the static analysis (synth/analyze). */
-export function findProjectRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    if (dirname(dir) === dir) return start;
-  }
 }
 
 /** Where Dicts and Volumes live: `$GANTRY_STATE_DIR`, else `.gantry/` in the project root (nearest package.json). */
