@@ -4,8 +4,8 @@
  * configuration: `AWS_REGION`, and `AWS_ENDPOINT_URL_SQS` / `_DYNAMODB` / `_S3` for local servers.
  *
  * Only the SQS client is loaded at start (the first thing a worker does is a long poll). DynamoDB
- * is loaded while that poll is in flight (`warmUp`), S3 on first use: parsing the SDK is most of a
- * container's start-up time.
+ * is loaded while that poll is in flight (`warmUp`), S3 and Application Auto Scaling on first use:
+ * parsing the SDK is most of a container's start-up time.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 
@@ -20,6 +20,8 @@ export interface AwsClients {
   /** a DynamoDB *document* client (Uint8Array <-> B, numbers <-> N) */
   ddb: CommandSender;
   s3: CommandSender;
+  /** Application Auto Scaling (`updateAutoscaler`); loaded on first use */
+  autoscaling?: CommandSender;
 }
 
 /**
@@ -51,6 +53,10 @@ export function createClients(env: NodeJS.ProcessEnv = process.env): AwsClients 
       const { S3Client } = await loadS3();
       return new S3Client({ ...base(env.AWS_ENDPOINT_URL_S3), forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
     }),
+    autoscaling: lazySender(async () => {
+      const { ApplicationAutoScalingClient } = await loadAutoscaling();
+      return new ApplicationAutoScalingClient(base(env.AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING));
+    }),
   };
 }
 
@@ -64,6 +70,7 @@ function commonJs<T extends object>(m: T & { default?: T }, probe: keyof T): T {
 
 export const loadS3 = async () => commonJs(await import("@aws-sdk/client-s3"), "S3Client");
 export const loadDocumentClient = async () => commonJs(await import("@aws-sdk/lib-dynamodb"), "DynamoDBDocumentClient");
+export const loadAutoscaling = async () => commonJs(await import("@aws-sdk/client-application-auto-scaling"), "ApplicationAutoScalingClient");
 const loadDynamoDb = async () => commonJs(await import("@aws-sdk/client-dynamodb"), "DynamoDBClient");
 
 /** Starts loading what the first input will need, while the first long poll waits. */

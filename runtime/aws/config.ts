@@ -42,6 +42,14 @@ export interface AwsCallerConfig {
   bucket: string;
   maxMessageBytes: number;
   resultTtlDays: number;
+  /** Dict name -> its DynamoDB table (`GANTRY_DICTS`) */
+  dicts?: Record<string, string>;
+  /** Queue name -> its SQS queue URL (`GANTRY_STATE_QUEUES`) */
+  stateQueues?: Record<string, string>;
+  /** mount path -> volume name, for the volumes mounted in this container (`GANTRY_VOLUMES`) */
+  volumes?: Record<string, string>;
+  /** unit id -> its ECS service as an Application Auto Scaling resource id, `service/<cluster>/<service>` (`GANTRY_SCALING_TARGETS`) */
+  scalingTargets?: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +117,10 @@ export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
     bucket: r.GANTRY_PAYLOAD_BUCKET,
     maxMessageBytes: num(env, "GANTRY_SQS_MAX_BYTES", DEFAULT_SQS_MAX_BYTES, 1024),
     resultTtlDays: num(env, "GANTRY_RESULT_TTL_DAYS", DEFAULT_RESULT_TTL_DAYS, 1),
+    dicts: json<Record<string, string>>(env, "GANTRY_DICTS", {}),
+    stateQueues: json<Record<string, string>>(env, "GANTRY_STATE_QUEUES", {}),
+    volumes: json<Record<string, string>>(env, "GANTRY_VOLUMES", {}),
+    scalingTargets: json<Record<string, string>>(env, "GANTRY_SCALING_TARGETS", {}),
   };
 }
 

@@ -3,6 +3,11 @@
  * (arguments beyond the queue's size limit go to S3 first) and wait on the results table. Call ids
  * are global, so `FunctionCall.fromId(id).get()` works from any process that can read the table,
  * and `.cancel()` marks the call cancelled there (workers skip it, or drop a result in progress).
+ *
+ * State: a `Dict` is the DynamoDB table the stack declared for it (dict.ts), a `Queue` its SQS
+ * queue (state-queue.ts), a `Volume` the EFS file system mounted in this container (volume.ts);
+ * `updateAutoscaler` changes the unit's service scaling (autoscaler.ts). Only what the app's spec
+ * declares exists: a name the stack did not deploy is an error that lists the deployed ones.
  */
 import { randomUUID } from "node:crypto";
 import type {
@@ -16,11 +21,18 @@ import { mapCalls } from "../map.ts";
 import { paramNames, targetLabel } from "../targets.ts";
 import type { AwsClients } from "./clients.ts";
 import type { AwsCallerConfig } from "./config.ts";
+import { updateServiceScaling } from "./autoscaler.ts";
+import { DynamoDict } from "./dict.ts";
 import { PayloadStore } from "./payloads.ts";
 import { ResultStore } from "./results.ts";
 import { QueueBatcher } from "./sqs-batch.ts";
+import { SqsQueue } from "./state-queue.ts";
+import { EfsVolume } from "./volume.ts";
 import { ResultWaiter } from "./waiter.ts";
 import { inputKey, parseSummary, WIRE_VERSION, type CallMessage, type CallRecord } from "./wire.ts";
+
+const DECLARE_HINT = "Only names the static analysis finds in the app are deployed: call `fromName` at module level " +
+  "with a literal name (`gantry spec <app.ts>` lists them)";
 
 /** room left in a message for its attributes and the envelope around the arguments */
 const ENVELOPE_BYTES = 1024;
@@ -44,6 +56,8 @@ export class AwsInvoker implements Invoker {
   private readonly payloads: PayloadStore;
   private readonly waiter: ResultWaiter;
   private readonly queues = new Map<string, QueueBatcher>();
+  private readonly dicts = new Map<string, DynamoDict>();
+  private readonly stateQueues = new Map<string, SqsQueue>();
 
   constructor(private readonly options: AwsInvokerOptions) {
     const { config, clients } = options;
@@ -143,23 +157,59 @@ export class AwsInvoker implements Invoker {
     }, options);
   }
 
-  dict(name: string): KeyValueBackend {
-    throw notYet(`Dict "${name}"`);
+  /**
+   * The Dict's table. `createIfMissing` changes nothing here: the stack creates a table for every
+   * `Dict.fromName` the analysis found (with `createIfMissing: false` the table is kept when the
+   * stack is destroyed), so the table exists exactly when the Dict is declared.
+   */
+  dict(name: string, _options?: { createIfMissing: boolean }): KeyValueBackend {
+    let dict = this.dicts.get(name);
+    if (!dict) {
+      const table = this.declared(`Dict "${name}"`, name, this.options.config.dicts, "table", DECLARE_HINT);
+      dict = new DynamoDict(this.options.clients.ddb, table, name);
+      this.dicts.set(name, dict);
+    }
+    return dict;
   }
 
-  queue(name: string): QueueBackend {
-    throw notYet(`Queue "${name}"`);
+  /** The Queue's SQS queue; like Dicts, it exists because the stack declared it. */
+  queue(name: string, _options?: { createIfMissing: boolean }): QueueBackend {
+    let queue = this.stateQueues.get(name);
+    if (!queue) {
+      const url = this.declared(`Queue "${name}"`, name, this.options.config.stateQueues, "queue", DECLARE_HINT);
+      queue = new SqsQueue(this.options.clients.sqs, url, name);
+      this.stateQueues.set(name, queue);
+    }
+    return queue;
   }
 
+  /** The volume's mounts in this container; a volume this container does not mount is an error. */
   volume(name: string): VolumeBackend {
-    throw notYet(`Volume "${name}".commit()/.reload()`);
+    const mounts = Object.entries(this.options.config.volumes ?? {});
+    const paths = mounts.filter(([, v]) => v === name).map(([path]) => path);
+    if (paths.length === 0) {
+      const here = mounts.map(([path, v]) => `${path} -> ${v}`).join(", ") || "none";
+      throw new Error(`Volume "${name}" is not mounted in this container (${this.options.source ?? "this process"} mounts: ${here}); ` +
+        `commit() and reload() act on the volumes of the function that calls them: add it to that function's \`volumes\` option`);
+    }
+    return new EfsVolume(name, paths);
   }
 
-  async updateAutoscaler(target: CallTarget, _settings: AutoscalerSettings): Promise<void> {
-    throw notYet(`${targetLabel(target)}.updateAutoscaler()`);
+  async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
+    const unit = target.variant ?? target.name;
+    const label = targetLabel(target);
+    const resourceId = this.declared(`${label}.updateAutoscaler`, unit, this.options.config.scalingTargets, "ECS service",
+      "Variants are deployed when the analysis finds them (`Cls.of(X).withOptions(...)` with literal options)");
+    const client = this.options.clients.autoscaling;
+    if (!client) throw new Error(`${label}.updateAutoscaler: this process has no Application Auto Scaling client`);
+    await updateServiceScaling(client, resourceId, label, settings);
   }
-}
 
-function notYet(what: string): Error {
-  return new Error(`${what} is not available from the AWS runtime yet (it works under \`gantry run\`)`);
+  /** What the stack deployed for a declared name, or an error listing what it deployed. */
+  private declared(label: string, name: string, deployed: Record<string, string> | undefined, what: string, hint: string): string {
+    const found = deployed?.[name];
+    if (found) return found;
+    const names = Object.keys(deployed ?? {}).sort().map((n) => `"${n}"`).join(", ") || "none";
+    throw new Error(`${label}: the stack has no ${what} for "${name}" (deployed: ${names}). ${hint}, then deploy again`);
+  }
 }

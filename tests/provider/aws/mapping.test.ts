@@ -91,9 +91,9 @@ describe("per function / class variant", () => {
     assert.equal(view.inputs(Q, { declaration: "LlamaInference", name: "llama-inference-queue" }).visibilityTimeoutSeconds, 660);
     assert.equal(view.inputs(Q, { declaration: "square", name: "square-queue" }).visibilityTimeoutSeconds, 120);
   });
-  it("a dead-letter queue after retries + 1 receives", () => {
+  it("a dead-letter queue, with a redrive count (retries + 5) that leaves room for the runtime's retries and crashes", () => {
     assert.deepEqual(JSON.parse(view.inputs(Q, { name: "llama-inference-queue" }).redrivePolicy), {
-      deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:llama-inference-dlq", maxReceiveCount: 3,
+      deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:llama-inference-dlq", maxReceiveCount: 7,
     });
     assert.equal(view.inputs(Q, { name: "llama-inference-dlq" }).messageRetentionSeconds, 1209600);
   });

@@ -67,6 +67,36 @@ describe("variations", () => {
     );
   });
 
+  it("a timeout SQS cannot hide an input for is refused at the declaration (the runtime cannot extend 12 hours)", async () => {
+    await assert.rejects(
+      planOf(app({ functions: [fn("longJob", 7, { timeout: 43141, maxContainers: 1 }), fn("day", 9, { timeout: 86400, maxContainers: 1 })] })),
+      (err: unknown) => {
+        assert.ok(err instanceof SynthError);
+        assert.deepEqual(err.problems, [
+          "tests/provider/fixtures/apps/llm/app.ts:9:1: day: timeout 86400 s is too long for AWS: SQS hides an input from other containers for at most 12 hours after its receive, so a longer attempt would run a second time in parallel; use at most timeout: 43140 (12 h less 60 s to store the outcome), in code or in gantry:overrides, or split the work into calls that checkpoint to a Volume or Dict",
+          "tests/provider/fixtures/apps/llm/app.ts:7:1: longJob: timeout 43141 s is too long for AWS: SQS hides an input from other containers for at most 12 hours after its receive, so a longer attempt would run a second time in parallel; use at most timeout: 43140 (12 h less 60 s to store the outcome), in code or in gantry:overrides, or split the work into calls that checkpoint to a Volume or Dict",
+        ]);
+        return true;
+      },
+    );
+    // the longest accepted timeout fills SQS's 12 hours exactly
+    const view = await planOf(app({ functions: [fn("longJob", 7, { timeout: 43140, maxContainers: 1 })] }));
+    assert.equal(view.inputs("aws:sqs/queue:Queue", { name: "long-job-queue" }).visibilityTimeoutSeconds, 43200);
+  });
+
+  it("a webServer cannot take the port of the container's front door", async () => {
+    await assert.rejects(
+      planOf(app({ functions: [fn("ui", 9, {}, { web: { kind: "server", port: 8000, startupTimeout: 30, public: true, source: at(9, 30) } })] })),
+      (err: unknown) => {
+        assert.ok(err instanceof SynthError);
+        assert.deepEqual(err.problems, [
+          "tests/provider/fixtures/apps/llm/app.ts:9:30: ui: webServer port 8000 is where gantry's front door (bearer auth, /livez, /readyz) listens in the container; start your server on another port, e.g. 8080",
+        ]);
+        return true;
+      },
+    );
+  });
+
   it("a webApp on an existing VPC needs two public subnets for its load balancer", async () => {
     await assert.rejects(
       planOf(app({ functions: [fn("ui", 9, {}, { web: { kind: "app", public: true, source: at(9, 30) } })] }), {
