@@ -79,7 +79,7 @@ test("bufferContainers and scaledownWindow: the target-tracking policy is read, 
   assert.deepEqual(rec.log[0].input, { ServiceNamespace: "ecs", ResourceId: RESOURCE, ScalableDimension: "ecs:service:DesiredCount" });
   const expected = deployedPolicy().TargetTrackingScalingPolicyConfiguration;
   expected.ScaleInCooldown = 300;
-  expected.CustomizedMetricSpecification.Metrics[3].Expression = "(visible + inflight + 8) / running";
+  (expected.CustomizedMetricSpecification.Metrics[3] as { Expression?: string }).Expression = "(visible + inflight + 8) / running";
   assert.deepEqual(rec.log[1].input, {
     ServiceNamespace: "ecs", ResourceId: RESOURCE, ScalableDimension: "ecs:service:DesiredCount",
     PolicyName: "model-backlog-1a2b3c", PolicyType: "TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration: expected,

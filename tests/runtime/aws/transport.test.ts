@@ -14,7 +14,7 @@ import { eventually } from "./fixtures/fleet.ts";
 import { startWorker, WORKER_APP } from "./fixtures/worker-harness.ts";
 import type { Recorded } from "./fixtures/recorder.ts";
 
-const { events } = (await import(WORKER_APP)) as { events: string[] };
+const { events, hooks } = (await import(WORKER_APP)) as { events: string[]; hooks: { onExit?: () => void } };
 const svc = (method: string): CallTarget => ({ app: "aws-worker", name: "Svc", method });
 
 let aws: LocalAws;
@@ -298,6 +298,37 @@ describe("stopping", () => {
     const item = await record(callId);
     assert.equal(item?.status, "pending");
     assert.equal(item?.released, 1, "counted as a release, not a crash");
+  });
+
+  test("they are made visible before the @exit hooks run", async () => {
+    const w = await startWorker(aws, { kind: "class", name: "Svc" });
+    events.length = 0;
+    let releasedAtExit = -1;
+    hooks.onExit = () => {
+      releasedAtExit = w.rec.calls("ChangeMessageVisibility").filter((r) => r.input.VisibilityTimeout === 0 && r.doneSeq > 0).length;
+    };
+    try {
+      const held = await w.invoker.spawn(svc("hold"), [2500]);
+      await eventually(() => events.includes("hold 2500 start"), "the input to start");
+      assert.equal(await w.stop(50), "stopped");
+      assert.equal(releasedAtExit, 1, "released before @exit ran");
+      assert.equal((await record(held))?.released, 1);
+    } finally {
+      hooks.onExit = undefined;
+    }
+  });
+
+  test("the drain does not wait for an input that already failed with its timeout", async () => {
+    const w = await startWorker(aws, { kind: "class", name: "Svc", timeoutMs: 200 });
+    events.length = 0;
+    const callId = await w.invoker.spawn(svc("hold"), [8000]);
+    await assert.rejects(w.invoker.result(callId, {}), (err: Error) => err.name === "FunctionTimeoutError");
+    // no drain budget: were the loop waiting for the timed-out work, it would stop only after that work ended
+    w.transport.stop(Infinity, "test");
+    w.standIn.close();
+    assert.equal(await w.exit, "stopped");
+    assert.equal(events.includes("hold 8000 end"), false, "stopped while the timed-out work still ran");
+    assert.equal(w.rec.calls("ChangeMessageVisibility").filter((r) => r.input.VisibilityTimeout === 0).length, 0, "an input with an outcome is not released");
   });
 
   test("a setup failure fails the waiting inputs with ContainerSetupError, never as an input error", async () => {

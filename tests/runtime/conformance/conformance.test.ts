@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Cls, FunctionCall } from "gantry";
+import { Cls, Dict, FunctionCall, Queue } from "gantry";
 import { startAws, startEmbedded, type Harness } from "./harness.ts";
 
 function alive(pid: number): boolean {
@@ -149,6 +149,40 @@ for (const [name, start] of transports) {
       const sizes = await Promise.all(Array.from({ length: 6 }, (_, i) => doubler.sizes.remote(i)));
       assert.ok(sizes.every((s) => s >= 1 && s <= 8), `batch sizes: ${sizes}`);
       assert.ok(Math.max(...sizes) > 1, `concurrent calls were batched together: ${sizes}`);
+    });
+
+    test("Dict: what one container puts, another container and the caller read; keys compare by value; pop gives a value once", async () => {
+      const dict = Dict.fromName<unknown, unknown>("conformance-shared");
+      const value = { n: 1, at: new Date(0), tags: new Set(["a"]) };
+      await h.mod.dictOp.remote("put", { user: 1 }, value);
+      assert.deepEqual(await dict.get({ user: 1 }), value, "the caller reads what a container put");
+      await dict.put("from-caller", 5);
+      assert.equal(await h.mod.dictOp.remote("get", "from-caller"), 5);
+      assert.equal(await h.mod.dictOp.remote("has", { user: 1 }), true);
+      assert.equal(await h.mod.dictOp.remote("get", "absent"), "missing");
+      assert.ok((await h.mod.dictOp.remote("len")) as number >= 2);
+      const keys = (await h.mod.dictOp.remote("keys")) as unknown[];
+      assert.ok(keys.some((k) => k === "from-caller") && keys.some((k) => JSON.stringify(k) === '{"user":1}'), JSON.stringify(keys));
+      const pops = await Promise.all(Array.from({ length: 4 }, () => h.mod.dictOp.remote("pop", { user: 1 })));
+      assert.deepEqual(pops.filter((p) => p !== undefined), [value]);
+      assert.equal(await dict.has({ user: 1 }), false);
+    });
+
+    test("Queue: items put by a container are taken once each, getMany takes at most max, get times out empty", async () => {
+      const queue = Queue.fromName<number>("conformance-work");
+      const items = Array.from({ length: 12 }, (_, i) => i);
+      await h.mod.queueOp.remote("put", items);
+      assert.equal(await queue.len(), 12);
+      const first = await queue.getMany(5, { timeout: 5 });
+      assert.ok(first.length >= 1 && first.length <= 5, `got ${first.length}`);
+      const taken = [...first];
+      while (taken.length < items.length) {
+        const more = (await h.mod.queueOp.remote("get", undefined, 10, 2)) as number[];
+        assert.ok(more.length > 0, `the queue ran dry after ${taken.length} items`);
+        taken.push(...more);
+      }
+      assert.deepEqual(taken.sort((a, b) => a - b), items, "each item exactly once");
+      assert.equal(await queue.get({ timeout: 1 }), undefined);
     });
 
     test("class parameters: each parameter set gets its own instance", async () => {
