@@ -16,6 +16,7 @@ test("the example's routes, as a dev server would print them", () => {
   assert.deepEqual(web.routes.map((r) => describeRoute(r, "http://localhost:8000")), [
     "GET    http://localhost:8000/health  (public)",
     "ANY    http://localhost:8000/api/  (bearer token)",
+    "ANY    http://localhost:8000/status/  (bearer token)",
     "POST   http://localhost:8000/EmbeddingService/embed  (bearer token, docs http://localhost:8000/EmbeddingService/embed/docs)",
   ]);
 });
