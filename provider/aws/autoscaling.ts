@@ -9,9 +9,16 @@
  * after the last scale-in; note AWS's own target-tracking alarms add their evaluation periods.
  *
  * Web servers behind the load balancer: target tracking on requests per target.
+ *
+ * `updateAutoscaler` (runtime/aws/autoscaler.ts) changes these same objects from inside any task of
+ * the app: every task is told every service's scalable target (`GANTRY_SCALING_TARGETS`), which is
+ * why services have fixed names (a task definition cannot wait for service names that are outputs,
+ * its own service's included).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { tagsFor, type StackInfo } from "./component.ts";
+import { ECS_SCALING_PRINCIPAL, type ScalingGrant } from "./iam.ts";
 import { maxContainersOf, minContainersOf, type Unit } from "./units.ts";
 
 const PERIOD = 60;
@@ -27,6 +34,42 @@ export interface AutoscalingInputs {
   albResourceLabel: pulumi.Input<string> | null;
   tags: Record<string, string>;
   opts: pulumi.CustomResourceOptions;
+}
+
+/**
+ * The unit's ECS service name. Fixed rather than auto-named so that every task definition can carry
+ * every service's scaling target before the services exist; unit slugs are unique, and the cluster
+ * is the stack's own.
+ */
+export function serviceNameOf(unit: Unit): string {
+  return unit.slug;
+}
+
+/** The unit's service as Application Auto Scaling names it: `service/<cluster>/<service>`. */
+export function scalingResourceId(clusterName: pulumi.Input<string>, unit: Unit): pulumi.Output<string> {
+  return pulumi.interpolate`service/${clusterName}/${serviceNameOf(unit)}`;
+}
+
+/**
+ * What `updateAutoscaler`'s grant names (iam.ts `scalingPolicyStatements`), in the cluster's
+ * partition, region and account: the stack's scalable targets (by their tags), services and
+ * target-tracking alarms (by the cluster), the app's task definition families, and the ECS
+ * scaling service-linked role.
+ */
+export function scalingGrantOf(cluster: { arn: pulumi.Input<string>; name: pulumi.Input<string> }, info: StackInfo, taskFamilies: string[]): ScalingGrant {
+  const at = pulumi.all([cluster.arn, cluster.name]).apply(([arn, clusterName]) => {
+    const [, partition, , region, account] = arn.split(":");
+    return { partition, region, account, clusterName, ecs: `arn:${partition}:ecs:${region}:${account}` };
+  });
+  return {
+    scalableTargetArn: at.apply((a) => `arn:${a.partition}:application-autoscaling:${a.region}:${a.account}:scalable-target/*`),
+    // the targets carry their FunctionService's tags (createAutoscaling); app and stack are what they share
+    targetTags: tagsFor(info, null),
+    serviceArn: at.apply((a) => `${a.ecs}:service/${a.clusterName}/*`),
+    taskDefinitionArns: taskFamilies.map((f) => at.apply((a) => `${a.ecs}:task-definition/${f}:*`)),
+    alarmArn: at.apply((a) => `arn:${a.partition}:cloudwatch:${a.region}:${a.account}:alarm:TargetTracking-service/${a.clusterName}/*`),
+    serviceLinkedRoleArn: at.apply((a) => `arn:${a.partition}:iam::${a.account}:role/aws-service-role/${ECS_SCALING_PRINCIPAL}/AWSServiceRoleForApplicationAutoScaling_ECSService`),
+  };
 }
 
 /** The backlog-per-task expression, exported for tests and review. */

@@ -10,11 +10,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createAutoscaling } from "./autoscaling.ts";
+import { createAutoscaling, serviceNameOf } from "./autoscaling.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
 import { STOP_TIMEOUT_SECONDS } from "./gpu-capacity.ts";
-import { TaskRoles, type VolumeGrant } from "./iam.ts";
+import { TaskRoles, type ScalingGrant, type VolumeGrant } from "./iam.ts";
 import type { AppImage } from "./image.ts";
 import { kebab, slug } from "./names.ts";
 import type { Network } from "./network.ts";
@@ -77,6 +77,11 @@ export function healthCheckOf(unit: Unit): ContainerHealthCheck {
   return { command: ["CMD", "node", "-e", probe], interval, timeout: HEALTH_CHECK_TIMEOUT, retries, startPeriod };
 }
 
+/** The unit's task definition family (per app and stack: families are account-wide). */
+export function taskFamilyOf(info: StackInfo, unit: Unit): string {
+  return `${kebab(info.app)}-${kebab(info.stack)}-${unit.slug}`;
+}
+
 export interface WebAttachment {
   targetGroup: aws.lb.TargetGroup;
   loadBalancer: aws.lb.LoadBalancer;
@@ -104,6 +109,10 @@ export interface FunctionServiceInputs {
   state: CallState;
   dicts: ReadonlyMap<string, DictTable>;
   stateQueues: ReadonlyMap<string, StateQueue>;
+  /** every unit's service as Application Auto Scaling names it, by unit id (`updateAutoscaler`'s targets) */
+  scalingTargets: ReadonlyMap<string, pulumi.Input<string>>;
+  /** what `updateAutoscaler` may change (the same for every unit of the app) */
+  scaling: ScalingGrant;
   web: WebAttachment | null;
   /** the bearer token of a private webApp / webServer (the container's front door reads it) */
   webToken: WebToken | null;
@@ -219,6 +228,7 @@ export class FunctionService extends GantryComponent {
       injectedSecretArns: secrets.filter((s) => s.keys).map((s) => s.secret.arn),
       loadedSecretArns: [...secrets.filter((s) => !s.keys).map((s) => s.secret.arn), ...(i.webToken ? [i.webToken.secret.arn] : [])],
       volumes,
+      scaling: i.scaling,
     }, { parent: this });
   }
 
@@ -261,6 +271,7 @@ export class FunctionService extends GantryComponent {
       GANTRY_QUEUES: asJson([...i.queues.entries()].map(([id, q]) => [id, q.queue.url])),
       GANTRY_DICTS: asJson([...i.dicts.entries()].map(([n, d]) => [n, d.table.name])),
       GANTRY_STATE_QUEUES: asJson([...i.stateQueues.entries()].map(([n, q]) => [n, q.queue.url])),
+      GANTRY_SCALING_TARGETS: asJson([...i.scalingTargets.entries()]),
       GANTRY_VOLUMES: JSON.stringify(Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume]))),
       GANTRY_SECRET_ARNS: pulumi.all(u.options.secrets.map((id) => this.secret(id)).filter((s) => !s.keys).map((s) => s.secret.arn)).apply((arns) => JSON.stringify(arns)),
     };
@@ -314,7 +325,7 @@ export class FunctionService extends GantryComponent {
       ulimits: [{ name: "nofile", softLimit: 65536, hardLimit: 65536 }],
     };
     return new aws.ecs.TaskDefinition(`${name}-task`, {
-      family: `${kebab(this.info.app)}-${kebab(this.info.stack)}-${u.slug}`,
+      family: taskFamilyOf(this.info, u),
       requiresCompatibilities: ["EC2"],
       networkMode: "awsvpc",
       cpu: String(u.task.cpuUnits),
@@ -332,6 +343,8 @@ export class FunctionService extends GantryComponent {
     const u = this.unit;
     const web = i.web;
     return new aws.ecs.Service(`${name}-service`, {
+      // fixed, so every task can be told every service's scaling target (autoscaling.ts)
+      name: serviceNameOf(u),
       cluster: i.cluster.arn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount: minContainersOf(u),
@@ -353,6 +366,8 @@ export class FunctionService extends GantryComponent {
       ...this.childOpts,
       // autoscaling owns the count after the first deploy
       ignoreChanges: ["desiredCount"],
+      // a fixed name cannot be held by the old and the new service at once
+      deleteBeforeReplace: true,
       dependsOn: [i.association, ...(web ? [web.rule] : [])],
     });
   }

@@ -6,9 +6,11 @@
  * - task role (used by the code): receive from its own queue only, send to the queues of the
  *   app's functions (that is what `.remote()` does), write results, read and write its own prefix
  *   of the payload bucket, mount its own volumes through their access points, read its own
- *   secrets, and use the app's Dicts and Queues.
+ *   secrets, use the app's Dicts and Queues, and change the scaling of the app's services
+ *   (`updateAutoscaler`, see `scalingPolicyStatements`).
  *
- * Nothing grants `*` on a resource except `ecr:GetAuthorizationToken`, which has no resource form.
+ * Nothing grants `*` on a resource except `ecr:GetAuthorizationToken` and
+ * `application-autoscaling:DescribeScalingPolicies`, which have no resource form.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -58,6 +60,7 @@ export interface TaskRolesInputs {
   /** secrets the runtime loads whole at start (read by the task role) */
   loadedSecretArns: pulumi.Input<string>[];
   volumes: VolumeGrant[];
+  scaling: ScalingGrant;
 }
 
 /** The task role's statements; exported so tests and review tools can read the scope. */
@@ -80,6 +83,64 @@ export function taskPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement 
     ...i.volumes.map((v, n) => allow(`Volume${n + 1}`, v.readOnly ? ["elasticfilesystem:ClientMount"] : ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], [v.fileSystemArn], {
       StringEquals: { "elasticfilesystem:AccessPointArn": v.accessPointArn },
     })),
+    ...scalingPolicyStatements(i.scaling),
+  ];
+}
+
+/**
+ * What `updateAutoscaler` may touch: the app's services and their scaling, nothing else's. Every
+ * entry is one pattern, whatever the number of units, except the task definition families: a
+ * role's inline policies share 10,240 characters, and per-unit scalable-target and service ARNs
+ * would use them up at about 16 units.
+ */
+export interface ScalingGrant {
+  /** `arn:…:application-autoscaling:<region>:<account>:scalable-target/*` (their ids are opaque) */
+  scalableTargetArn: pulumi.Input<string>;
+  /** tags every scalable target of the app and stack carries (`gantry:app`, `gantry:stack`) */
+  targetTags: Record<string, string>;
+  /** `arn:…:ecs:<region>:<account>:service/<cluster>/*`: the cluster is the stack's own */
+  serviceArn: pulumi.Input<string>;
+  /** the app's task definition families, `arn:…:ecs:<region>:<account>:task-definition/<family>:*` */
+  taskDefinitionArns: pulumi.Input<string>[];
+  /** `arn:…:cloudwatch:<region>:<account>:alarm:TargetTracking-service/<cluster>/*` */
+  alarmArn: pulumi.Input<string>;
+  /** `arn:…:iam::<account>:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService` */
+  serviceLinkedRoleArn: pulumi.Input<string>;
+}
+
+export const ECS_SCALING_PRINCIPAL = "ecs.application-autoscaling.amazonaws.com";
+
+/**
+ * The task role's grant for `updateAutoscaler` (runtime/aws/autoscaler.ts), as tight as IAM allows:
+ * - RegisterScalableTarget / PutScalingPolicy act on the scalable-target resource type, whose ARN
+ *   ends in an opaque id; both take the `service-namespace` / `scalable-dimension` condition keys,
+ *   and scalable targets take `aws:ResourceTag`: ECS desired counts of this app and stack only;
+ * - DescribeScalingPolicies has no resource type: `*`;
+ * - Application Auto Scaling checks that the caller itself may act on the target service and on
+ *   CloudWatch (for ECS: DescribeServices, UpdateService, DescribeAlarms, PutMetricAlarm,
+ *   DeleteAlarms): the stack's services, UpdateService unable to point one at a task definition
+ *   outside the app (`ecs:task-definition`, when the request names one), and the target-tracking
+ *   alarms of the stack's cluster (`TargetTracking-service/<cluster>/<service>-Alarm…`);
+ * - CreateServiceLinkedRole (used only if the account lacks it) for that one role and principal.
+ * No `iam:PassRole`: RegisterScalableTarget needs it only when given a RoleARN, and neither the
+ * runtime nor the stack gives one (ECS scaling runs under the service-linked role). Nor
+ * `application-autoscaling:TagResource`: the runtime sends no tags.
+ */
+export function scalingPolicyStatements(g: ScalingGrant): Array<PolicyStatement | null> {
+  const tags = Object.fromEntries(Object.entries(g.targetTags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  return [
+    allow("ScaleAppServices", ["application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget"], [g.scalableTargetArn], {
+      StringEquals: { "application-autoscaling:service-namespace": "ecs", "application-autoscaling:scalable-dimension": "ecs:service:DesiredCount", ...tags },
+    }),
+    allow("ReadScalingPolicies", ["application-autoscaling:DescribeScalingPolicies"], ["*"]),
+    allow("DescribeAppServices", ["ecs:DescribeServices"], [g.serviceArn]),
+    allow("UpdateAppServices", ["ecs:UpdateService"], [g.serviceArn], {
+      StringLikeIfExists: { "ecs:task-definition": g.taskDefinitionArns },
+    }),
+    allow("TargetTrackingAlarms", ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm"], [g.alarmArn]),
+    allow("EcsScalingServiceLinkedRole", ["iam:CreateServiceLinkedRole"], [g.serviceLinkedRoleArn], {
+      StringEquals: { "iam:AWSServiceName": ECS_SCALING_PRINCIPAL },
+    }),
   ];
 }
 

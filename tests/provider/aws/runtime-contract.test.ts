@@ -9,13 +9,15 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { HEALTH_PORT, HTTP_PORT, healthCheckOf } from "../../../provider/aws/function-service.ts";
 import { unitsOf, type Unit } from "../../../provider/aws/units.ts";
-import { workerConfigFromEnv } from "../../../runtime/aws/config.ts";
+import { callerConfigFromEnv, workerConfigFromEnv } from "../../../runtime/aws/config.ts";
+import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
 import { containerConfigFromEnv, DEFAULT_HEALTH_PORT } from "../../../runtime/container/config.ts";
 import { app, fn, llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 
 const Q = "aws:sqs/queue:Queue";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
+const TARGET = "aws:appautoscaling/target:Target";
 const TOKEN_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf";
 let view: PlanView;
 
@@ -27,7 +29,7 @@ const container = (declaration: string) => view.json(TD, { declaration }, "conta
 const env = (declaration: string): Record<string, string> =>
   Object.fromEntries(container(declaration).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 const redrive = (queue: string) => JSON.parse(view.inputs(Q, { name: queue }).redrivePolicy);
-interface Statement { Sid: string; Action: string[]; Resource: string | string[] }
+interface Statement { Sid: string; Action: string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> }
 const statements = (policy: string): Statement[] => JSON.parse(view.inputs("aws:iam/rolePolicy:RolePolicy", { name: policy }).policy).Statement;
 const resourcesOf = (s: Statement[], action: string) => s.filter((x) => x.Action.includes(action)).flatMap((x) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]));
 
@@ -70,7 +72,7 @@ describe("the environment is what the runtime reads", () => {
     assert.deepEqual(worker, [
       "GANTRY_APP", "GANTRY_BATCHING", "GANTRY_DECLARATION", "GANTRY_DICTS", "GANTRY_DLQ_URL", "GANTRY_HEALTH_PORT", "GANTRY_IDLE_EXIT",
       "GANTRY_KIND", "GANTRY_MAX_INPUTS", "GANTRY_MAX_RECEIVE_COUNT", "GANTRY_MEMORY_SNAPSHOT", "GANTRY_PAYLOAD_BUCKET", "GANTRY_QUEUES",
-      "GANTRY_QUEUE_URL", "GANTRY_RESULTS_TABLE", "GANTRY_RESULT_TTL_DAYS", "GANTRY_RETRIES", "GANTRY_SCALEDOWN_WINDOW", "GANTRY_SECRET_ARNS",
+      "GANTRY_QUEUE_URL", "GANTRY_RESULTS_TABLE", "GANTRY_RESULT_TTL_DAYS", "GANTRY_RETRIES", "GANTRY_SCALEDOWN_WINDOW", "GANTRY_SCALING_TARGETS", "GANTRY_SECRET_ARNS",
       "GANTRY_SETUP_TIMEOUT", "GANTRY_SPEC_HASH", "GANTRY_SQS_MAX_BYTES", "GANTRY_STACK", "GANTRY_STATE_QUEUES", "GANTRY_STOP_TIMEOUT",
       "GANTRY_TARGET_INPUTS", "GANTRY_TIMEOUT", "GANTRY_TRANSPORT", "GANTRY_VARIANT", "GANTRY_VISIBILITY_TIMEOUT", "GANTRY_VOLUMES",
     ]);
@@ -86,6 +88,87 @@ describe("the environment is what the runtime reads", () => {
   it("the stack's health port is the runtime's", () => {
     assert.equal(HEALTH_PORT, DEFAULT_HEALTH_PORT);
     assert.equal(env("square").GANTRY_HEALTH_PORT, "8081");
+  });
+});
+
+describe("updateAutoscaler: every task is told every service's scalable target, and may change it", () => {
+  it("GANTRY_SCALING_TARGETS, exactly: unit id -> service/<cluster>/<service>", () => {
+    assert.equal(env("square").GANTRY_SCALING_TARGETS, JSON.stringify({
+      EmbeddingService: "service/gantry-capacity/embedding-service",
+      LlamaInference: "service/gantry-capacity/llama-inference",
+      "LlamaInference[gpu=H100]": "service/gantry-capacity/llama-inference-gpu-h100",
+      api: "service/gantry-capacity/api",
+      batchTrain: "service/gantry-capacity/batch-train",
+      health: "service/gantry-capacity/health",
+      hourly: "service/gantry-capacity/hourly",
+      nightly: "service/gantry-capacity/nightly",
+      square: "service/gantry-capacity/square",
+    }));
+  });
+  it("read by the runtime's caller config, in every task, it names each unit's scalable target and service as deployed", () => {
+    const deployed = Object.fromEntries(view.resources(TARGET).map((t) => [t.declaration, t.inputs.resourceId]));
+    assert.equal(Object.keys(deployed).length, 9);
+    for (const td of view.resources(TD)) {
+      const e = Object.fromEntries(JSON.parse(td.inputs.containerDefinitions)[0].environment.map((x: { name: string; value: string }) => [x.name, x.value]));
+      assert.deepEqual(callerConfigFromEnv(e).scalingTargets, deployed, td.declaration!);
+    }
+    // the service names are fixed, so the names the tasks carry are the services' own
+    for (const svc of view.resources("aws:ecs/service:Service")) {
+      assert.equal(deployed[svc.declaration!], `service/gantry-capacity/${svc.inputs.name}`);
+      assert.equal(svc.inputs.cluster, "arn:aws:ecs:us-east-1:000000000000:cluster/gantry-capacity");
+    }
+  });
+  it("the runtime's calls land on the stack's targets, within its task role's grant", async () => {
+    const calls: Array<{ action: string; input: Record<string, any> }> = [];
+    const none = { send: async () => ({}) };
+    const autoscaling = {
+      send: async (command: { input: Record<string, any>; constructor: { name: string } }) => {
+        const action = command.constructor.name.replace(/Command$/, "");
+        calls.push({ action, input: command.input });
+        if (action !== "DescribeScalingPolicies") return {};
+        // the policy the stack declared for the class (aws:appautoscaling/policy:Policy), as AWS describes it
+        const cfg = view.inputs("aws:appautoscaling/policy:Policy", { name: "llama-inference-backlog" }).targetTrackingScalingPolicyConfiguration;
+        return { ScalingPolicies: [{
+          PolicyName: "llama-inference-backlog", PolicyType: "TargetTrackingScaling",
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: cfg.targetValue, ScaleInCooldown: cfg.scaleInCooldown, ScaleOutCooldown: cfg.scaleOutCooldown,
+            CustomizedMetricSpecification: { Metrics: cfg.customizedMetricSpecification.metrics.map((m: any) => ({ Id: m.id, Label: m.label, ReturnData: m.returnData, ...(m.expression ? { Expression: m.expression } : {}) })) },
+          },
+        }] };
+      },
+    };
+    // called from inside another unit's task, with that task's environment
+    const inv = new AwsInvoker({ config: callerConfigFromEnv(env("square")), clients: { sqs: none, ddb: none, s3: none, autoscaling } });
+    await inv.updateAutoscaler({ app: "llm-demo", name: "LlamaInference", params: { modelName: "x" } }, { minContainers: 1, maxContainers: 3, bufferContainers: 1, scaledownWindow: 120 });
+    assert.deepEqual(calls.map((c) => c.action), ["RegisterScalableTarget", "DescribeScalingPolicies", "PutScalingPolicy"]);
+
+    const target = view.inputs(TARGET, { declaration: "LlamaInference" });
+    const grant = statements("square-task");
+    for (const { action, input } of calls) {
+      assert.deepEqual([input.ServiceNamespace, input.ResourceId, input.ScalableDimension], [target.serviceNamespace, target.resourceId, target.scalableDimension], action);
+      assert.equal(input.RoleARN, undefined, "no RoleARN: no iam:PassRole needed");
+      assert.equal(input.Tags, undefined, "no Tags: no TagResource needed");
+      const allowing = grant.filter((s) => s.Action.includes(`application-autoscaling:${action}`));
+      assert.equal(allowing.length, 1, action);
+      const [s] = allowing;
+      if (action === "DescribeScalingPolicies") {
+        assert.equal(s.Resource, "*");
+        continue;
+      }
+      assert.equal(s.Resource, "arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/*");
+      // what IAM evaluates for the call: the target's namespace, dimension and tags
+      const context: Record<string, string> = {
+        "application-autoscaling:service-namespace": input.ServiceNamespace,
+        "application-autoscaling:scalable-dimension": input.ScalableDimension,
+        ...Object.fromEntries(Object.entries(target.tags as Record<string, string>).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+      };
+      assert.deepEqual(Object.keys(s.Condition!), ["StringEquals"]);
+      for (const [key, value] of Object.entries(s.Condition!.StringEquals)) assert.equal(context[key], value, `${action}: ${key}`);
+    }
+    // bufferContainers rewrote the stack's own backlog expression: 1 buffer container x 6 target inputs
+    const put = calls[2].input.TargetTrackingScalingPolicyConfiguration;
+    assert.equal(put.ScaleInCooldown, 120);
+    assert.equal(put.CustomizedMetricSpecification.Metrics.find((m: { Id: string }) => m.Id === "backlog").Expression, "(visible + inflight + 6) / running");
   });
 });
 
