@@ -138,12 +138,15 @@ describe("per function / class variant", () => {
     const svc = view.inputs("aws:ecs/service:Service", { declaration: "LlamaInference" });
     assert.deepEqual(svc.capacityProviderStrategies, [{ base: 0, capacityProvider: "gantry-capacity-gpu-a10gx1", weight: 1 }]);
     assert.equal(svc.desiredCount, 0);
+    // named, not auto-named: every task is told every service's name before the services exist
+    assert.equal(svc.name, "llama-inference");
+    assert.equal(view.inputs("aws:ecs/service:Service", { declaration: "LlamaInference[gpu=H100]" }).name, "llama-inference-gpu-h100");
     assert.equal(svc.networkConfiguration.assignPublicIp, false);
     assert.equal(view.inputs("aws:ecs/service:Service", { declaration: "LlamaInference[gpu=H100]" }).capacityProviderStrategies[0].capacityProvider, "gantry-capacity-gpu-h100x1");
   });
   it("Application Auto Scaling between minContainers and maxContainers", () => {
     const target = view.inputs("aws:appautoscaling/target:Target", { declaration: "LlamaInference" });
-    assert.deepEqual([target.minCapacity, target.maxCapacity, target.scalableDimension, target.resourceId], [0, 5, "ecs:service:DesiredCount", "service/gantry-capacity/llama-inference-service"]);
+    assert.deepEqual([target.minCapacity, target.maxCapacity, target.scalableDimension, target.resourceId], [0, 5, "ecs:service:DesiredCount", "service/gantry-capacity/llama-inference"]);
     assert.equal(view.inputs("aws:appautoscaling/target:Target", { declaration: "square" }).maxCapacity, 100);
   });
   it("target tracking on backlog per task, target = targetInputs, scale-in after scaledownWindow", () => {

@@ -109,7 +109,7 @@ describe("updateAutoscaler: every task is told every service's scalable target, 
     const deployed = Object.fromEntries(view.resources(TARGET).map((t) => [t.declaration, t.inputs.resourceId]));
     assert.equal(Object.keys(deployed).length, 9);
     for (const td of view.resources(TD)) {
-      const e = Object.fromEntries(JSON.parse(td.inputs.containerDefinitions)[0].environment.map((x: { name: string; value: string }) => [x.name, x.value]));
+      const e = Object.fromEntries(JSON.parse(td.inputs.containerDefinitions as string)[0].environment.map((x: { name: string; value: string }) => [x.name, x.value]));
       assert.deepEqual(callerConfigFromEnv(e).scalingTargets, deployed, td.declaration!);
     }
     // the service names are fixed, so the names the tasks carry are the services' own
