@@ -265,6 +265,27 @@ export const DEFAULTS = {
   nodeVersion: "20",
 } as const;
 
+/** A declaration's options when it gives none, on image `image` (ids of `AppSpec.images`). */
+export function defaultOptions(image: string): DeclarationOptions {
+  return {
+    image,
+    gpu: null,
+    cpu: null,
+    memory: null,
+    timeout: DEFAULTS.timeout,
+    retries: { ...DEFAULTS.retries },
+    secrets: [],
+    volumes: [],
+    minContainers: DEFAULTS.minContainers,
+    maxContainers: DEFAULTS.maxContainers,
+    bufferContainers: DEFAULTS.bufferContainers,
+    scaledownWindow: DEFAULTS.scaledownWindow,
+    enableMemorySnapshot: false,
+    spot: false,
+    env: {},
+  };
+}
+
 /** GPU memory per device, in GB. `A100` means the 40 GB part. */
 export const GPU_MEMORY_GB: Record<GpuType, number> = {
   T4: 16, L4: 24, A10G: 24, L40S: 48, A100: 40, "A100-40GB": 40, "A100-80GB": 80, H100: 80, H200: 141,

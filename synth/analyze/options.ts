@@ -3,7 +3,7 @@
  * each field read and validated at its own location, then defaults applied.
  */
 import { normalizeGpu, parseGpuShape } from "../gpu.ts";
-import { DEFAULTS, type DeclarationOptions, type GpuSpec, type RetriesSpec, type ScheduleSpec, type VolumeMount } from "../spec.ts";
+import { DEFAULTS, defaultOptions, type DeclarationOptions, type GpuSpec, type RetriesSpec, type ScheduleSpec, type VolumeMount } from "../spec.ts";
 import { retries as readRetriesObject } from "./builders.ts";
 import type { Context } from "./context.ts";
 import { DEFAULT_IMAGE, readEnv } from "./images.ts";
@@ -235,23 +235,7 @@ function isValidMountPath(path: string): boolean {
 
 /** Options with defaults applied; `base` (a class's options, for variants) fills in before the defaults. */
 export function withDefaults(res: Resources, given: Partial<DeclarationOptions>, base?: DeclarationOptions): DeclarationOptions {
-  const defaults: DeclarationOptions = base ?? {
-    image: given.image ?? res.image(DEFAULT_IMAGE, null),
-    gpu: null,
-    cpu: null,
-    memory: null,
-    timeout: DEFAULTS.timeout,
-    retries: { ...DEFAULTS.retries },
-    secrets: [],
-    volumes: [],
-    minContainers: DEFAULTS.minContainers,
-    maxContainers: DEFAULTS.maxContainers,
-    bufferContainers: DEFAULTS.bufferContainers,
-    scaledownWindow: DEFAULTS.scaledownWindow,
-    enableMemorySnapshot: false,
-    spot: false,
-    env: {},
-  };
+  const defaults: DeclarationOptions = base ?? defaultOptions(given.image ?? res.image(DEFAULT_IMAGE, null));
   // fixed key order, whatever order the user wrote the options in
   const merged = { ...defaults, ...given };
   return {

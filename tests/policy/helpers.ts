@@ -3,7 +3,7 @@
  * a plan from a spec plus a few resources. Every spec is checked against the AppSpec schema, so a
  * test cannot pass on a shape the analyzer would never produce.
  */
-import { AppSpec, DEFAULTS, GPU_MEMORY_GB, type ClassSpec, type DeclarationOptions, type FunctionSpec, type GpuType, type ImageSpec, type SecretSpec, type SourceLocation, type VariantSpec, type WebSpec } from "../../synth/spec.ts";
+import { AppSpec, GPU_MEMORY_GB, defaultOptions, type ClassSpec, type DeclarationOptions, type FunctionSpec, type GpuType, type ImageSpec, type SecretSpec, type SourceLocation, type VariantSpec, type WebSpec } from "../../synth/spec.ts";
 import { Plan, PLAN_VERSION, type PlanResource } from "../../provider/plan.ts";
 import { specHash } from "../../synth/hash.ts";
 import { costPlan, type CostOptions } from "../../policy/cost.ts";
@@ -26,24 +26,7 @@ export function gpu(type: GpuType, count = 1, ...fallbacks: GpuType[]): Declarat
 }
 
 export function options(o: Partial<DeclarationOptions> = {}): DeclarationOptions {
-  return {
-    image: DEFAULT_IMAGE.id,
-    gpu: null,
-    cpu: null,
-    memory: null,
-    timeout: DEFAULTS.timeout,
-    retries: { ...DEFAULTS.retries },
-    secrets: [],
-    volumes: [],
-    minContainers: 0,
-    maxContainers: null,
-    bufferContainers: 0,
-    scaledownWindow: DEFAULTS.scaledownWindow,
-    enableMemorySnapshot: false,
-    spot: false,
-    env: {},
-    ...o,
-  };
+  return { ...defaultOptions(DEFAULT_IMAGE.id), ...o };
 }
 
 export function fn(name: string, line: number, o: Partial<DeclarationOptions> = {}, extra: Partial<FunctionSpec> = {}): FunctionSpec {
