@@ -2,19 +2,13 @@
  * Messages between the local supervisor and a container process (framed by channel.ts).
  * Payloads (`a`, `v`, `e`) are bytes packed by runtime/serialize.ts.
  */
-import type { AppSpec, BatchingSpec } from "../../synth/spec.ts";
+import type { AppSpec } from "../../synth/spec.ts";
+import type { TargetSpec } from "../worker/target.ts";
 import type { CallTarget } from "../../sdk/invoker.ts";
 import type { AutoscalerSettings } from "../../sdk/options.ts";
 
-/** Everything a container needs to start, sent as its first message. */
-export interface BootInfo {
-  appFile: string;
-  appName: string;
-  kind: "function" | "class";
-  name: string;
-  params: Record<string, unknown>;
-  maxInputs: number;
-  batching: Record<string, BatchingSpec>;
+/** Everything a container needs to start, sent as its first message: its target, and the rest. */
+export interface BootInfo extends TargetSpec {
   /** bound on the `@enter` hooks */
   setupTimeoutMs: number;
   /** volume mount path -> local directory */

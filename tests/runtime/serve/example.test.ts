@@ -3,10 +3,9 @@
 // (Debian's chromium, driven by playwright-core; skipped when it is not installed).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, serveReady } from "./harness.ts";
+import { launchChromium, skipWithoutChromium } from "../../helpers/chromium.ts";
 
 let s: Awaited<ReturnType<typeof serveReady>>;
 let auth: Record<string, string>;
@@ -56,22 +55,12 @@ test("curl: with the token 200, without 401, a bad body 422, the public health c
   assert.ok(((await openapi.json()) as { paths: Record<string, unknown> }).paths["/EmbeddingService/embed"]);
 });
 
-const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium package to run the browser check`;
 
 test("the docs page works in a browser: it renders, loads nothing from outside, and calls the endpoint with the token",
-  { skip, timeout: 180_000 }, async () => {
-    const { chromium } = await import("playwright-core");
-    const profile = mkdtempSync(join(tmpdir(), "gantry-chromium-"));
-    let context: import("playwright-core").BrowserContext | undefined;
+  { skip: skipWithoutChromium, timeout: 180_000 }, async () => {
+    const browser = await launchChromium();
     try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync"],
-      });
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       const problems: string[] = [];
       const foreign: string[] = [];
       page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
@@ -100,8 +89,7 @@ test("the docs page works in a browser: it renders, loads nothing from outside, 
       assert.deepEqual(foreign, [], "the page loads everything from the dev server");
       assert.deepEqual(problems, []);
     } finally {
-      await context?.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     }
   });
 

@@ -3,30 +3,18 @@
 // the server, and "Try it out" with the bearer token calls the endpoint.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { frontDoor, TOKEN } from "./fixtures/harness.ts";
 import { listen } from "../../../runtime/web/node.ts";
+import { launchChromium, skipWithoutChromium } from "../../helpers/chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium package (apt-get install -y chromium) to run the browser check`;
 
-test("the docs page renders and can call the endpoint with the token", { skip, timeout: 120_000 }, async () => {
-  const { chromium } = await import("playwright-core");
+test("the docs page renders and can call the endpoint with the token", { skip: skipWithoutChromium, timeout: 120_000 }, async () => {
   const { web, backend, mod } = await frontDoor();
   const server = await listen(web, { port: 0 });
-  const profile = mkdtempSync(join(tmpdir(), "gantry-chromium-"));
-  // playwright takes the fresh profile directory as userDataDir (it adds --user-data-dir itself)
-  let context: import("playwright-core").BrowserContext | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
-    const page = await context.newPage();
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
     const problems: string[] = [];
     const foreign: string[] = [];
     page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
@@ -66,11 +54,10 @@ test("the docs page renders and can call the endpoint with the token", { skip, t
     assert.deepEqual(foreign, [], "nothing is loaded from outside the server");
     assert.deepEqual(problems, []);
   } finally {
-    await context?.close();
+    await browser?.close();
     await server.close({ graceMs: 100 });
     web.close();
     backend.close();
     mod.uiState.server?.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });
