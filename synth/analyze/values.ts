@@ -4,7 +4,7 @@
  * analysis cannot know without running code; it carries the reason and what would make it static.
  */
 import type { ClassDeclaration, EnumDeclaration, Node, SourceFile } from "ts-morph";
-import type { ImageBase, RetriesSpec } from "../spec.ts";
+import type { ImageBase, ImageLayer, RetriesSpec } from "../spec.ts";
 
 export type Primitive = string | number | boolean | bigint | null | undefined;
 
@@ -57,15 +57,7 @@ export interface LayerValue {
 }
 
 /** ImageLayer without its source location (added when the spec is built). */
-export type LayerData =
-  | { kind: "apt"; packages: string[] }
-  | { kind: "pip"; packages: string[]; extraOptions: string | null }
-  | { kind: "npm"; packages: string[] }
-  | { kind: "run"; commands: string[] }
-  | { kind: "env"; vars: Record<string, string> }
-  | { kind: "workdir"; path: string }
-  | { kind: "addLocalFile"; local: string; remote: string }
-  | { kind: "addLocalDir"; local: string; remote: string };
+export type LayerData = ImageLayer extends infer L ? (L extends unknown ? Omit<L, "source"> : never) : never;
 
 export type SecretData =
   | { kind: "named"; name: string; requiredKeys: string[] }
