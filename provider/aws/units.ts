@@ -118,13 +118,15 @@ export function minContainersOf(unit: NeutralUnit): number {
 }
 
 /**
- * How many of a task ECS places on one instance: bounded by GPUs, CPU units and schedulable
- * memory. The capacity groups' sizes and the cost model both use this one rule.
+ * How many of a task ECS places on one instance: bounded by GPUs, CPU units, schedulable memory
+ * and network interfaces (each awsvpc task takes one ENI; the instance's primary ENI is not
+ * available to tasks). The capacity groups' sizes and the cost model both use this one rule.
  */
 export function tasksPerInstance(size: InstanceSize, task: TaskSize): number {
   const fits = [
     Math.floor((size.vcpus * 1024) / task.cpuUnits),
     Math.floor(schedulableMemoryMiB(size) / task.memoryMiB),
+    size.maxNetworkInterfaces - 1,
   ];
   if (task.gpus > 0) fits.push(Math.floor(size.gpus / task.gpus));
   return Math.max(1, Math.min(...fits));
