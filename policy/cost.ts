@@ -8,14 +8,16 @@
  *   each schedule's runs (counted from its cron) x (run time + scale-down window); never below the
  *   floor nor above the ceiling. Without usage it equals the floor (scale to zero).
  * Fixed costs (NAT, ALB, EFS, API Gateway, Secrets Manager) are approximations and say so.
- * Instances, task packing and bounds are the AWS provider's own (policy/instances.ts).
+ * Instances, task packing and bounds are the AWS provider's own (policy/instances.ts); inputs per
+ * container are the unit's resolved `targetInputs` (synth/units.ts), what the autoscaler aims for.
  * Pure: same spec, resources and options, same numbers.
  */
 import type { AppSpec, GpuShape } from "../synth/spec.ts";
+import type { Unit } from "../synth/units.ts";
 import type { CostRange, PlanCost, PlanResource } from "../provider/plan.ts";
 import { defaultPrices, type PriceTable } from "./prices.ts";
 import { pricedUnits, type InstanceFit, type PricedUnit } from "./instances.ts";
-import { poolsOf, webEntriesOf, type Pool } from "./pools.ts";
+import { poolsOf, webEntriesOf } from "./pools.ts";
 import { runsPerMonth } from "./schedule-runs.ts";
 import type { DeclarationUsage, Usage } from "./usage.ts";
 
@@ -32,8 +34,7 @@ export type FixedCost = PlanCost["fixed"][number];
 export function costPlan(spec: AppSpec, resources: readonly PlanResource[], options: CostOptions = {}): PlanCost {
   const prices = options.prices ?? defaultPrices();
   const usage = options.usage;
-  const pools = new Map(poolsOf(spec).map((p) => [p.id, p]));
-  const declarations = pricedUnits(spec, prices).map((u) => costUnit(u, pools.get(u.unit.id), prices, usage));
+  const declarations = pricedUnits(spec, prices).map((u) => costUnit(u, prices, usage));
   const fixed = fixedCosts(spec, resources, prices, usage);
   const fixedSum = fixed.reduce((s, f) => s + f.monthly, 0);
   const sum = (key: keyof CostRange) => money(declarations.reduce((s, d) => s + d.cost[key], 0) + fixedSum);
@@ -47,7 +48,7 @@ export function costPlan(spec: AppSpec, resources: readonly PlanResource[], opti
   };
 }
 
-function costUnit(priced: PricedUnit, pool: Pool | undefined, prices: PriceTable, usage: Usage | undefined): DeclarationCost {
+function costUnit(priced: PricedUnit, prices: PriceTable, usage: Usage | undefined): DeclarationCost {
   const { unit, fits, min, max } = priced;
   const o = unit.options;
   const H = prices.hoursPerMonth;
@@ -77,7 +78,7 @@ function costUnit(priced: PricedUnit, pool: Pool | undefined, prices: PriceTable
   ceiling = Math.max(ceiling, floor);
 
   // expected: busy container-hours, billed as a share of an instance
-  const busy = pool ? busyContainerHours(pool, usage?.declarations[unit.id], prices, notes) : null;
+  const busy = busyContainerHours(unit, usage?.declarations[unit.id], prices, notes);
   const expected = busy === null ? floor : Math.min(Math.max(floor, (busy * preferred.hourly) / preferred.tasksPerInstance), ceiling);
   if (busy === null) notes.push("expected: no usage given, equals the floor");
 
@@ -95,7 +96,7 @@ function instancesFor(containers: number, fit: InstanceFit): number {
 }
 
 /** Container-hours of work in a month, or null when nothing is known about the load. */
-function busyContainerHours(pool: Pool, u: DeclarationUsage | undefined, prices: PriceTable, notes: string[]): number | null {
+function busyContainerHours(unit: Unit, u: DeclarationUsage | undefined, prices: PriceTable, notes: string[]): number | null {
   const H = prices.hoursPerMonth;
   const daysPerMonth = H / 24;
   const parts: number[] = [];
@@ -108,15 +109,16 @@ function busyContainerHours(pool: Pool, u: DeclarationUsage | undefined, prices:
   }
   if (u?.callsPerDay !== undefined || u?.callsPerMonth !== undefined) {
     const calls = u.callsPerMonth ?? (u.callsPerDay ?? 0) * daysPerMonth;
-    const seconds = u.secondsPerCall ?? pool.options.timeout;
-    add((calls * seconds) / 3600 / pool.inputsPerContainer);
-    const per = pool.inputsPerContainer > 1 ? ` / ${pool.inputsPerContainer} inputs per container` : "";
+    const seconds = u.secondsPerCall ?? unit.options.timeout;
+    const perContainer = unit.concurrency.targetInputs;
+    add((calls * seconds) / 3600 / perContainer);
+    const per = perContainer > 1 ? ` / ${perContainer} inputs per container` : "";
     notes.push(`expected: ${Math.round(calls)} calls/month x ${seconds} s${per} (usage file${u.secondsPerCall === undefined ? "; secondsPerCall unset, timeout used" : ""})`);
   }
-  if (pool.schedule) {
-    const runs = runsPerMonth(pool.schedule, H);
-    const seconds = u?.secondsPerRun ?? pool.options.timeout;
-    const idle = pool.options.scaledownWindow;
+  if (unit.schedule) {
+    const runs = runsPerMonth(unit.schedule, H);
+    const seconds = u?.secondsPerRun ?? unit.options.timeout;
+    const idle = unit.options.scaledownWindow;
     add((runs * (seconds + idle)) / 3600);
     notes.push(`expected: ${round1(runs)} scheduled runs/month x (${seconds} s${u?.secondsPerRun === undefined ? " (timeout, an upper bound)" : ""} + ${idle} s scale-down window)`);
   }

@@ -1,9 +1,11 @@
 /**
  * The autoscaling pools of an app: each function, each class, and each class variant is deployed as
  * its own pool with its own options. Policies and the cost model iterate over these, so a variant
- * (`Cls.of(X).withOptions({ gpu: "H100" })`) is checked and priced like any declaration.
+ * (`Cls.of(X).withOptions({ gpu: "H100" })`) is checked and priced like any declaration. A pool is
+ * the policy view of a unit of synth/units.ts (the one unit model), in the spec's order.
  */
 import type { AppSpec, DeclarationOptions, SourceLocation, WebSpec, ScheduleSpec } from "../synth/spec.ts";
+import { unitsInSpecOrder } from "../synth/units.ts";
 
 export interface Pool {
   /** the function or class name, or the variant id (`TextModel~gpu=H100`) */
@@ -14,24 +16,17 @@ export interface Pool {
   options: DeclarationOptions;
   source: SourceLocation;
   schedule: ScheduleSpec | null;
-  /** inputs one container serves at once (`@concurrent` targetInputs), 1 without */
-  inputsPerContainer: number;
 }
 
 export function poolsOf(spec: AppSpec): Pool[] {
-  const pools: Pool[] = [];
-  for (const f of spec.functions) {
-    pools.push({ id: f.name, kind: "function", declaration: f.name, options: f.options, source: f.source, schedule: f.schedule, inputsPerContainer: 1 });
-  }
-  for (const c of spec.classes) {
-    const per = c.concurrency ? c.concurrency.targetInputs : 1;
-    pools.push({ id: c.name, kind: "class", declaration: c.name, options: c.options, source: c.source, schedule: null, inputsPerContainer: per });
-    for (const v of c.variants) {
-      const vper = v.concurrency ? v.concurrency.targetInputs : per;
-      pools.push({ id: v.id, kind: "variant", declaration: c.name, options: v.options, source: v.source, schedule: null, inputsPerContainer: vper });
-    }
-  }
-  return pools;
+  return unitsInSpecOrder(spec).map((u) => ({
+    id: u.id,
+    kind: u.variantOf ? "variant" : u.kind,
+    declaration: u.variantOf ?? u.name,
+    options: u.options,
+    source: u.source,
+    schedule: u.schedule,
+  }));
 }
 
 /** Web entry points of the app with the declaration that serves them. */
@@ -49,8 +44,4 @@ export function webEntriesOf(spec: AppSpec): WebEntry[] {
     for (const m of c.methods) if (m.web) out.push({ declaration: c.name, label: `${c.name}.${m.name}`, web: m.web });
   }
   return out;
-}
-
-export function isGpuPool(pool: Pool): boolean {
-  return pool.options.gpu !== null;
 }

@@ -1,73 +1,29 @@
 /**
  * What a call target means in the app spec: the function or class variant it addresses, with the
- * options, concurrency and batching that variant was deployed with. Shared by every runtime (the
- * local one resolves it per pool; a cloud worker resolves the one it serves), so "what was
- * deployed" is decided in one place: from the static spec, never from the code.
+ * options, concurrency and batching that unit was deployed with (synth/units.ts, the one unit model
+ * every layer reads). Shared by every runtime (the local one resolves it per pool; a cloud worker
+ * resolves the one it serves), so "what was deployed" is decided in one place: from the static
+ * spec, never from the code.
  */
 import type { CallTarget } from "../sdk/invoker.ts";
-import type {
-  AppSpec, BatchingSpec, ConcurrencySpec, DeclarationOptions, ParameterSpec,
-} from "../synth/spec.ts";
+import type { AppSpec } from "../synth/spec.ts";
+import { unitFor, type Unit } from "../synth/units.ts";
 
-export interface ResolvedDeclaration {
-  kind: "function" | "class";
-  name: string;
-  /** `square`, `Model`, `Model[gpu=H100]` */
+export { checkMethod } from "../synth/units.ts";
+
+export interface ResolvedDeclaration extends Unit {
+  /** `square`, `Model`, `Model~gpu=H100`: how errors name the unit (its id) */
   label: string;
-  options: DeclarationOptions;
-  concurrency: ConcurrencySpec | null;
-  /** method name -> batching, for `@batched` methods (variant overrides applied) */
-  batching: Record<string, BatchingSpec>;
-  /** class methods (none for a function) */
-  methods: string[];
-  parameters: ParameterSpec[];
 }
 
-/** Finds the target's declaration; a variant that was not deployed is an error listing the deployed ones. */
+/** Finds the target's unit; a variant that was not deployed is an error listing the deployed ones. */
 export function resolveDeclaration(spec: AppSpec, target: CallTarget): ResolvedDeclaration {
-  const app = spec.app.name;
-  if (target.app !== app) {
-    throw new Error(`${target.app}.${target.name}: app "${target.app}" is not part of this run (it runs app "${app}")`);
-  }
-  const fn = spec.functions.find((f) => f.name === target.name);
-  const cls = spec.classes.find((c) => c.name === target.name);
-  let d: ResolvedDeclaration;
-  if (fn && !target.method) {
-    d = { kind: "function", name: fn.name, label: fn.name, options: fn.options, concurrency: null, batching: {}, methods: [], parameters: [] };
-  } else if (cls) {
-    let options = cls.options;
-    let concurrency = cls.concurrency;
-    const batching: Record<string, BatchingSpec> = {};
-    for (const m of cls.methods) if (m.batched) batching[m.name] = m.batched;
-    if (target.variant && target.variant !== cls.name) {
-      const variant = cls.variants.find((v) => v.id === target.variant);
-      if (!variant) {
-        const deployed = [cls.name, ...cls.variants.map((v) => v.id)].join(", ");
-        throw new Error(`${cls.name}: the variant ${target.variant} was not deployed (deployed: ${deployed}); ` +
-          "variants must be written in code with static arguments so the synthesizer finds them");
-      }
-      options = variant.options;
-      concurrency = variant.concurrency ?? concurrency;
-      Object.assign(batching, variant.batching);
-    }
-    d = { kind: "class", name: cls.name, label: target.variant ?? cls.name, options, concurrency, batching,
-      methods: cls.methods.map((m) => m.name), parameters: cls.parameters };
-  } else {
-    const known = [...spec.functions.map((f) => f.name), ...spec.classes.map((c) => c.name)].join(", ") || "none";
-    throw new Error(`app "${app}" has no function or class "${target.name}" in its spec (declared: ${known})`);
-  }
-  if (target.method) checkMethod(d, target.method);
-  return d;
-}
-
-export function checkMethod(d: ResolvedDeclaration, method: string): void {
-  if (!d.methods.includes(method)) {
-    throw new TypeError(`${d.label} has no method "${method}" (methods: ${d.methods.join(", ") || "none"})`);
-  }
+  const unit = unitFor(spec, target);
+  return { ...unit, label: unit.id };
 }
 
 /** Checks `.instance({...})` against the class's parameters (names, required, types) and fills defaults. */
-export function checkParameters(d: ResolvedDeclaration, params: Record<string, unknown>): Record<string, unknown> {
+export function checkParameters(d: Pick<Unit, "name" | "parameters">, params: Record<string, unknown>): Record<string, unknown> {
   const names = d.parameters.map((p) => p.name);
   for (const key of Object.keys(params)) {
     if (!names.includes(key)) throw new TypeError(`${d.name} has no parameter "${key}" (parameters: ${names.join(", ") || "none"})`);
@@ -87,13 +43,4 @@ export function checkParameters(d: ResolvedDeclaration, params: Record<string, u
     }
   }
   return values;
-}
-
-/** Container slots: maxInputs (1 without `@concurrent`), raised to the largest batch so a batch can fill. */
-export function concurrencySlots(d: Pick<ResolvedDeclaration, "concurrency" | "batching">): { maxInputs: number; slots: number; targetInputs: number } {
-  const maxInputs = d.concurrency?.maxInputs ?? 1;
-  const largestBatch = Math.max(0, ...Object.values(d.batching).map((b) => b.maxBatchSize));
-  const slots = Math.max(maxInputs, largestBatch, 1);
-  const targetInputs = d.concurrency ? Math.min(d.concurrency.targetInputs, slots) : slots;
-  return { maxInputs, slots, targetInputs };
 }

@@ -1,48 +1,38 @@
 /**
- * The deployable units of an app: every function, every class, every class variant found in code.
- * Each unit becomes one queue + one ECS service + one autoscaling pool. This module is pure (no
- * Pulumi): it decides names, task sizes and which capacity group a unit runs on.
+ * The AWS side of the deployable units (synth/units.ts says what a unit is, for every target):
+ * each unit becomes one queue + one ECS service + one autoscaling pool. This module is pure (no
+ * Pulumi): it adds what AWS needs on top of the neutral unit (a resource slug, the ECS task size
+ * from the instance table, the capacity group it runs on) and owns the one packing rule (how many
+ * of a unit's tasks ECS places on one instance) that capacity planning and the cost model share.
  */
-import type {
-  AppSpec, BatchingSpec, ConcurrencySpec, DeclarationOptions, GpuShape, ScheduleSpec, SourceLocation, WebSpec,
-} from "../../synth/spec.ts";
+import type { AppSpec, DeclarationOptions, GpuShape } from "../../synth/spec.ts";
+import { DEFAULT_MAX_CONTAINERS, unitsOf as neutralUnitsOf, type Unit as NeutralUnit, type UnitEndpoint } from "../../synth/units.ts";
 import { cpuInstanceFor, defaultGpuTaskSize, instancesForShape, schedulableMemoryMiB, type InstanceSize } from "./gpu-table.ts";
 import { uniqueSlugs } from "./names.ts";
 import { functionPath, methodPath } from "../../runtime/web/routes.ts";
 
-/** When code sets no `maxContainers`, pools are still bounded (a policy may demand an explicit bound). */
-export const DEFAULT_MAX_CONTAINERS = 100;
+export { DEFAULT_MAX_CONTAINERS };
 /** CPU task size when code sets no `cpu` / `memory`. */
 export const DEFAULT_CPU_UNITS = 512;
 export const DEFAULT_MEMORY_MIB = 1024;
 
-export interface Endpoint {
-  /** class method name, null for a function endpoint */
-  method: string | null;
-  web: Extract<WebSpec, { kind: "endpoint" }>;
+export interface Endpoint extends UnitEndpoint {
   /** URL path (runtime/web's scheme): `/health`, `/EmbeddingService/embed` */
   path: string;
-  /** whether the function or method takes an argument (a GET endpoint then gets its query) */
-  takesArgs: boolean;
 }
 
-export interface Unit {
-  /** declaration id: function name, class name or variant id (`LlamaInference[gpu=H100]`) */
-  id: string;
-  kind: "function" | "class";
-  /** the function or class name in code */
-  name: string;
-  variantOf: string | null;
+/** An ECS task's reservation: CPU units (1024 a vCPU), MiB, GPUs. */
+export interface TaskSize {
+  cpuUnits: number;
+  memoryMiB: number;
+  gpus: number;
+}
+
+export interface Unit extends NeutralUnit {
   slug: string;
-  source: SourceLocation;
-  options: DeclarationOptions;
-  concurrency: ConcurrencySpec;
-  batching: Record<string, BatchingSpec>;
-  schedule: ScheduleSpec | null;
-  /** `webApp` / `webServer` (functions only) */
-  server: Extract<WebSpec, { kind: "app" | "server" }> | null;
   endpoints: Endpoint[];
-  task: { cpuUnits: number; memoryMiB: number; gpus: number };
+  task: TaskSize;
+  /** key of its CapacityGroup */
   capacity: string;
 }
 
@@ -77,7 +67,7 @@ function gpuInstances(gpu: NonNullable<DeclarationOptions["gpu"]>): InstanceSize
   return out;
 }
 
-function taskSize(options: DeclarationOptions): { cpuUnits: number; memoryMiB: number; gpus: number } {
+function taskSize(options: DeclarationOptions): TaskSize {
   if (options.gpu) {
     const instances = gpuInstances(options.gpu);
     // the task must place on every instance type of the list, so size it for the smallest
@@ -105,52 +95,41 @@ function capacityKey(options: DeclarationOptions): string {
 }
 
 
-/** Every unit of the app, sorted by id. */
+/** Every unit of the app, sorted by id, with what AWS adds. */
 export function unitsOf(spec: AppSpec): Unit[] {
-  const raw: Array<Omit<Unit, "slug" | "task" | "capacity">> = [];
-  for (const fn of spec.functions) {
-    const web = fn.web;
-    raw.push({
-      id: fn.name, kind: "function", name: fn.name, variantOf: null, source: fn.source, options: fn.options,
-      concurrency: { maxInputs: 1, targetInputs: 1 }, batching: {}, schedule: fn.schedule,
-      server: web && web.kind !== "endpoint" ? web : null,
-      endpoints: web && web.kind === "endpoint" ? [{ method: null, web, path: functionPath(fn.name), takesArgs: fn.params.length > 0 }] : [],
-    });
-  }
-  for (const cls of spec.classes) {
-    const batching: Record<string, BatchingSpec> = {};
-    for (const m of cls.methods) if (m.batched) batching[m.name] = m.batched;
-    const concurrency = cls.concurrency ?? { maxInputs: 1, targetInputs: 1 };
-    const endpoints: Endpoint[] = [];
-    for (const m of cls.methods) {
-      if (m.web?.kind === "endpoint") endpoints.push({ method: m.name, web: m.web, path: methodPath(cls.name, m.name), takesArgs: m.params.length > 0 });
-    }
-    raw.push({
-      id: cls.name, kind: "class", name: cls.name, variantOf: null, source: cls.source, options: cls.options,
-      concurrency, batching, schedule: null, server: null, endpoints,
-    });
-    for (const v of cls.variants) {
-      raw.push({
-        id: v.id, kind: "class", name: cls.name, variantOf: cls.name, source: v.source, options: v.options,
-        concurrency: v.concurrency ?? concurrency, batching: { ...batching, ...v.batching },
-        schedule: null, server: null, endpoints: [],
-      });
-    }
-  }
-  raw.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const slugs = uniqueSlugs(raw.map((u) => u.id));
-  return raw.map((u) => ({ ...u, slug: slugs.get(u.id)!, task: taskSize(u.options), capacity: capacityKey(u.options) }));
+  const units = neutralUnitsOf(spec);
+  const slugs = uniqueSlugs(units.map((u) => u.id));
+  return units.map((u) => ({
+    ...u,
+    slug: slugs.get(u.id)!,
+    endpoints: u.endpoints.map((e) => ({ ...e, path: e.method === null ? functionPath(u.name) : methodPath(u.name, e.method) })),
+    task: taskSize(u.options),
+    capacity: capacityKey(u.options),
+  }));
 }
 
-/** `maxContainers`, or gantry's bound when code sets none. */
-export function maxContainersOf(unit: Unit): number {
-  const max = unit.options.maxContainers ?? DEFAULT_MAX_CONTAINERS;
-  // a web server behind a load balancer never scales to zero
-  return Math.max(max, minContainersOf(unit));
+/** `maxContainers`, or gantry's bound when code sets none (the neutral unit's scaling). */
+export function maxContainersOf(unit: NeutralUnit): number {
+  return unit.scaling.maxContainers;
 }
 
-export function minContainersOf(unit: Unit): number {
-  return unit.server ? Math.max(1, unit.options.minContainers) : unit.options.minContainers;
+export function minContainersOf(unit: NeutralUnit): number {
+  return unit.scaling.minContainers;
+}
+
+/**
+ * How many of a task ECS places on one instance: bounded by GPUs, CPU units, schedulable memory
+ * and network interfaces (each awsvpc task takes one ENI; the instance's primary ENI is not
+ * available to tasks). The capacity groups' sizes and the cost model both use this one rule.
+ */
+export function tasksPerInstance(size: InstanceSize, task: TaskSize): number {
+  const fits = [
+    Math.floor((size.vcpus * 1024) / task.cpuUnits),
+    Math.floor(schedulableMemoryMiB(size) / task.memoryMiB),
+    size.maxNetworkInterfaces - 1,
+  ];
+  if (task.gpus > 0) fits.push(Math.floor(size.gpus / task.gpus));
+  return Math.max(1, Math.min(...fits));
 }
 
 /** One Auto Scaling group (and ECS capacity provider) per GPU shape, plus CPU groups. */
@@ -185,12 +164,7 @@ export function capacityGroupsOf(units: Unit[]): CapacityGroup[] {
     }
     const first = group.instances[0];
     let instances = 0;
-    for (const u of members) {
-      const perInstance = group.gpu
-        ? Math.max(1, Math.floor(first.gpus / Math.max(1, u.task.gpus)))
-        : Math.max(1, Math.min(Math.floor((first.vcpus * 1024) / u.task.cpuUnits), Math.floor(schedulableMemoryMiB(first) / u.task.memoryMiB)));
-      instances += Math.ceil(maxContainersOf(u) / perInstance);
-    }
+    for (const u of members) instances += Math.ceil(maxContainersOf(u) / tasksPerInstance(first, u.task));
     group.maxInstances = instances;
   }
   return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : 1));

@@ -16,7 +16,7 @@ import type {
 import type { AutoscalerSettings } from "../../sdk/options.ts";
 import type { AppSpec } from "../../synth/spec.ts";
 import { findProjectRoot } from "../../synth/analyze/analyze.ts";
-import { checkMethod, checkParameters, concurrencySlots, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
+import { checkMethod, checkParameters, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
 import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
 import { InputCancelledError, TimeoutError } from "../errors.ts";
 import { mapCalls } from "../map.ts";
@@ -291,28 +291,12 @@ export class LocalRuntime implements Invoker {
 
   private poolFor(target: CallTarget): { pool: Pool } {
     if (this.stopped) throw new InputCancelledError(`${targetLabel(target)}: the app is stopping`);
-    const declaration = this.declaration(target);
-    let key = declaration.label;
-    let values: Record<string, unknown> = {};
-    if (declaration.kind === "class") {
-      const params = target.params ?? {};
-      let byDecl = this.poolKeys.get(params);
-      if (!byDecl) this.poolKeys.set(params, (byDecl = new Map()));
-      let cached = byDecl.get(declaration.label);
-      if (!cached) {
-        values = checkParameters(declaration, params);
-        cached = { key: `${declaration.label}(${renderParams(values)})`, values };
-        byDecl.set(declaration.label, cached);
-      }
-      ({ key, values } = cached);
-    }
+    const { declaration, key, values } = this.poolKey(target);
     let pool = this.pools.get(key);
     if (!pool) {
       const config = this.poolConfig(declaration, key, values);
       if (declaration.web === "server") {
-        // every container of a webServer listens on the same port: one at a time, and a reloaded
-        // one only after the old version let go of the port
-        config.autoscale.maxContainers = 1;
+        // a reloaded webServer starts only after the old version let go of the port
         const previous = [...this.retiring].filter((p) => p.config.key === key).map((p) => p.retire());
         if (previous.length) config.startAfter = Promise.all(previous);
       }
@@ -328,12 +312,38 @@ export class LocalRuntime implements Invoker {
     return { pool };
   }
 
+  /** Which pool serves `target`: one per declaration, and per parameter set for a class. */
+  private poolKey(target: CallTarget): { declaration: Declaration; key: string; values: Record<string, unknown> } {
+    const declaration = this.declaration(target);
+    if (declaration.kind !== "class") return { declaration, key: declaration.label, values: {} };
+    const params = target.params ?? {};
+    let byDecl = this.poolKeys.get(params);
+    if (!byDecl) this.poolKeys.set(params, (byDecl = new Map()));
+    let cached = byDecl.get(declaration.label);
+    if (!cached) {
+      const values = checkParameters(declaration, params);
+      cached = { key: `${declaration.label}(${renderParams(values)})`, values };
+      byDecl.set(declaration.label, cached);
+    }
+    return { declaration, ...cached };
+  }
+
+  /**
+   * The configuration of the pool that serves `target`: the running pool's, or what a new one
+   * would get (no container starts). For tests and tools.
+   */
+  poolConfigFor(target: CallTarget): PoolConfig {
+    const { declaration, key, values } = this.poolKey(target);
+    return this.pools.get(key)?.config ?? this.poolConfig(declaration, key, values);
+  }
+
   private cap(): number {
     return this.options.localMaxContainers ?? Math.max(2, Math.min(8, availableParallelism()));
   }
 
   private poolConfig(d: Declaration, key: string, params: Record<string, unknown>): PoolConfig {
-    const { maxInputs, slots, targetInputs } = concurrencySlots(d);
+    // the unit model's concurrency (synth/units.ts): the same numbers a deployed stack scales on
+    const { maxInputs, slots, targetInputs } = d.concurrency;
     const o = d.options;
     const autoscale = {
       minContainers: o.minContainers,
@@ -342,6 +352,8 @@ export class LocalRuntime implements Invoker {
       scaledownWindowMs: o.scaledownWindow * 1000,
       ...autoscaleSettings(this.autoscaleOverrides.get(d.label) ?? {}, this.cap()),
     };
+    // every container of a webServer listens on the same port: one at a time
+    if (d.web === "server") autoscale.maxContainers = 1;
     const hasParams = Object.keys(params).length > 0;
     return {
       key,
@@ -381,11 +393,7 @@ export class LocalRuntime implements Invoker {
       return cached;
     }
     const d = resolveDeclaration(this.spec, target);
-    const web = d.kind === "function" ? this.spec.functions.find((f) => f.name === d.name)?.web : null;
-    const declaration: Declaration = {
-      ...d, env: this.environment(d), mounts: this.mounts(d),
-      web: web?.kind === "app" || web?.kind === "server" ? web.kind : null,
-    };
+    const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d), web: d.server?.kind ?? null };
     this.declarations.set(id, declaration);
     return declaration;
   }

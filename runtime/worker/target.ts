@@ -9,6 +9,7 @@ import { constructWithParameters } from "../../sdk/decorators.ts";
 import { describeClass, type ClassMeta } from "../../sdk/registry.ts";
 import type { App } from "../../sdk/app.ts";
 import type { BatchingSpec } from "../../synth/spec.ts";
+import { slotsFor } from "../../synth/units.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 import type { WorkInput } from "./transport.ts";
 
@@ -59,8 +60,8 @@ export async function importApp(appFile: string, appName: string): Promise<App> 
 
 export async function loadTarget(spec: TargetSpec): Promise<WorkerTarget> {
   const app = await importApp(spec.appFile, spec.appName);
-  const largestBatch = Math.max(0, ...Object.values(spec.batching).map((b) => b.maxBatchSize));
-  const slots = Math.max(spec.maxInputs, largestBatch, 1);
+  // the unit model's rule (synth/units.ts), from what the container was told
+  const slots = slotsFor(spec.maxInputs, spec.batching);
   if (spec.kind === "function") {
     const declaration = app.findFunction(spec.name);
     if (!declaration) throw new Error(`app "${spec.appName}" has no exported function "${spec.name}"`);

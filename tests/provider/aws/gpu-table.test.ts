@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cpuInstanceFor, defaultGpuTaskSize, instancesForShape } from "../../../provider/aws/gpu-table.ts";
-import { capacityGroupsOf, unitsOf } from "../../../provider/aws/units.ts";
+import { CPU_INSTANCES, cpuInstanceFor, defaultGpuTaskSize, instancesForShape } from "../../../provider/aws/gpu-table.ts";
+import { capacityGroupsOf, tasksPerInstance, unitsOf } from "../../../provider/aws/units.ts";
 import { app, fn, gpu } from "../fixtures/specs.ts";
 
 describe("GPU -> EC2 instance type (the family from the GPU, the size from the count)", () => {
@@ -60,5 +60,42 @@ describe("GPU -> EC2 instance type (the family from the GPU, the size from the c
     const [group] = capacityGroupsOf(unitsOf(spec));
     // g4dn.12xlarge holds two 2-GPU tasks: ceil(5/2) + ceil(1/2)
     assert.equal(group.maxInstances, 4);
+  });
+});
+
+describe("packing: how many tasks ECS places on one instance", () => {
+  const cpu = (type: string) => CPU_INSTANCES.find((i) => i.instanceType === type)!;
+  const small = { cpuUnits: 512, memoryMiB: 1024, gpus: 0 };
+
+  it("every awsvpc task takes an ENI and the primary one is the instance's: m7i.large (3 ENIs) holds 2", () => {
+    assert.equal(cpu("m7i.large").maxNetworkInterfaces, 3);
+    // 4 would fit by CPU (2 vCPU / 0.5) and 6 by memory
+    assert.equal(tasksPerInstance(cpu("m7i.large"), small), 2);
+    assert.equal(tasksPerInstance(cpu("m7i.2xlarge"), small), 3, "4 ENIs, though 16 fit by CPU");
+    assert.equal(tasksPerInstance(cpu("m7i.16xlarge"), small), 14, "15 ENIs");
+  });
+
+  it("CPU and memory still bind first where they are smaller", () => {
+    assert.equal(tasksPerInstance(cpu("m7i.large"), { cpuUnits: 2048, memoryMiB: 4096, gpus: 0 }), 1);
+    assert.equal(tasksPerInstance(cpu("m7i.4xlarge"), { cpuUnits: 4096, memoryMiB: 8192, gpus: 0 }), 4, "CPU: 16 / 4; ENIs would allow 7");
+  });
+
+  it("GPU tasks: the GPUs bind, the ENIs of GPU instances leave room", () => {
+    const [p4d] = instancesForShape({ type: "A100-40GB", count: 8 });
+    assert.equal(tasksPerInstance(p4d, { ...defaultGpuTaskSize(p4d, 1), gpus: 1 }), 8);
+    const [g5] = instancesForShape({ type: "A10G", count: 1 });
+    assert.equal(g5.maxNetworkInterfaces, 4);
+    assert.equal(tasksPerInstance(g5, { ...defaultGpuTaskSize(g5, 1), gpus: 1 }), 1);
+  });
+
+  it("every instance of the table has at least one ENI for a task", () => {
+    const all = [...CPU_INSTANCES, ...["T4", "L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100", "H200"].flatMap((type) => [1, 8].flatMap((count) => instancesForShape({ type: type as never, count })))];
+    for (const size of all) assert.ok(size.maxNetworkInterfaces >= 2, size.instanceType);
+  });
+
+  it("a CPU group is sized for the ENI limit: 100 small tasks need 50 m7i.large", () => {
+    const spec = app({ functions: [fn("hello", 1, {})] });
+    const [group] = capacityGroupsOf(unitsOf(spec));
+    assert.deepEqual([group.key, group.instances[0].instanceType, group.maxInstances], ["cpu", "m7i.large", 50]);
   });
 });

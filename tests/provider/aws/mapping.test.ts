@@ -84,6 +84,10 @@ describe("GPU capacity", () => {
     ]);
     assert.deepEqual(view.inputs("aws:autoscaling/group:Group", { name: "gantry-capacity-cpu" }).mixedInstancesPolicy.launchTemplate.overrides, [{ instanceType: "m7i.large" }]);
   });
+  it("the CPU group is sized for awsvpc ENIs: 2 tasks per m7i.large (3 ENIs, one the instance's)", () => {
+    // square 100, api 2, health 2, hourly 1, nightly 1 containers: 50 + 1 + 1 + 1 + 1
+    assert.equal(view.inputs("aws:autoscaling/group:Group", { name: "gantry-capacity-cpu" }).maxSize, 54);
+  });
 });
 
 describe("per function / class variant", () => {
