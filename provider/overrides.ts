@@ -41,7 +41,8 @@ export const OVERRIDABLE = Object.keys(Overridable.shape) as OverridableKey[];
  */
 const OverrideInput = Overridable.extend({
   gpu: z.unknown(),
-  retries: z.union([RetriesSpec.shape.maxRetries, RetriesSpec.partial().required({ maxRetries: true }).strict()]),
+  // `retries: 3` is `{ maxRetries: 3 }`, so every problem names the key it is about
+  retries: z.preprocess((v) => (typeof v === "number" ? { maxRetries: v } : v), RetriesSpec.partial().extend({ maxRetries: RetriesSpec.shape.maxRetries }).strict()),
 }).partial().strict();
 type OverrideInput = z.infer<typeof OverrideInput>;
 
@@ -63,11 +64,9 @@ function applyTo(options: DeclarationOptions, override: OverrideInput, skip: Rea
       case "gpu":
         out.gpu = gpuOf(value, `${where}.gpu`, problems);
         break;
-      case "retries": {
-        const r = value as NonNullable<OverrideInput["retries"]>;
-        out.retries = typeof r === "number" ? { ...out.retries, maxRetries: r } : { ...out.retries, ...r };
+      case "retries":
+        out.retries = { ...out.retries, ...(value as NonNullable<OverrideInput["retries"]>) };
         break;
-      }
       case "env":
         out.env = { ...out.env, ...(value as Record<string, string>) };
         break;

@@ -21,14 +21,12 @@ export interface AwsSettings {
   volumes: Record<string, { fileSystemId: string }>;
 }
 
-const NetworkInput = z.union([
-  z.object({
-    vpcId: z.string().min(1),
-    privateSubnetIds: z.array(z.string()).min(2, "at least two private subnets (two availability zones)"),
-    publicSubnetIds: z.array(z.string()).min(1),
-  }).strict(),
-  z.object({ cidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/16$/, "a /16 such as 10.0.0.0/16").default("10.0.0.0/16") }).strict(),
-]);
+const ExistingNetwork = z.object({
+  vpcId: z.string().min(1),
+  privateSubnetIds: z.array(z.string()).min(2, "at least two private subnets (two availability zones)"),
+  publicSubnetIds: z.array(z.string()).min(1),
+}).strict();
+const NewNetwork = z.object({ cidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/16$/, "a /16 such as 10.0.0.0/16").default("10.0.0.0/16") }).strict();
 
 const VolumesInput = z.record(z.string(), z.object({ fileSystemId: z.string().regex(/^fs-[0-9a-f]+$/) }).strict());
 
@@ -39,7 +37,9 @@ export function readAwsSettings(reader: StackConfigReader): AwsSettings {
   let network: NetworkConfig = { kind: "new", cidr: "10.0.0.0/16" };
   const rawNetwork = reader.getObject("network");
   if (rawNetwork !== undefined) {
-    const parsed = reader.parse("network", NetworkInput, rawNetwork);
+    // which of the two forms is meant shows in vpcId, so problems name that form's keys
+    const existing = typeof rawNetwork === "object" && rawNetwork !== null && "vpcId" in rawNetwork;
+    const parsed = existing ? reader.parse("network", ExistingNetwork, rawNetwork) : reader.parse("network", NewNetwork, rawNetwork);
     if (parsed && "vpcId" in parsed) network = { kind: "existing", ...parsed };
     else if (parsed) network = { kind: "new", cidr: parsed.cidr };
   }
