@@ -73,7 +73,7 @@ export function summarizeAwsPlan(plan: Plan): string[] {
   const shared = plan.resources.filter((r) => r.declaration === null && !r.type.startsWith("gantry:")).length;
   const others = plan.resources.filter((r) => r.declaration !== null && !units.some((u) => u.id === r.declaration) && !r.type.startsWith("gantry:")).length;
   lines.push("  shared");
-  lines.push(row("capacity", groups.map((g) => `${g.key}: ${g.instances.map((i) => i.instanceType).join(" > ")}, 0..${g.maxInstances} instances`).join("; ")));
+  lines.push(row("capacity", groups.map((g) => `${g.key} for ${g.units.join(", ")}: ${g.instances.map((i) => i.instanceType).join(" > ")}, 0..${g.maxInstances} instances`).join("; ")));
   lines.push(row("state", [
     ...plan.spec.volumes.map((v) => `volume ${v.name}`),
     ...plan.spec.secrets.map((s) => `secret ${s.kind === "named" ? s.name : s.id}`),
