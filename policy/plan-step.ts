@@ -1,10 +1,9 @@
 /**
- * The cost model as a step of the offline plan: `buildPlan` runs the steps in PLAN_STEPS on the
- * finished plan, and this one fills `plan.cost` with the stack's usage and prices
- * (`gantry:usage`, `gantry:prices` in `Pulumi.<stack>.yaml` of the project). Importing this module
- * registers the step once; `gantry synth` imports it.
+ * The cost model as a step of the offline plan: it fills `plan.cost` with the stack's usage and
+ * prices (`gantry:usage`, `gantry:prices` in `Pulumi.<stack>.yaml` of the project). The caller
+ * passes it to `buildPlan` (`gantry synth` does); the provider does not know the cost model.
  */
-import { PLAN_STEPS, type PlanStep } from "../provider/plan/build.ts";
+import type { PlanStep } from "../provider/plan/build.ts";
 import { costPlan } from "./cost.ts";
 import { loadStackSettings } from "./stack-settings.ts";
 
@@ -15,5 +14,3 @@ export const costStep: PlanStep = (plan, inputs) => {
   if (region && region !== cost.region) cost.priceSource += `; the stack is in ${region}, priced with ${cost.region} prices (set gantry:prices for ${region})`;
   return { ...plan, cost };
 };
-
-if (!PLAN_STEPS.includes(costStep)) PLAN_STEPS.push(costStep);

@@ -7,14 +7,11 @@
  * sets itself in code; a variant id (`LlamaInference[gpu=H100]`) targets that variant alone.
  */
 import { z } from "zod";
-import { normalizeGpu } from "../synth/index.ts";
-import { DeclarationOptions, type AppSpec, type GpuSpec } from "../synth/spec.ts";
+import { normalizeGpu } from "../synth/gpu.ts";
+import { DeclarationOptions, RetriesSpec, type AppSpec, type GpuSpec } from "../synth/spec.ts";
+import { ConfigError } from "./errors.ts";
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
-  }
-}
+export { ConfigError };
 
 /** Modal's old names, refused with the new one (as in code). */
 const RENAMED: Record<string, string> = {
@@ -24,38 +21,29 @@ const RENAMED: Record<string, string> = {
   allowConcurrentInputs: "@concurrent",
 };
 
-/** Options a stack may change; images, secrets, volumes and schedules stay in code. */
-const OVERRIDABLE = [
-  "gpu", "cpu", "memory", "timeout", "retries", "minContainers", "maxContainers", "bufferContainers",
-  "scaledownWindow", "enableMemorySnapshot", "spot", "env",
-] as const;
+/**
+ * Options that stay in code: what a container is built from and what it may reach. Every other
+ * option of the spec (DeclarationOptions) is one a stack may change, so a new option is
+ * overridable, and checked, without an edit here.
+ */
+const CODE_ONLY = { image: true, secrets: true, volumes: true } as const;
 
-// checked in detail by synth's GPU normalizer
-const GpuInput = z.unknown();
-const RetriesInput = z.union([
-  z.number().int().min(0).max(10),
-  z.object({
-    maxRetries: z.number().int().min(0).max(10),
-    backoffCoefficient: z.number().min(1).max(10).optional(),
-    initialDelay: z.number().min(0).max(60).optional(),
-    maxDelay: z.number().min(0).max(60).optional(),
-  }).strict(),
-]);
+const Overridable = DeclarationOptions.omit(CODE_ONLY);
+type OverridableKey = keyof typeof Overridable.shape;
 
-const OverrideInput = z.object({
-  gpu: GpuInput.optional(),
-  cpu: z.number().positive().nullable().optional(),
-  memory: z.number().int().positive().nullable().optional(),
-  timeout: z.number().int().min(1).max(86400).optional(),
-  retries: RetriesInput.optional(),
-  minContainers: z.number().int().min(0).optional(),
-  maxContainers: z.number().int().min(1).nullable().optional(),
-  bufferContainers: z.number().int().min(0).optional(),
-  scaledownWindow: z.number().int().min(1).optional(),
-  enableMemorySnapshot: z.boolean().optional(),
-  spot: z.boolean().optional(),
-  env: z.record(z.string(), z.string()).optional(),
-}).strict();
+/** Options a stack may change, in the spec's order. */
+export const OVERRIDABLE = Object.keys(Overridable.shape) as OverridableKey[];
+
+/**
+ * One declaration's overrides: the spec's own schemas, except where code accepts a shorthand that
+ * the spec stores resolved: a GPU as written (`"H100:2"`, a fallback list; synth's normalizer
+ * checks it), retries as a count or a partial policy.
+ */
+const OverrideInput = Overridable.extend({
+  gpu: z.unknown(),
+  // `retries: 3` is `{ maxRetries: 3 }`, so every problem names the key it is about
+  retries: z.preprocess((v) => (typeof v === "number" ? { maxRetries: v } : v), RetriesSpec.partial().extend({ maxRetries: RetriesSpec.shape.maxRetries }).strict()),
+}).partial().strict();
 type OverrideInput = z.infer<typeof OverrideInput>;
 
 /** GPU values are read exactly as in code (synth's normalizer). */
@@ -76,11 +64,9 @@ function applyTo(options: DeclarationOptions, override: OverrideInput, skip: Rea
       case "gpu":
         out.gpu = gpuOf(value, `${where}.gpu`, problems);
         break;
-      case "retries": {
-        const r = value as z.infer<typeof RetriesInput>;
-        out.retries = typeof r === "number" ? { ...out.retries, maxRetries: r } : { ...out.retries, ...r };
+      case "retries":
+        out.retries = { ...out.retries, ...(value as NonNullable<OverrideInput["retries"]>) };
         break;
-      }
       case "env":
         out.env = { ...out.env, ...(value as Record<string, string>) };
         break;

@@ -18,9 +18,17 @@ export const PlanResource = z.object({
   /** the inputs AWS would receive (unknowns as "[unknown]", secrets as "[secret]") */
   inputs: z.record(z.string(), z.unknown()),
   dependsOn: z.array(z.string()),
-  /** the declaration in user code behind this resource; null for shared infrastructure */
+  /**
+   * where in user code the resource comes from: its declaration's location; for what the app
+   * shares (network, cluster, call state, gateway) the `new App(…)`; for what several declarations
+   * share (a capacity group) the first of them (provider/source.ts). Null only in plans from
+   * before every resource had one.
+   */
   source: SourceLocation.nullable(),
+  /** the declaration the resource belongs to; null for shared infrastructure */
   declaration: z.string().nullable(),
+  /** for a resource several declarations share (a capacity group): each of them, `source` the first's */
+  serves: z.array(z.string()).optional(),
 });
 export type PlanResource = z.infer<typeof PlanResource>;
 
@@ -43,7 +51,8 @@ export const Plan = z.object({
   gantry: z.object({ planVersion: z.literal(PLAN_VERSION), version: z.string() }),
   app: z.string(),
   stack: z.string(),
-  target: z.enum(["aws", "kubernetes"]),
+  /** a name in the target registry (provider/target.ts) */
+  target: z.string().min(1),
   specHash: z.string(),
   spec: AppSpec,
   resources: z.array(PlanResource),

@@ -1,31 +1,43 @@
 /**
- * `gantry synth <app.ts> [--target aws] [--stack NAME] [--json] [--out plan.json]`: the offline
+ * `gantry synth <app.ts> [--target NAME] [--stack NAME] [--json] [--out plan.json]`: the offline
  * plan. Runs the same Pulumi program `pulumi up` runs, under Pulumi's mock runtime: no engine, no
  * cloud account, no credentials. Stack config comes from Pulumi.yaml / Pulumi.<stack>.yaml in the
- * project root (the nearest directory with a package.json above the app).
+ * project root (the nearest directory with a package.json above the app); `--target` wins over the
+ * stack's `gantry:target`. The plan's cost range is the cost model's plan step, passed in here.
  * Exit 1 on analysis or config errors, 2 on usage errors.
  */
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { SynthError } from "../../provider/aws/index.ts";
-import { ConfigError } from "../../provider/overrides.ts";
+import { costStep } from "../../policy/plan-step.ts";
+import { ConfigError, SynthError } from "../../provider/errors.ts";
 import { buildPlan, serializePlan } from "../../provider/plan/build.ts";
 import { summarizePlan } from "../../provider/plan/summary.ts";
 import { AnalysisError } from "../../provider/run.ts";
+import { implementedTargets, knownTargets, lookupTarget } from "../../provider/target.ts";
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
-// fills the plan's cost range (policy/cost.ts) as a plan step
-import "../../policy/plan-step.ts";
 
-interface SynthFlags { target: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean }
+interface SynthFlags { target?: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean }
+
+/** Refuses a --target the registry does not have, or has not built yet. */
+function checkTargetFlag(name: string): void {
+  const found = lookupTarget(name);
+  const implemented = implementedTargets().join(", ");
+  if (found.kind === "not-implemented") throw new UsageError(`--target ${name} is not implemented yet; use --target ${implemented}`);
+  if (found.kind === "unknown") throw new UsageError(`--target must be ${orList(found.known)}, not "${name}"`);
+}
+
+function orList(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names.join("");
+}
 
 export function register(program: Command): void {
   program
     .command("synth")
     .description("the offline plan: every cloud resource the stack would create, with source locations (no credentials needed)")
     .argument("<app>", "the app file, e.g. examples/hello/app.ts")
-    .option("--target <target>", "aws (kubernetes is not implemented yet)", "aws")
+    .option("--target <target>", `${orList(knownTargets())} (default: the stack's gantry:target, else aws); implemented: ${implementedTargets().join(", ")}`)
     .option("--stack <name>", "the stack whose config applies (Pulumi.<stack>.yaml)", "dev")
     .option("--json", "print the plan as JSON (byte-identical for the same input)")
     .option("--out <file>", "also write the plan as JSON to this file")
@@ -42,15 +54,14 @@ function report(text: string): void {
 }
 
 async function run(app: string, flags: SynthFlags): Promise<void> {
-  if (flags.target === "kubernetes") throw new UsageError("--target kubernetes is not implemented yet; use --target aws");
-  if (flags.target !== "aws") throw new UsageError(`--target must be aws or kubernetes, not "${flags.target}"`);
+  if (flags.target !== undefined) checkTargetFlag(flags.target);
   if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) throw new UsageError(`--stack "${flags.stack}" is not a valid stack name`);
   const file = resolve(app);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
   const projectRoot = findProjectRoot(dirname(file));
   let plan;
   try {
-    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file), ignoreArtifact: flags.ignoreArtifact });
+    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file), target: flags.target, ignoreArtifact: flags.ignoreArtifact }, [costStep]);
   } catch (err) {
     if (err instanceof AnalysisError) {
       const color = !!process.stderr.isTTY && !process.env.NO_COLOR;

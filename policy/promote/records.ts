@@ -15,21 +15,10 @@ import { join } from "node:path";
 import { z } from "zod";
 import { Plan } from "../../provider/plan.ts";
 import { canonicalJson, sha256Hex } from "../../synth/hash.ts";
+import { Artifact } from "../../provider/artifact.ts";
 
-export const DIGEST_REF = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
-
-/** The frozen artifact of a stack: also the value of `gantry:artifact` in a stack file. */
-export const Artifact = z.object({
-  /** the stack whose deployment this is (the first one in a promotion chain) */
-  fromStack: z.string(),
-  app: z.string(),
-  specHash: z.string(),
-  /** `sha256:<hex>` of the plan's canonical JSON */
-  planHash: z.string(),
-  /** image id (AppSpec.images[].id) -> `repository@sha256:<digest>` */
-  images: z.record(z.string(), z.string().regex(DIGEST_REF, "an image digest reference (repository@sha256:<64 hex>)")),
-});
-export type Artifact = z.infer<typeof Artifact>;
+// the artifact format is the provider's (it applies it); promotion writes and reads it
+export { Artifact, DIGEST_REF } from "../../provider/artifact.ts";
 
 export const Deployment = Artifact.omit({ fromStack: true }).extend({ stack: z.string(), deployedAt: z.string().optional() });
 export type Deployment = z.infer<typeof Deployment>;

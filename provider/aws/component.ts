@@ -1,44 +1,36 @@
 /**
- * The base of every gantry:aws:* component: it remembers which declaration in user code it was
- * built for (the offline plan reads this to put a source location on every resource) and hands
- * its children the tags that carry the same location into AWS.
+ * The base of every gantry:aws:* component: it records where in user code it comes from (the
+ * offline plan reads this to put a source location on every resource, provider/source.ts) and
+ * hands its children the tags that carry the same location into AWS.
+ *
+ * A component built for a declaration passes its DeclarationRef; one several declarations share
+ * passes a sharedOrigin; one the whole app shares passes null and gets the `new App(…)` location
+ * from StackInfo, so every component has a source without knowing how to find it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { SourceLocation } from "../../synth/spec.ts";
+import { appOrigin, formatSource, recordOrigin, type DeclarationRef, type ResourceOrigin } from "../source.ts";
 import { tagValue } from "./names.ts";
 
-export interface DeclarationRef {
-  /** `embed`, `LlamaInference[gpu=H100]`, `volume:weights`, ... */
-  declaration: string;
-  source: SourceLocation;
-}
+export { declarationRecords, formatSource, resetDeclarationRecords, type DeclarationRef, type ResourceOrigin } from "../source.ts";
 
 export interface StackInfo {
   app: string;
   stack: string;
+  /** where `new App(…)` is: the source of what the whole app shares */
+  source: SourceLocation;
 }
 
-const records = new Map<string, DeclarationRef>();
-
-/** Component URN -> the declaration behind it (filled as URNs resolve). */
-export function declarationRecords(): ReadonlyMap<string, DeclarationRef> {
-  return records;
-}
-
-export function resetDeclarationRecords(): void {
-  records.clear();
-}
-
-export function formatSource(source: SourceLocation): string {
-  return `${source.file}:${source.line}:${source.column}`;
-}
-
-/** Tags every taggable resource gets: app, stack, and for a declaration its name and source. */
-export function tagsFor(info: StackInfo, ref: DeclarationRef | null): Record<string, string> {
+/**
+ * Tags every taggable resource gets: app, stack, and where it comes from (its declaration, its
+ * source, and for a shared resource the declarations it serves, as far as a tag value holds them).
+ */
+export function tagsFor(info: Pick<StackInfo, "app" | "stack">, origin: ResourceOrigin | null): Record<string, string> {
   const tags: Record<string, string> = { "gantry:app": tagValue(info.app), "gantry:stack": tagValue(info.stack) };
-  if (ref) {
-    tags["gantry:declaration"] = tagValue(ref.declaration);
-    tags["gantry:source"] = tagValue(formatSource(ref.source));
+  if (origin) {
+    if (origin.declaration !== null) tags["gantry:declaration"] = tagValue(origin.declaration);
+    tags["gantry:source"] = tagValue(formatSource(origin.source));
+    if (origin.serves) tags["gantry:serves"] = tagValue(origin.serves.join(" "));
   }
   return tags;
 }
@@ -47,11 +39,12 @@ export abstract class GantryComponent extends pulumi.ComponentResource {
   readonly tags: Record<string, string>;
   protected readonly childOpts: pulumi.CustomResourceOptions;
 
-  constructor(type: string, name: string, info: StackInfo, ref: DeclarationRef | null, opts?: pulumi.ComponentResourceOptions) {
+  constructor(type: string, name: string, info: StackInfo, ref: DeclarationRef | ResourceOrigin | null, opts?: pulumi.ComponentResourceOptions) {
     super(type, name, {}, opts);
-    this.tags = tagsFor(info, ref);
+    const origin = ref ?? appOrigin(info.source);
+    this.tags = tagsFor(info, origin);
     this.childOpts = { parent: this };
-    if (ref) this.urn.apply((urn) => records.set(urn, ref));
+    this.urn.apply((urn) => recordOrigin(urn, origin));
   }
 
   /** Auto Scaling groups take tags as a list. */

@@ -13,7 +13,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GantryComponent, type StackInfo } from "./component.ts";
+import { sharedOrigin, type ResourceOrigin } from "../source.ts";
+import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import type { Network } from "./network.ts";
 import type { CapacityGroup as GroupSpec } from "./units.ts";
 
@@ -27,6 +28,8 @@ export interface CapacityInputs {
   groups: GroupSpec[];
   /** group key -> image refs its warm-pool instances pull at first boot (see ecsAgentConfig) */
   prePull?: Map<string, pulumi.Input<string>[]>;
+  /** unit id -> its declaration: a group's resources point at the units it serves */
+  declarations: ReadonlyMap<string, DeclarationRef>;
 }
 
 export class Capacity extends GantryComponent {
@@ -42,7 +45,8 @@ export class Capacity extends GantryComponent {
     const securityGroup = this.createInstanceSecurityGroup(name, inputs.network);
     for (const group of inputs.groups) {
       const prePull = inputs.prePull?.get(group.key) ?? [];
-      const g = new CapacityGroup(`${name}-${group.slug}`, info, { group, cluster: this.cluster, profile, securityGroup, network: inputs.network, prePull }, { parent: this });
+      const origin = sharedOrigin(group.units.map((id) => inputs.declarations.get(id)!));
+      const g = new CapacityGroup(`${name}-${group.slug}`, info, { group, origin, cluster: this.cluster, profile, securityGroup, network: inputs.network, prePull }, { parent: this });
       this.providers.set(group.key, g.provider);
     }
     this.association = this.createAssociation(name);
@@ -96,6 +100,8 @@ export class Capacity extends GantryComponent {
 
 interface GroupInputs {
   group: GroupSpec;
+  /** the units the group serves, the first one's location as its source */
+  origin: ResourceOrigin;
   cluster: aws.ecs.Cluster;
   profile: aws.iam.InstanceProfile;
   securityGroup: aws.ec2.SecurityGroup;
@@ -139,7 +145,7 @@ export class CapacityGroup extends GantryComponent {
   readonly provider: aws.ecs.CapacityProvider;
 
   constructor(name: string, info: StackInfo, inputs: GroupInputs, opts?: pulumi.ComponentResourceOptions) {
-    super("gantry:aws:CapacityGroup", name, info, null, opts);
+    super("gantry:aws:CapacityGroup", name, info, inputs.origin, opts);
     const template = this.createLaunchTemplate(name, inputs);
     const asg = this.createAutoScalingGroup(name, inputs, template);
     this.provider = this.createCapacityProvider(name, asg);

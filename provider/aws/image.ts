@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { ImageSpec } from "../../synth/spec.ts";
 import type { Bundle } from "./bundle.ts";
-import { GantryComponent, type StackInfo } from "./component.ts";
+import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 
 export const KEEP_IMAGES = 20;
 
@@ -35,6 +35,11 @@ export interface ImageInputs {
 /** The content tag: changes exactly when the image's inputs do. */
 export function imageTag(inputs: Pick<ImageInputs, "dockerfile" | "bundle" | "localFilesHash">): string {
   return createHash("sha256").update(inputs.dockerfile).update("\0").update(inputs.bundle.hash).update("\0").update(inputs.localFilesHash).digest("hex").slice(0, 16);
+}
+
+/** An image's declaration; the default image (no `Image` in code) is the app's, at `new App(…)`. */
+function imageRef(spec: ImageSpec, info: StackInfo): DeclarationRef {
+  return { declaration: `image:${spec.id}`, source: spec.source ?? info.source };
 }
 
 /** What task definitions and roles need of an image, built or pinned. */
@@ -57,7 +62,7 @@ export class BuiltImage extends GantryComponent {
   readonly digest: pulumi.Output<string>;
 
   constructor(name: string, info: StackInfo, inputs: ImageInputs, opts?: pulumi.ComponentResourceOptions) {
-    const ref = inputs.spec.source ? { declaration: `image:${inputs.spec.id}`, source: inputs.spec.source } : null;
+    const ref = imageRef(inputs.spec, info);
     super("gantry:aws:Image", name, info, ref, opts);
     this.repository = this.createRepository(name);
     const cache = this.createCacheRepository(name);
@@ -151,7 +156,7 @@ export class PinnedImage extends GantryComponent {
   readonly digest: pulumi.Output<string>;
 
   constructor(name: string, info: StackInfo, inputs: PinnedImageInputs, opts?: pulumi.ComponentResourceOptions) {
-    const ref = inputs.spec.source ? { declaration: `image:${inputs.spec.id}`, source: inputs.spec.source } : null;
+    const ref = imageRef(inputs.spec, info);
     super("gantry:aws:PinnedImage", name, info, ref, opts);
     const arn = ecrRepositoryArn(inputs.ref);
     if (!arn) throw new Error(`${inputs.ref} is not an image in an ECR repository`);

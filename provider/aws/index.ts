@@ -8,10 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AppSpec, ImageSpec } from "../../synth/spec.ts";
-import type { Artifact } from "../../policy/promote/records.ts";
-import { ARTIFACT_KEY, promoteAgain } from "../../policy/promote/artifact.ts";
-import type { GantryConfig } from "../config.ts";
-import { ConfigError } from "../overrides.ts";
+import { ARTIFACT_KEY, promoteAgain, type Artifact } from "../artifact.ts";
+import { ConfigError, SynthError } from "../errors.ts";
+import type { Target, TargetStack } from "../target.ts";
+import { readAwsSettings, type AwsSettings } from "./config.ts";
+import { summarizeAwsPlan } from "./summary.ts";
 import { scalingGrantOf, scalingResourceId } from "./autoscaling.ts";
 import { bundleApp, bundleGateway, hashPaths, packageName, type Bundle } from "./bundle.ts";
 import { formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
@@ -31,38 +32,21 @@ import { AppVolume } from "./volume.ts";
 import { gatewayConfig } from "./gateway/routes.ts";
 import { Api, LoadBalancer, ServerRoute, SWAGGER_FILES, WebGateway, WebRoutes, WebToken } from "./web.ts";
 
-export interface AwsAppInputs {
-  /** the spec with the stack's overrides applied */
-  spec: AppSpec;
-  /** hash of the spec as code declares it */
-  specHash: string;
-  /** `Secret.fromDict` values by secret id, from the analysis */
-  secretValues: Record<string, Record<string, string>>;
-  config: GantryConfig;
-  projectRoot: string;
-  stack: string;
-  /**
-   * `gantry:artifact` of a promoted stack, its spec hash already checked against the code:
-   * images are not built, task definitions run the artifact's digests
-   */
-  artifact?: Artifact | null;
-  /** the stack file, for messages (default Pulumi.<stack>.yaml) */
-  stackFile?: string;
-}
+/** What the AWS target declares a stack from (see TargetStack); `settings` from gantry:network, ... */
+export type AwsAppInputs = TargetStack<AwsSettings>;
 
-/** Problems found before any resource is declared, each with the declaration's location. */
-export class SynthError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
-  }
-}
+// SynthError moved to provider/errors.ts (every target raises it); kept here for old imports
+export { SynthError };
 
 function unitRef(unit: Unit): DeclarationRef {
   return { declaration: unit.id, source: unit.source };
 }
 
-/** Checks the units fit AWS before anything is declared. */
-export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGroup[], config: GantryConfig): string[] {
+/**
+ * Checks the units fit AWS before anything is declared (what every target checks is in
+ * provider/checks.ts).
+ */
+export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGroup[], settings: AwsSettings): string[] {
   const problems: string[] = [];
   for (const unit of units) {
     const where = `${formatSource(unit.source)}: ${unit.id}`;
@@ -81,15 +65,7 @@ export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGrou
       } catch (err) {
         problems.push((err as Error).message);
       }
-      if (unit.schedule.kind === "cron") {
-        try {
-          new Intl.DateTimeFormat("en", { timeZone: unit.schedule.timezone });
-        } catch {
-          problems.push(`${formatSource(unit.schedule.source)}: unknown timezone "${unit.schedule.timezone}" (an IANA name such as Europe/Paris)`);
-        }
-      }
     }
-    if (!spec.images.some((i) => i.id === unit.options.image)) problems.push(`${where}: image ${unit.options.image} is not in the spec`);
     if (unit.options.timeout > MAX_TIMEOUT_SECONDS) {
       // SQS hides a received message for 12 hours at most; the runtime cannot extend that (runtime/aws/README.md)
       problems.push(`${where}: timeout ${unit.options.timeout} s is too long for AWS: SQS hides an input from other containers for at most 12 hours after its receive, so a longer attempt would run a second time in parallel; use at most timeout: ${MAX_TIMEOUT_SECONDS} (12 h less ${VISIBILITY_MARGIN_SECONDS} s to store the outcome), in code or in gantry:overrides, or split the work into calls that checkpoint to a Volume or Dict`);
@@ -99,11 +75,11 @@ export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGrou
     }
   }
   const servers = units.filter((u) => u.server);
-  if (servers.length && config.network.kind === "existing" && config.network.publicSubnetIds.length < 2) {
-    problems.push(`${formatSource(servers[0].source)}: ${servers[0].id} needs a load balancer, which needs public subnets in two availability zones; gantry:network.publicSubnetIds has ${config.network.publicSubnetIds.length}`);
+  if (servers.length && settings.network.kind === "existing" && settings.network.publicSubnetIds.length < 2) {
+    problems.push(`${formatSource(servers[0].source)}: ${servers[0].id} needs a load balancer, which needs public subnets in two availability zones; gantry:network.publicSubnetIds has ${settings.network.publicSubnetIds.length}`);
   }
   for (const volume of spec.volumes) {
-    if (!volume.createIfMissing && !config.volumes[volume.name]) {
+    if (!volume.createIfMissing && !settings.volumes[volume.name]) {
       problems.push(`${formatSource(volume.source)}: volume "${volume.name}" has createIfMissing: false; set gantry:volumes.${volume.name}.fileSystemId in Pulumi.<stack>.yaml to the existing EFS file system`);
     }
   }
@@ -171,24 +147,22 @@ async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<s
   return out;
 }
 
-/** Declares the stack; returns its outputs. */
+/** Declares the stack (already checked by awsTarget.validate); returns its outputs. */
 export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string, unknown>> {
-  const { spec, config, projectRoot } = inputs;
-  const info: StackInfo = { app: spec.app.name, stack: inputs.stack };
+  const { spec, config, settings, projectRoot } = inputs;
+  const info: StackInfo = { app: spec.app.name, stack: inputs.stack, source: spec.app.source };
   const units = unitsOf(spec);
   const groups = capacityGroupsOf(units);
-  const problems = validateUnits(spec, units, groups, config);
-  if (problems.length) throw new SynthError(problems);
-  const artifact = inputs.artifact ?? null;
+  const artifact = inputs.artifact;
   // a promoted stack runs the source stack's digests: nothing to bundle or build
-  const pinned = artifact ? pinnedImageRefs(artifact, units, inputs.stack, inputs.stackFile ?? `Pulumi.${inputs.stack}.yaml`) : null;
+  const pinned = artifact ? pinnedImageRefs(artifact, units, inputs.stack, inputs.stackFile) : null;
   const images = pinned ? new Map<string, PreparedImage>() : await prepareImages(inputs, units);
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
   const gatewayBundle = endpointUnits.length ? await bundleGateway(projectRoot, `${buildDir(inputs)}/gateway`, SWAGGER_FILES) : null;
 
   const region = aws.getRegionOutput({}).region;
-  const network = new Network("gantry-network", info, config.network);
+  const network = new Network("gantry-network", info, settings.network);
   const imageSpec = (id: string) => spec.images.find((i) => i.id === id)!;
   const appImages = new Map<string, AppImage>(pinned
     ? [...pinned].map(([id, ref]) => [id, new PinnedImage(`image-${slug(id)}`, info, { spec: imageSpec(id), ref })])
@@ -196,7 +170,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   // warm-pool groups pull the images of their declarations before they are stopped
   const prePull = new Map(groups.filter((g) => g.warmPool).map((g) => [g.key,
     [...new Set(units.filter((u) => u.capacity === g.key).map((u) => u.options.image))].map((id) => appImages.get(id)!.ref)]));
-  const capacity = new Capacity("gantry-capacity", info, { network, groups, prePull });
+  const capacity = new Capacity("gantry-capacity", info, { network, groups, prePull, declarations: new Map(units.map((u) => [u.id, unitRef(u)])) });
   const state = new CallState("gantry-state", info);
   const secrets = new Map(spec.secrets.map((s) => {
     const label = s.kind === "named" ? s.name : s.id;
@@ -205,9 +179,9 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
       configValue: s.kind === "named" ? config.secrets[s.name] : undefined,
     })];
   }));
-  const privateSubnetCount = config.network.kind === "existing" ? config.network.privateSubnetIds.length : 2;
+  const privateSubnetCount = settings.network.kind === "existing" ? settings.network.privateSubnetIds.length : 2;
   const volumes = new Map(spec.volumes.map((v) => [v.name, new AppVolume(`volume-${slug(v.name)}`, info, {
-    spec: v, network, privateSubnetCount, existingFileSystemId: config.volumes[v.name]?.fileSystemId,
+    spec: v, network, privateSubnetCount, existingFileSystemId: settings.volumes[v.name]?.fileSystemId,
   })]));
   const dicts = new Map(spec.dicts.map((d) => [d.name, new DictTable(`dict-${slug(d.name)}`, info, d)]));
   const stateQueues = new Map(spec.queues.map((q) => [q.name, new StateQueue(`queue-${slug(q.name)}`, info, q)]));
@@ -219,11 +193,11 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   if (api) {
     const gateway = new WebGateway("gantry-gateway", info, {
       config: gatewayConfig(spec, endpointUnits), bundle: gatewayBundle!, api,
-      queues: new Map(endpointUnits.map((u) => [u.id, queues.get(u.id)!])), state, token, logRetentionDays: config.logRetentionDays,
+      queues: new Map(endpointUnits.map((u) => [u.id, queues.get(u.id)!])), state, token, logRetentionDays: settings.logRetentionDays,
     });
     for (const unit of endpointUnits) new WebRoutes(unit.slug, info, unitRef(unit), unit, api, gateway);
   }
-  const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, { network, certificateArn: config.certificateArn }) : null;
+  const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, { network, certificateArn: settings.certificateArn }) : null;
   const priorities = rulePriorities(serverUnits.map((u) => u.id));
   const webOf = new Map<string, WebAttachment>();
   for (const unit of serverUnits) {
@@ -236,7 +210,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const scaling = scalingGrantOf(capacity.cluster, info, units.map((u) => taskFamilyOf(info, u)));
   for (const unit of units) {
     new FunctionService(unit.slug, info, unitRef(unit), {
-      unit, region, logRetentionDays: config.logRetentionDays, specHash: inputs.specHash,
+      unit, region, logRetentionDays: settings.logRetentionDays, specHash: inputs.specHash,
       cluster: capacity.cluster, capacityProvider: capacity.providers.get(unit.capacity)!, association: capacity.association,
       network, queue: queues.get(unit.id)!, queues, image: appImages.get(unit.options.image)!, secrets, volumes, state,
       dicts, stateQueues, scalingTargets, scaling, web: webOf.get(unit.id) ?? null,
@@ -264,3 +238,14 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   };
 }
 
+/** The AWS target: ECS on EC2 with GPU capacity groups, SQS + DynamoDB calls (provider/target.ts). */
+export const awsTarget: Target<AwsSettings> = {
+  name: "aws",
+  readSettings: readAwsSettings,
+  validate(spec, settings) {
+    const units = unitsOf(spec);
+    return validateUnits(spec, units, capacityGroupsOf(units), settings);
+  },
+  declare: createAwsApp,
+  summarize: summarizeAwsPlan,
+};

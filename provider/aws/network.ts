@@ -11,7 +11,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkConfig } from "../config.ts";
+import type { NetworkConfig } from "./config.ts";
 import { GantryComponent, type StackInfo } from "./component.ts";
 
 const AZ_COUNT = 2;

@@ -9,22 +9,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import type { AppSpec } from "../../synth/spec.ts";
-import { declarationRecords, resetDeclarationRecords, type DeclarationRef } from "../aws/component.ts";
+import { ARTIFACT_KEY } from "../artifact.ts";
 import { Plan, PLAN_VERSION, type PlanResource } from "../plan.ts";
-import { runGantryProgram } from "../run.ts";
+import { runGantryProgram, type Deployed } from "../run.ts";
+import { declarationRecords, resetDeclarationRecords, type ResourceOrigin } from "../source.ts";
 import { sortKeys } from "../spec-hash.ts";
 import { mockCall, mockResource } from "./mock-values.ts";
 import { RecordingMonitor, type Registration } from "./monitor.ts";
 import * as pulumiState from "@pulumi/pulumi/runtime/state.js";
 import { normalize } from "./normalize.ts";
 import { readStackConfig, type StackConfig } from "./stack-config.ts";
-import { ARTIFACT_KEY } from "../../policy/promote/artifact.ts";
 
 export interface PlanInputs {
   projectRoot: string;
   stack: string;
   /** the app file relative to the project root (wins over stack config `gantry:app`) */
   app?: string;
+  /** the target (wins over stack config `gantry:target`) */
+  target?: string;
   /** a spec made elsewhere (tests, benchmarks) instead of analysing `app` */
   spec?: AppSpec;
   secretValues?: Record<string, Record<string, string>>;
@@ -37,9 +39,11 @@ export interface PlanInputs {
   ignoreArtifact?: boolean;
 }
 
-/** A step run on the finished plan, in order. The cost model adds one that fills `cost`. */
+/**
+ * A step run on the finished plan, in order, e.g. the cost model's (policy/plan-step.ts), which
+ * fills `cost`. The caller passes the steps it wants: the provider knows none of them.
+ */
 export type PlanStep = (plan: Plan, inputs: PlanInputs) => Plan | Promise<Plan>;
-export const PLAN_STEPS: PlanStep[] = [];
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const DEFAULT_REGION = "us-east-1";
@@ -55,8 +59,8 @@ function projectName(root: string): string {
   }
 }
 
-/** The declaration behind a resource: its own record, else its nearest component ancestor's. */
-function declarationOf(urn: string, parents: Map<string, string>, records: ReadonlyMap<string, DeclarationRef>): DeclarationRef | null {
+/** Where a resource comes from: its own record, else its nearest component ancestor's. */
+function originOf(urn: string, parents: Map<string, string>, records: ReadonlyMap<string, ResourceOrigin>): ResourceOrigin | null {
   for (let u: string | undefined = urn; u; u = parents.get(u)) {
     const ref = records.get(u);
     if (ref) return ref;
@@ -74,7 +78,7 @@ function toResources(registrations: Registration[], root: string): PlanResource[
   for (const r of kept) {
     if (seen.has(r.urn)) throw new Error(`two resources share the URN ${r.urn}`);
     seen.add(r.urn);
-    const ref = declarationOf(r.urn, parents, records);
+    const origin = originOf(r.urn, parents, records);
     out.push({
       urn: r.urn,
       type: r.type,
@@ -82,8 +86,9 @@ function toResources(registrations: Registration[], root: string): PlanResource[
       parent: urns.has(r.parent) ? r.parent : null,
       inputs: r.custom ? (normalize(r.object, root) as Record<string, unknown>) : {},
       dependsOn: [...new Set(r.dependsOn.filter((u) => urns.has(u)))].sort(),
-      source: ref ? { ...ref.source } : null,
-      declaration: ref ? ref.declaration : null,
+      source: origin ? { ...origin.source } : null,
+      declaration: origin ? origin.declaration : null,
+      ...(origin?.serves ? { serves: [...origin.serves] } : {}),
     });
   }
   return out.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
@@ -103,7 +108,7 @@ function resolveOutputs(outputs: unknown): { value: () => unknown } {
   };
 }
 
-export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STEPS): Promise<Plan> {
+export async function buildPlan(inputs: PlanInputs, steps: readonly PlanStep[] = []): Promise<Plan> {
   if (running) throw new Error("buildPlan is already running in this process: Pulumi's mock runtime is process-global (await one plan before the next)");
   running = true;
   const failures: unknown[] = [];
@@ -112,6 +117,7 @@ export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STE
   try {
     const config = structuredClone(inputs.config ?? readStackConfig(inputs.projectRoot, inputs.stack));
     if (inputs.app) config.values["gantry:app"] = inputs.app;
+    if (inputs.target) config.values["gantry:target"] = inputs.target;
     if (inputs.ignoreArtifact) delete config.values[ARTIFACT_KEY];
     const region = config.values["aws:region"] ?? DEFAULT_REGION;
     const project = projectName(inputs.projectRoot);
@@ -126,7 +132,7 @@ export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STE
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     resetDeclarationRecords();
 
-    let deployed: { spec: AppSpec; specHash: string } | null = null;
+    let deployed: Deployed | null = null;
     const outputs = await runGantryProgram({
       projectRoot: inputs.projectRoot,
       spec: inputs.spec,
@@ -136,12 +142,12 @@ export async function buildPlan(inputs: PlanInputs, steps: PlanStep[] = PLAN_STE
     const resolved = resolveOutputs(outputs);
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     if (failures.length) throw failures[0];
-    const { spec, specHash } = deployed as unknown as { spec: AppSpec; specHash: string };
+    const { spec, specHash, target } = deployed as unknown as Deployed;
     let plan: Plan = {
       gantry: { planVersion: PLAN_VERSION, version: VERSION },
       app: spec.app.name,
       stack: inputs.stack,
-      target: "aws",
+      target,
       specHash,
       spec,
       resources: toResources(monitor.registrations, inputs.projectRoot),

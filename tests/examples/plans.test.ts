@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildPlan } from "../../provider/plan/build.ts";
 import type { Plan, PlanResource } from "../../provider/plan.ts";
@@ -66,4 +67,23 @@ test("web: API Gateway + Lambda gateway for endpoints, an ALB for webApp/webServ
   assert.equal(of(p, "aws:lb/loadBalancer:LoadBalancer").length, 1);
   assert.equal(of(p, "aws:lb/targetGroup:TargetGroup").length, 2, "api and status");
   assert.ok(of(p, "aws:secretsmanager/secret:Secret").length >= 1, "the web token / fromDict secret");
+});
+
+const EXAMPLES = readdirSync(new URL("../../examples", import.meta.url), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(new URL(`../../examples/${e.name}/app.ts`, import.meta.url)))
+  .map((e) => e.name)
+  .sort();
+
+test("every example: every resource carries a source location with a line (API.md §3)", async () => {
+  assert.ok(EXAMPLES.length >= 8, EXAMPLES.join(", "));
+  for (const example of EXAMPLES) {
+    const p = await plan(example);
+    assert.deepEqual(p.resources.filter((r) => !(r.source && r.source.line >= 1)).map((r) => r.urn), [], example);
+    // what the whole app shares points at new App(...); a capacity group at the units it serves
+    for (const r of p.resources.filter((x) => x.declaration === null && !x.serves)) assert.deepEqual(r.source, p.spec.app.source, `${example}: ${r.urn}`);
+    for (const r of p.resources.filter((x) => x.serves)) {
+      const first = p.resources.find((x) => x.type === "aws:ecs/service:Service" && x.declaration === r.serves![0]);
+      assert.deepEqual(r.source, first?.source, `${example}: ${r.urn}`);
+    }
+  }
 });

@@ -11,7 +11,7 @@ import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import "../../policy/plan-step.ts";
+import { costStep } from "../../policy/plan-step.ts";
 import { buildPlan } from "../../provider/plan/build.ts";
 import { diffPlans } from "../../policy/review/diff.ts";
 import { renderMarkdown } from "../../policy/review/markdown.ts";
@@ -21,8 +21,8 @@ const BIN = join(ROOT, "cli/bin.mjs");
 const app = (side: "before" | "after") => relative(ROOT, fileURLToPath(new URL(`./fixtures/llm/${side}/app.ts`, import.meta.url)));
 
 test("diff: the cost delta as a range and GPU spend broadened; check: the budget fails at the class's line", async () => {
-  const base = await buildPlan({ projectRoot: ROOT, stack: "prod", app: app("before") });
-  const head = await buildPlan({ projectRoot: ROOT, stack: "prod", app: app("after") });
+  const base = await buildPlan({ projectRoot: ROOT, stack: "prod", app: app("before") }, [costStep]);
+  const head = await buildPlan({ projectRoot: ROOT, stack: "prod", app: app("after") }, [costStep]);
   assert.equal(base.cost?.declarations.find((d) => d.declaration === "LlamaInference")?.instanceType, "g5.xlarge");
   assert.equal(head.cost?.declarations.find((d) => d.declaration === "LlamaInference")?.instanceType, "p5.4xlarge");
 

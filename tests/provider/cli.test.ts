@@ -19,6 +19,8 @@ describe("gantry synth", () => {
     assert.match(r.stdout, /^    scaling     0\.\.3 containers on \(visible \+ inflight\) \/ running = 16;/m);
     assert.match(r.stdout, /^    endpoint    POST \/EmbeddingService\/embed  private \(bearer token\), docs  https:\/\//m);
     assert.match(r.stdout, /^    endpoint    GET \/health  public/m);
+    // a capacity group names the declarations it serves
+    assert.match(r.stdout, /^    capacity    .*gpu-t4x1 for EmbeddingService: g4dn\.xlarge/m);
   });
 
   it("shows schedules as the AWS expressions they become", () => {

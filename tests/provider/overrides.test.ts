@@ -1,7 +1,8 @@
 /** Per-stack overrides (`gantry:overrides`), checked like options in code. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { applyOverrides, ConfigError } from "../../provider/overrides.ts";
+import { applyOverrides, ConfigError, OVERRIDABLE } from "../../provider/overrides.ts";
+import { DeclarationOptions } from "../../synth/spec.ts";
 import { llmApp } from "./fixtures/specs.ts";
 import { planOf } from "./plan-view.ts";
 
@@ -47,6 +48,18 @@ describe("gantry:overrides", () => {
       `${FILE}: gantry:overrides.Nope: no function, class or variant named "Nope" (declared: EmbeddingService, LlamaInference, LlamaInference[gpu=H100], api, batchTrain, health, hourly, nightly, square)`,
     ]);
     assert.match(problems({ LlamaInference: { gpu: "T5" } })[0], /^Pulumi\.prod\.yaml: gantry:overrides\.LlamaInference\.gpu: unknown GPU.*"T5".*T4, L4, A10G/);
+  });
+  it("every option of the spec but image, secrets and volumes is one a stack may override, as code writes it", () => {
+    assert.deepEqual(OVERRIDABLE, Object.keys(DeclarationOptions.shape).filter((k) => !["image", "secrets", "volumes"].includes(k)));
+    const fromCode = { ...llmApp().functions.find((f) => f.name === "square")!.options, timeout: 77, retries: { maxRetries: 2, backoffCoefficient: 3, initialDelay: 2, maxDelay: 30 }, spot: true };
+    for (const key of OVERRIDABLE.filter((k) => k !== "gpu")) {
+      const spec = applyOverrides(llmApp(), { square: { [key]: fromCode[key] } }, FILE);
+      assert.deepEqual(spec.functions.find((f) => f.name === "square")!.options[key], fromCode[key], key);
+    }
+    assert.deepEqual(problems({ square: { retries: { backoffCoefficient: 2 } }, health: { retries: 11 } }), [
+      `${FILE}: gantry:overrides.square.retries.maxRetries: Invalid input: expected number, received undefined`,
+      `${FILE}: gantry:overrides.health.retries.maxRetries: Too big: expected number to be <=10`,
+    ]);
   });
   it("a stack's overrides reach the plan without touching code", async () => {
     const view = await planOf(llmApp(), {

@@ -8,7 +8,7 @@ import { CPU_AMI_PARAMETER, GPU_AMI_PARAMETER } from "../../../provider/aws/gpu-
 import { existsSync } from "node:fs";
 import { RUNTIME_ENTRY } from "../../../provider/aws/bundle.ts";
 import { renderDockerfile } from "../../../provider/aws/dockerfile.ts";
-import { llmApp, ENTRY } from "../fixtures/specs.ts";
+import { DEFAULT_IMAGE, llmApp, ENTRY } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 
 const Q = "aws:sqs/queue:Queue";
@@ -326,6 +326,32 @@ describe("source locations and outputs", () => {
   });
   it("shared infrastructure has no declaration", () => {
     assert.equal(view.resource("aws:ecs/cluster:Cluster").declaration, null);
+  });
+  it("every resource has a source; what the app shares points at new App(…)", () => {
+    assert.deepEqual(view.plan.resources.filter((r) => !r.source).map((r) => r.urn), []);
+    const app = { file: ENTRY, line: 4, column: 1 };
+    for (const type of ["aws:ec2/vpc:Vpc", "aws:ecs/cluster:Cluster", "aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:lb/loadBalancer:LoadBalancer", "aws:lambda/function:Function", "aws:apigatewayv2/api:Api"]) {
+      const r = view.resource(type, { declaration: null });
+      assert.deepEqual([r.source, r.serves], [app, undefined], type);
+    }
+    assert.deepEqual(view.resource("aws:ecs/cluster:Cluster").inputs.tags, { "gantry:app": "llm-demo", "gantry:source": `${ENTRY}:4:1`, "gantry:stack": "dev" });
+    // the default image (no Image in code) is the app's
+    assert.deepEqual(view.resources("aws:ecr/repository:Repository", { declaration: `image:${DEFAULT_IMAGE}` }).map((r) => r.source), [app, app]);
+  });
+  it("a capacity group points at the declarations it serves: the first as source, all listed", () => {
+    const groups = view.resources("aws:autoscaling/group:Group");
+    assert.ok(groups.length >= 2);
+    const units = new Map(view.resources("aws:ecs/service:Service").map((s) => [s.declaration, s.source]));
+    for (const g of groups) {
+      assert.equal(g.declaration, null);
+      assert.ok(g.serves && g.serves.length > 0, g.name);
+      assert.deepEqual(g.source, units.get(g.serves[0]), g.name);
+      for (const id of g.serves) assert.ok(units.has(id), `${g.name} serves ${id}`);
+    }
+    const cpu = groups.find((g) => g.serves!.length > 1)!;
+    assert.ok(cpu, "one group serves several units");
+    const tags = Object.fromEntries((cpu.inputs.tags as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]));
+    assert.equal(tags["gantry:serves"], cpu.serves!.join(" ").replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_"));
   });
   it("outputs: queue URLs, endpoint URLs, image digests, spec hash", () => {
     const o = view.plan.outputs as Record<string, any>;

@@ -1,7 +1,7 @@
 /** Mapping details that need their own app: buffers, schedules on both day fields, existing VPCs, errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SynthError } from "../../../provider/aws/index.ts";
+import { SynthError } from "../../../provider/errors.ts";
 import { app, cls, fn, gpu } from "../fixtures/specs.ts";
 import { planOf } from "../plan-view.ts";
 
