@@ -204,13 +204,13 @@ const TRANSPORT_KINDS = Object.keys(TRANSPORT_FIELDS) as TransportKind[];
 
 /** Every variable of the contract for a transport kind (what a task's environment may hold). */
 export function containerEnvNames(kind: TransportKind): string[] {
-  return [...codecs(CORE_FIELDS), TRANSPORT_VARIABLE, ...codecs(TRANSPORT_FIELDS[kind])].map(([, c]) => c.env).sort();
+  return [TRANSPORT_VARIABLE, ...[...codecs(CORE_FIELDS), ...codecs(TRANSPORT_FIELDS[kind])].map(([, c]) => c.env)].sort();
 }
 
 export class ContainerContractError extends Error {
   override name = "ContainerContractError";
-  constructor(readonly problems: string[]) {
-    super(`the container's environment is not a valid gantry contract (the stack sets it on every task):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(readonly problems: string[], what = "the container's environment is not a valid gantry contract (the stack sets it on every task)") {
+    super(`${what}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
 }
 
