@@ -20,7 +20,7 @@ import { runWorker } from "../worker/loop.ts";
 import { containerConfigOf, type ContainerConfig } from "./config.ts";
 import { serveHealth, type HealthServer } from "./health.ts";
 import { containerLogger, type ContainerLogger } from "./log.ts";
-import { loadContainerTarget } from "./target.ts";
+import { loadContainerTarget } from "./instances.ts";
 import { containerTransportOf, type ContainerTransport, type ContainerWorkerTransport } from "./transport.ts";
 
 const bootStartedAt = performance.now();
