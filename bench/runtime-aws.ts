@@ -18,6 +18,8 @@ import { fileURLToPath } from "node:url";
 import { bundleApp } from "../provider/aws/bundle.ts";
 import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
 import { AwsInvoker } from "../runtime/aws/invoker.ts";
+import { encodeContainerEnv } from "../runtime/contract.ts";
+import { DEFAULTS } from "../synth/spec.ts";
 import { percentile, printTable } from "./stats.ts";
 
 const APP = `import { App } from "gantry";
@@ -31,12 +33,21 @@ const WORK = ".gantry/bench-runtime-aws";
 const SAMPLES = 15;
 const INPUTS = 2000;
 
-function baseEnv(appFile: string): Record<string, string> {
+/** The container's environment: its contract (runtime/contract.ts) for the noop function on these queues. */
+function baseEnv(appFile: string, wiring: { queueUrl: string; dlqUrl: string; resultsTable: string; bucket: string; maxInputs?: number }): Record<string, string> {
+  const { maxInputs = 1, ...queues } = wiring;
   return {
     ...(process.env as Record<string, string>),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    GANTRY_APP: "bench-aws", GANTRY_KIND: "function", GANTRY_DECLARATION: "noop", GANTRY_VARIANT: "noop",
-    GANTRY_APP_FILE: appFile, GANTRY_HEALTH_PORT: "0", GANTRY_IDLE_EXIT: "false", GANTRY_TIMEOUT: "60",
+    ...encodeContainerEnv({
+      app: "bench-aws", stack: "bench", specHash: "bench", kind: "function", declaration: "noop", unit: "noop", appFile,
+      timeout: 60, setupTimeout: 60, retries: DEFAULTS.retries, maxInputs, batching: {}, idleExit: null, stopTimeout: 120,
+      healthPort: 0, httpPort: null, logLevel: "info", volumes: {},
+      transport: {
+        kind: "aws", ...queues, maxMessageBytes: 262_144, visibilityTimeout: 120, maxReceiveCount: 5, resultTtlDays: 7,
+        queues: { noop: queues.queueUrl }, dicts: {}, stateQueues: {}, scalingTargets: {}, secretArns: [],
+      },
+    }),
   };
 }
 
@@ -65,9 +76,8 @@ function timeToLine(main: string, env: Record<string, string>, marker: string): 
 async function coldStart(bundle: { main: string; app: string }): Promise<void> {
   // unreachable endpoints: "ready" comes before the first receive, so nothing is contacted
   const env = {
-    ...baseEnv(bundle.app), AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench",
-    GANTRY_QUEUE_URL: "http://127.0.0.1:9/000000000000/noop", GANTRY_DLQ_URL: "http://127.0.0.1:9/000000000000/noop-dlq",
-    GANTRY_RESULTS_TABLE: "results", GANTRY_PAYLOAD_BUCKET: "payloads", GANTRY_LOG_LEVEL: "info",
+    ...baseEnv(bundle.app, { queueUrl: "http://127.0.0.1:9/000000000000/noop", dlqUrl: "http://127.0.0.1:9/000000000000/noop-dlq", resultsTable: "results", bucket: "payloads" }),
+    AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench",
   };
   const bare: number[] = [];
   const ready: number[] = [];
@@ -111,10 +121,7 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
   });
   const target = { app: "bench-aws", name: "noop" };
   const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
-  const env = {
-    ...baseEnv(bundle.app), ...aws.env, GANTRY_QUEUE_URL: url, GANTRY_DLQ_URL: dlqUrl, GANTRY_RESULTS_TABLE: RESULTS_TABLE,
-    GANTRY_PAYLOAD_BUCKET: BUCKET, GANTRY_MAX_INPUTS: String(maxInputs), GANTRY_LOG_LEVEL: "info", GANTRY_MAX_RECEIVE_COUNT: "5",
-  };
+  const env = { ...baseEnv(bundle.app, { queueUrl: url, dlqUrl, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxInputs }), ...aws.env };
   const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "pipe"] });
   try {
     const healthPort = await new Promise<number>((resolve, reject) => {

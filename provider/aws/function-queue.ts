@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_REDELIVERIES } from "../../runtime/delivery.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import type { Unit } from "./units.ts";
 
@@ -30,25 +31,28 @@ export const VISIBILITY_MARGIN_SECONDS = 60;
  */
 export const MAX_TIMEOUT_SECONDS = MAX_VISIBILITY_TIMEOUT - VISIBILITY_MARGIN_SECONDS;
 
+/** The queue's visibility timeout for a unit's `timeout`; the container is told the same number (its contract). */
 export function visibilityTimeout(timeoutSeconds: number): number {
   return Math.min(MAX_VISIBILITY_TIMEOUT, timeoutSeconds + VISIBILITY_MARGIN_SECONDS);
 }
 
 /**
- * The redrive `maxReceiveCount` of a unit's queue; the container gets the same number
- * (`GANTRY_MAX_RECEIVE_COUNT`), and the two must agree. The runtime counts attempts, crashes and
+ * The redrive `maxReceiveCount` of a unit's queue; the container is told the same number through
+ * its contract (no fallback on its side), and the two must agree. The runtime counts attempts, crashes and
  * releases in the results table, ends every call with a result, and dead-letters failures itself
  * (runtime/aws/redelivery.ts). It re-enqueues a fresh copy of a message on the last receive SQS
  * allows, so SQS never moves a message to the DLQ silently, but only when that count is above 1:
  * with `retries: 0` and a count of 1, one crash sent the input to the DLQ with no result and its
  * caller waited forever. `maxRetries + 5` (runtime/aws/README.md, "Retries") keeps every receive
- * that may run an attempt below the last one: `1 + maxRetries` attempts and the 3 crash
- * redeliveries the runtime tolerates take `maxRetries + 4` receives. Beyond that (the receive
+ * that may run an attempt below the last one: `1 + maxRetries` attempts and the MAX_REDELIVERIES
+ * (3) crash redeliveries the runtime tolerates take `maxRetries + 4` receives. Beyond that (the receive
  * that ends a call with ContainerCrashedError after a 4th crash, inputs released by a drain)
  * the runtime's fresh copy takes over.
  */
 export function maxReceiveCount(retries: { maxRetries: number }): number {
-  return retries.maxRetries + 5;
+  const receivesThatMayRun = 1 + retries.maxRetries + MAX_REDELIVERIES;
+  // one more: the last receive, where the runtime re-enqueues instead of running
+  return receivesThatMayRun + 1;
 }
 
 export class FunctionQueue extends GantryComponent {

@@ -10,6 +10,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { encodeContainerEnv, type ContainerContractInput } from "../../runtime/contract.ts";
+import { setupTimeoutSeconds } from "../../runtime/delivery.ts";
 import { createAutoscaling, serviceNameOf } from "./autoscaling.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
@@ -26,14 +28,9 @@ import type { WebToken } from "./web.ts";
 
 /** The port the runtime serves `webApp` / `webServer` on inside the container (with `/livez`, `/readyz`). */
 export const HTTP_PORT = 8000;
-/** Where a worker container serves `/livez` and `/readyz` (runtime/container/config.ts DEFAULT_HEALTH_PORT). */
+/** Where a worker container serves `/livez` and `/readyz` (told to it by its contract). */
 export const HEALTH_PORT = 8081;
 export const CONTAINER_NAME = "main";
-
-/** How long `@enter` hooks may take (the runtime's rule: the function's timeout, at least 5 minutes). */
-export function setupTimeoutSeconds(unit: Unit): number {
-  return Math.max(unit.options.timeout, 300);
-}
 
 /** An ECS container health check (seconds; ECS allows interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300). */
 export interface ContainerHealthCheck {
@@ -59,8 +56,8 @@ const HEALTH_CHECK_TIMEOUT = 10;
  *   after its own server accepts connections (`startupTimeout`). Whatever exceeds 300 s is added
  *   to the tolerance below;
  * - how long the loop may be busy once up (the tolerance, `(retries - 1) * interval`): a worker
- *   may block it in a synchronous `@enter` or method for its setup budget (the function's
- *   timeout, at least 5 minutes); a web unit must keep answering requests, 60 s.
+ *   may block it in a synchronous `@enter` or method for its setup budget (runtime/delivery.ts
+ *   `setupTimeoutSeconds`: the function's timeout); a web unit must keep answering requests, 60 s.
  * ECS caps the tolerance at 9 x 300 s: a worker whose loop is blocked for 45 minutes is replaced.
  * A task marked unhealthy is stopped (SIGTERM, drain) and replaced by the service.
  */
@@ -68,7 +65,7 @@ export function healthCheckOf(unit: Unit): ContainerHealthCheck {
   const port = unit.server ? HTTP_PORT : HEALTH_PORT;
   const firstAnswer = unit.server?.kind === "server" ? Math.ceil(unit.server.startupTimeout) + 60 : 60;
   const startPeriod = Math.min(300, firstAnswer);
-  const busy = unit.server ? 60 : setupTimeoutSeconds(unit);
+  const busy = unit.server ? 60 : setupTimeoutSeconds(unit.options);
   const tolerance = Math.max(busy, firstAnswer - startPeriod);
   const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
   const interval = clamp(Math.ceil(tolerance / 9 / 5) * 5, 30, 300);
@@ -118,7 +115,7 @@ export interface FunctionServiceInputs {
   webToken: WebToken | null;
 }
 
-interface KeyValue { name: string; value: pulumi.Input<string> }
+interface KeyValue { name: string; value: string }
 interface SecretRef { name: string; valueFrom: pulumi.Input<string> }
 
 export class FunctionService extends GantryComponent {
@@ -232,55 +229,64 @@ export class FunctionService extends GantryComponent {
     }, { parent: this });
   }
 
-  /** What the runtime reads at start (see runtime/container): the AWS transport's wiring. */
-  private environment(): KeyValue[] {
+  /**
+   * What the container is told (runtime/contract.ts), with the AWS transport's wiring. Every
+   * number the queue was given (visibility, redrive count) is the queue's own, from function-queue.ts.
+   */
+  private contract(): pulumi.Output<ContainerContractInput> {
     const i = this.inputs;
     const u = this.unit;
-    const asJson = (entries: Array<[string, pulumi.Input<string>]>) =>
-      pulumi.all(entries.map(([k, v]) => pulumi.all([k, v]))).apply((pairs) => JSON.stringify(Object.fromEntries(pairs)));
-    const env: Record<string, pulumi.Input<string>> = {
-      ...u.options.env,
-      AWS_REGION: i.region,
-      GANTRY_APP: this.info.app,
-      GANTRY_STACK: this.info.stack,
-      GANTRY_TRANSPORT: "aws",
-      GANTRY_KIND: u.kind,
-      GANTRY_DECLARATION: u.name,
-      GANTRY_VARIANT: u.id,
-      GANTRY_SPEC_HASH: i.specHash,
-      GANTRY_QUEUE_URL: i.queue.queue.url,
-      GANTRY_DLQ_URL: i.queue.deadLetterQueue.url,
-      GANTRY_RESULTS_TABLE: i.state.resultsTable.name,
-      GANTRY_PAYLOAD_BUCKET: i.state.payloadBucket.bucket,
-      GANTRY_SQS_MAX_BYTES: String(MAX_MESSAGE_BYTES),
-      GANTRY_TIMEOUT: String(u.options.timeout),
-      GANTRY_VISIBILITY_TIMEOUT: String(visibilityTimeout(u.options.timeout)),
-      GANTRY_RETRIES: JSON.stringify(u.options.retries),
-      // the queue's redrive count: the runtime re-enqueues a message on its last receive
-      GANTRY_MAX_RECEIVE_COUNT: String(maxReceiveCount(u.options.retries)),
-      GANTRY_RESULT_TTL_DAYS: String(RESULT_TTL_DAYS),
-      GANTRY_SETUP_TIMEOUT: String(setupTimeoutSeconds(u)),
-      GANTRY_MAX_INPUTS: String(u.concurrency.maxInputs),
-      GANTRY_TARGET_INPUTS: String(u.concurrency.targetInputs),
-      GANTRY_BATCHING: JSON.stringify(u.batching),
-      GANTRY_SCALEDOWN_WINDOW: String(u.options.scaledownWindow),
+    const byName = <T>(map: ReadonlyMap<string, T>, value: (t: T) => pulumi.Input<string>) =>
+      Object.fromEntries([...map].map(([key, t]) => [key, value(t)]));
+    const secrets = u.options.secrets.map((id) => this.secret(id));
+    return pulumi.output({
+      app: this.info.app,
+      stack: this.info.stack,
+      specHash: i.specHash,
+      kind: u.kind,
+      declaration: u.name,
+      unit: u.id,
+      timeout: u.options.timeout,
+      setupTimeout: setupTimeoutSeconds(u.options),
+      retries: u.options.retries,
+      maxInputs: u.concurrency.maxInputs,
+      batching: u.batching,
       // ECS autoscaling removes idle tasks; a task that exited by itself would just be replaced
-      GANTRY_IDLE_EXIT: "false",
-      GANTRY_STOP_TIMEOUT: String(STOP_TIMEOUT_SECONDS),
-      GANTRY_MEMORY_SNAPSHOT: String(u.options.enableMemorySnapshot),
-      GANTRY_QUEUES: asJson([...i.queues.entries()].map(([id, q]) => [id, q.queue.url])),
-      GANTRY_DICTS: asJson([...i.dicts.entries()].map(([n, d]) => [n, d.table.name])),
-      GANTRY_STATE_QUEUES: asJson([...i.stateQueues.entries()].map(([n, q]) => [n, q.queue.url])),
-      GANTRY_SCALING_TARGETS: asJson([...i.scalingTargets.entries()]),
-      GANTRY_VOLUMES: JSON.stringify(Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume]))),
-      GANTRY_SECRET_ARNS: pulumi.all(u.options.secrets.map((id) => this.secret(id)).filter((s) => !s.keys).map((s) => s.secret.arn)).apply((arns) => JSON.stringify(arns)),
-    };
-    // web units answer /livez on their web port; workers on the health port
-    if (u.server) env.GANTRY_HTTP_PORT = String(HTTP_PORT);
-    else env.GANTRY_HEALTH_PORT = String(HEALTH_PORT);
-    // a private webApp / webServer reads its bearer token from this secret at start (task role)
-    if (i.webToken) env.GANTRY_TOKEN_SECRET_ARN = i.webToken.secret.arn;
-    return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
+      idleExit: null,
+      stopTimeout: STOP_TIMEOUT_SECONDS,
+      // web units answer /livez on their web port; workers on the health port
+      healthPort: u.server ? null : HEALTH_PORT,
+      httpPort: u.server ? HTTP_PORT : null,
+      volumes: Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume])),
+      transport: {
+        kind: "aws" as const,
+        queueUrl: i.queue.queue.url,
+        dlqUrl: i.queue.deadLetterQueue.url,
+        resultsTable: i.state.resultsTable.name,
+        bucket: i.state.payloadBucket.bucket,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        visibilityTimeout: visibilityTimeout(u.options.timeout),
+        // the queue's redrive count: the runtime re-enqueues a message on its last receive
+        maxReceiveCount: maxReceiveCount(u.options.retries),
+        resultTtlDays: RESULT_TTL_DAYS,
+        queues: byName(i.queues, (q) => q.queue.url),
+        dicts: byName(i.dicts, (d) => d.table.name),
+        stateQueues: byName(i.stateQueues, (q) => q.queue.url),
+        scalingTargets: byName(i.scalingTargets, (target) => target),
+        // secrets without known keys are read whole at start; the others are injected key by key (secretRefs)
+        secretArns: secrets.filter((s) => !s.keys).map((s) => s.secret.arn),
+        // a private webApp / webServer reads its bearer token from this secret at start (task role)
+        ...(i.webToken ? { tokenSecretArn: i.webToken.secret.arn } : {}),
+      },
+    });
+  }
+
+  /** The user's `env`, the SDK's region, and the contract (which wins a name it shares with `env`). */
+  private environment(): pulumi.Output<KeyValue[]> {
+    return pulumi.all([this.inputs.region, this.contract()]).apply(([region, contract]) => {
+      const env: Record<string, string> = { ...this.unit.options.env, AWS_REGION: region, ...encodeContainerEnv(contract) };
+      return Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
+    });
   }
 
   /** One variable per known key, `valueFrom: <secret arn>:<KEY>::`; a later secret wins a key. */

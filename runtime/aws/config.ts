@@ -1,19 +1,21 @@
 /**
- * The AWS transport's and invoker's settings, read from the environment the stack gives each task
- * (provider/aws/function-service.ts `environment()`); every name is listed in runtime/aws/README.md.
+ * The AWS transport's and invoker's settings. In a container they come from its contract
+ * (runtime/contract.ts, transport `aws`: `workerConfigOf`, `callerConfigOf`); the Lambda gateway
+ * and tools outside a container, which are told only where the call state is, use
+ * `callerConfigFromEnv`.
  */
 import type { RetriesSpec } from "../../synth/spec.ts";
+import { ContainerContractError, decodeContainerEnv, type AwsTransportContract, type ContainerContract } from "../contract.ts";
+import { retryDelayMs } from "../delivery.ts";
 import { DEFAULT_RESULT_TTL_DAYS } from "./results.ts";
 
-/** SQS's classic message limit; queues created by gantry allow 1 MiB and say so in GANTRY_SQS_MAX_BYTES. */
+/** SQS's classic message limit, for callers not told their queues' limit; queues created by gantry allow 1 MiB. */
 export const DEFAULT_SQS_MAX_BYTES = 262_144;
-/** results up to this size live in the results-table item (DynamoDB items stop at 400 KB) */
-export const DEFAULT_RESULT_INLINE_BYTES = 200 * 1024;
 /** SQS's longest long poll */
 export const LONG_POLL_SECONDS = 20;
 
 export interface AwsWorkerConfig {
-  /** the unit id: function name, class name or variant id (`GANTRY_VARIANT`) */
+  /** the unit id: function name, class name or variant id */
   unit: string;
   queueUrl: string;
   dlqUrl: string;
@@ -22,7 +24,7 @@ export interface AwsWorkerConfig {
   maxMessageBytes: number;
   /** seconds an input stays invisible after a receive or a heartbeat */
   visibilityTimeoutS: number;
-  /** time between visibility heartbeats of an input that runs (at most a third of the timeout) */
+  /** time between visibility heartbeats of an input that runs (at most a third of the visibility timeout) */
   heartbeatMs: number;
   /** the long poll's wait (20 s; lower only for tests) */
   waitTimeSeconds: number;
@@ -36,95 +38,115 @@ export interface AwsWorkerConfig {
 }
 
 export interface AwsCallerConfig {
-  /** unit id -> queue URL (`GANTRY_QUEUES`) */
+  /** unit id -> queue URL */
   queues: Record<string, string>;
   resultsTable: string;
   bucket: string;
   maxMessageBytes: number;
   resultTtlDays: number;
-  /** Dict name -> its DynamoDB table (`GANTRY_DICTS`) */
+  /** Dict name -> its DynamoDB table */
   dicts?: Record<string, string>;
-  /** Queue name -> its SQS queue URL (`GANTRY_STATE_QUEUES`) */
+  /** Queue name -> its SQS queue URL */
   stateQueues?: Record<string, string>;
-  /** mount path -> volume name, for the volumes mounted in this container (`GANTRY_VOLUMES`) */
+  /** mount path -> volume name, for the volumes mounted in this container */
   volumes?: Record<string, string>;
-  /** unit id -> its ECS service as an Application Auto Scaling resource id, `service/<cluster>/<service>` (`GANTRY_SCALING_TARGETS`) */
+  /** unit id -> its ECS service as an Application Auto Scaling resource id, `service/<cluster>/<service>` */
   scalingTargets?: Record<string, string>;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
+/** The contract's AWS part; throws when the container was given another transport. */
+export function awsTransportOf(contract: ContainerContract): AwsTransportContract {
+  if (contract.transport.kind !== "aws") throw new ContainerContractError([`GANTRY_TRANSPORT: this is the AWS transport, not ${JSON.stringify(contract.transport.kind)}`]);
+  return contract.transport;
+}
+
+export function workerConfigOf(contract: ContainerContract): AwsWorkerConfig {
+  const aws = awsTransportOf(contract);
+  // never more than a third of the visibility timeout, whatever is asked: a beat may be late
+  const third = Math.floor((aws.visibilityTimeout * 1000) / 3);
+  return {
+    unit: contract.unit,
+    queueUrl: aws.queueUrl,
+    dlqUrl: aws.dlqUrl,
+    resultsTable: aws.resultsTable,
+    bucket: aws.bucket,
+    maxMessageBytes: aws.maxMessageBytes,
+    visibilityTimeoutS: aws.visibilityTimeout,
+    heartbeatMs: Math.min(third, aws.heartbeatMs ?? third),
+    waitTimeSeconds: aws.waitTimeSeconds,
+    retries: contract.retries,
+    maxReceiveCount: aws.maxReceiveCount,
+    resultInlineBytes: aws.resultInlineBytes,
+    cancelPollMs: aws.cancelPollMs,
+    resultTtlDays: aws.resultTtlDays,
+  };
+}
+
+export function callerConfigOf(contract: ContainerContract): AwsCallerConfig {
+  const aws = awsTransportOf(contract);
+  return {
+    queues: aws.queues,
+    resultsTable: aws.resultsTable,
+    bucket: aws.bucket,
+    maxMessageBytes: aws.maxMessageBytes,
+    resultTtlDays: aws.resultTtlDays,
+    dicts: aws.dicts,
+    stateQueues: aws.stateQueues,
+    volumes: contract.volumes,
+    scalingTargets: aws.scalingTargets,
+  };
+}
+
+/** A container's worker settings, decoded from its environment (ContainerContractError when it is not a contract). */
+export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsWorkerConfig {
+  return workerConfigOf(decodeContainerEnv(env));
 }
 
 type Env = NodeJS.ProcessEnv;
 
-function required(env: Env, names: string[]): Record<string, string> {
-  const missing = names.filter((n) => !env[n]);
-  if (missing.length) throw new ConfigError(`the AWS runtime needs ${missing.join(", ")} in its environment (the stack sets them on every task)`);
-  return Object.fromEntries(names.map((n) => [n, env[n]!]));
-}
-
-function num(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number >= ${min}`);
-  return n;
-}
-
-function json<T>(env: Env, name: string, fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new ConfigError(`${name} is not valid JSON: ${raw.slice(0, 80)}`);
-  }
-}
-
-export const DEFAULT_RETRIES: RetriesSpec = { maxRetries: 0, backoffCoefficient: 2, initialDelay: 1, maxDelay: 60 };
-
-export function workerConfigFromEnv(env: Env = process.env): AwsWorkerConfig {
-  const r = required(env, ["GANTRY_VARIANT", "GANTRY_QUEUE_URL", "GANTRY_DLQ_URL", "GANTRY_RESULTS_TABLE", "GANTRY_PAYLOAD_BUCKET"]);
-  const timeoutS = num(env, "GANTRY_TIMEOUT", 300, 0);
-  const visibilityTimeoutS = Math.min(43_200, Math.max(1, Math.round(num(env, "GANTRY_VISIBILITY_TIMEOUT", timeoutS + 60, 1))));
-  const retries = { ...DEFAULT_RETRIES, ...json<Partial<RetriesSpec>>(env, "GANTRY_RETRIES", {}) };
-  const third = Math.floor((visibilityTimeoutS * 1000) / 3);
-  return {
-    unit: r.GANTRY_VARIANT,
-    queueUrl: r.GANTRY_QUEUE_URL,
-    dlqUrl: r.GANTRY_DLQ_URL,
-    resultsTable: r.GANTRY_RESULTS_TABLE,
-    bucket: r.GANTRY_PAYLOAD_BUCKET,
-    maxMessageBytes: num(env, "GANTRY_SQS_MAX_BYTES", DEFAULT_SQS_MAX_BYTES, 1024),
-    visibilityTimeoutS,
-    // never more than a third of the visibility timeout, whatever is asked
-    heartbeatMs: Math.min(third, num(env, "GANTRY_HEARTBEAT_MS", third, 10)),
-    waitTimeSeconds: Math.min(LONG_POLL_SECONDS, num(env, "GANTRY_SQS_WAIT_SECONDS", LONG_POLL_SECONDS, 0)),
-    retries,
-    maxReceiveCount: Math.round(num(env, "GANTRY_MAX_RECEIVE_COUNT", retries.maxRetries + 1, 1)),
-    resultInlineBytes: num(env, "GANTRY_RESULT_INLINE_BYTES", DEFAULT_RESULT_INLINE_BYTES, 0),
-    cancelPollMs: num(env, "GANTRY_CANCEL_POLL_MS", 5000, 10),
-    resultTtlDays: num(env, "GANTRY_RESULT_TTL_DAYS", DEFAULT_RESULT_TTL_DAYS, 1),
-  };
-}
-
+/**
+ * A caller outside a container (the Lambda gateway, `FunctionCall.fromId` from a tool): the call
+ * state's table and bucket, and whatever of the queues, Dicts and Queues it was given.
+ */
 export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
-  const r = required(env, ["GANTRY_RESULTS_TABLE", "GANTRY_PAYLOAD_BUCKET"]);
-  return {
-    queues: json<Record<string, string>>(env, "GANTRY_QUEUES", {}),
-    resultsTable: r.GANTRY_RESULTS_TABLE,
-    bucket: r.GANTRY_PAYLOAD_BUCKET,
-    maxMessageBytes: num(env, "GANTRY_SQS_MAX_BYTES", DEFAULT_SQS_MAX_BYTES, 1024),
-    resultTtlDays: num(env, "GANTRY_RESULT_TTL_DAYS", DEFAULT_RESULT_TTL_DAYS, 1),
-    dicts: json<Record<string, string>>(env, "GANTRY_DICTS", {}),
-    stateQueues: json<Record<string, string>>(env, "GANTRY_STATE_QUEUES", {}),
-    volumes: json<Record<string, string>>(env, "GANTRY_VOLUMES", {}),
-    scalingTargets: json<Record<string, string>>(env, "GANTRY_SCALING_TARGETS", {}),
+  const problems: string[] = [];
+  const required = (name: string) => env[name] || (problems.push(`${name}: missing`), "");
+  const json = (name: string): Record<string, string> => {
+    const raw = env[name];
+    if (!raw) return {};
+    try {
+      return JSON.parse(raw) as Record<string, string>;
+    } catch {
+      problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: not valid JSON`);
+      return {};
+    }
   };
+  const num = (name: string, fallback: number, min: number) => {
+    const raw = env[name];
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) problems.push(`${name}=${JSON.stringify(raw)}: not a number >= ${min}`);
+    return n;
+  };
+  const config: AwsCallerConfig = {
+    resultsTable: required("GANTRY_RESULTS_TABLE"),
+    bucket: required("GANTRY_PAYLOAD_BUCKET"),
+    queues: json("GANTRY_QUEUES"),
+    maxMessageBytes: num("GANTRY_SQS_MAX_BYTES", DEFAULT_SQS_MAX_BYTES, 1024),
+    resultTtlDays: num("GANTRY_RESULT_TTL_DAYS", DEFAULT_RESULT_TTL_DAYS, 1),
+    dicts: json("GANTRY_DICTS"),
+    stateQueues: json("GANTRY_STATE_QUEUES"),
+    volumes: json("GANTRY_VOLUMES"),
+    scalingTargets: json("GANTRY_SCALING_TARGETS"),
+  };
+  if (problems.length) throw new ContainerContractError(problems, "the AWS caller's environment is incomplete");
+  return config;
 }
 
-/** Seconds to wait before attempt `failures + 1`, after `failures` failed attempts (the local runtime's rule). */
+/**
+ * Seconds to wait before attempt `failures + 1`, after `failures` failed attempts.
+ * @deprecated runtime/delivery.ts `retryDelayMs` is the rule; this is it in seconds, for callers not moved yet.
+ */
 export function retryDelaySeconds(retries: RetriesSpec, failures: number): number {
-  return Math.min(retries.maxDelay, retries.initialDelay * retries.backoffCoefficient ** Math.max(0, failures - 1));
+  return retryDelayMs(retries, failures) / 1000;
 }

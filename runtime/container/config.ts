@@ -1,12 +1,12 @@
 /**
- * What a container runs and how, from the environment the stack sets on its task definition
- * (provider/aws/function-service.ts). The AWS wiring (queues, table, bucket) is read by
- * runtime/aws/config.ts.
+ * What a container runs and how, from its contract (runtime/contract.ts): the target-neutral part,
+ * in the units the worker loop takes. The transport's part is read by the transport's own module
+ * (runtime/aws/config.ts for `aws`).
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BatchingSpec } from "../../synth/spec.ts";
-import { ConfigError } from "../aws/config.ts";
+import { decodeContainerEnv, type ContainerContract } from "../contract.ts";
 
 export interface ContainerConfig {
   appName: string;
@@ -22,7 +22,7 @@ export interface ContainerConfig {
   batching: Record<string, BatchingSpec>;
   timeoutMs: number;
   setupTimeoutMs: number;
-  /** null: never exit for idleness (ECS autoscaling removes idle tasks itself) */
+  /** null: never exit for idleness (the target's autoscaling removes idle containers itself) */
   idleExitMs: number | null;
   /** time for in-flight inputs after SIGTERM; the rest of the stop timeout is for releasing and `@exit` */
   drainMs: number;
@@ -31,73 +31,36 @@ export interface ContainerConfig {
   healthPort: number | null;
   /** webApp / webServer units: where the front door listens */
   httpPort: number | null;
-  /** `GANTRY_SECRET_ARNS`: Secrets Manager secrets loaded whole into the environment at start */
-  secretArns: string[];
 }
 
-function json<T>(env: NodeJS.ProcessEnv, name: string, fallback: T): T {
-  const raw = env[name];
-  if (!raw) return fallback;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new ConfigError(`${name} is not valid JSON: ${raw.slice(0, 80)}`);
-  }
-}
-
-/** A number >= 0 (seconds, or a count). */
-function amount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number >= 0`);
-  return n;
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number | null): number | null {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (raw === "off") return null;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a port`);
-  return n;
-}
-
-/** The bundle's `app.mjs` beside this entry, unless `GANTRY_APP_FILE` says otherwise. */
-function defaultAppFile(env: NodeJS.ProcessEnv): string {
-  if (env.GANTRY_APP_FILE) return resolve(env.GANTRY_APP_FILE);
+/** The bundle's `app.mjs`: in `GANTRY_APP_DIR` (the image's ENV), else beside this entry. */
+function bundledAppFile(env: NodeJS.ProcessEnv): string {
   const dir = env.GANTRY_APP_DIR ?? dirname(fileURLToPath(import.meta.url));
   return join(dir, "app.mjs");
 }
 
-export const DEFAULT_HEALTH_PORT = 8081;
-
-export function containerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ContainerConfig {
-  const missing = ["GANTRY_APP", "GANTRY_KIND", "GANTRY_DECLARATION"].filter((n) => !env[n]);
-  if (missing.length) throw new ConfigError(`the container needs ${missing.join(", ")} in its environment (the stack sets them on every task)`);
-  const kind = env.GANTRY_KIND;
-  if (kind !== "function" && kind !== "class") throw new ConfigError(`GANTRY_KIND must be "function" or "class", not ${JSON.stringify(kind)}`);
-  const timeoutS = amount(env, "GANTRY_TIMEOUT", 300);
-  const stopS = amount(env, "GANTRY_STOP_TIMEOUT", 120);
-  const idle = env.GANTRY_IDLE_EXIT !== "false";
+export function containerConfigOf(contract: ContainerContract, env: NodeJS.ProcessEnv = process.env): ContainerConfig {
   return {
-    appName: env.GANTRY_APP!,
-    appFile: defaultAppFile(env),
-    kind,
-    name: env.GANTRY_DECLARATION!,
-    unit: env.GANTRY_VARIANT || env.GANTRY_DECLARATION!,
-    params: json<Record<string, unknown> | null>(env, "GANTRY_PARAMS", null),
-    maxInputs: Math.max(1, Math.floor(amount(env, "GANTRY_MAX_INPUTS", 1))),
-    batching: json<Record<string, BatchingSpec>>(env, "GANTRY_BATCHING", {}),
-    timeoutMs: timeoutS * 1000,
-    // @enter hooks (loading a model) get the function's timeout, and at least 5 minutes
-    setupTimeoutMs: amount(env, "GANTRY_SETUP_TIMEOUT", Math.max(timeoutS, 300)) * 1000,
-    idleExitMs: idle ? amount(env, "GANTRY_SCALEDOWN_WINDOW", 60) * 1000 : null,
+    appName: contract.app,
+    appFile: contract.appFile ? resolve(contract.appFile) : bundledAppFile(env),
+    kind: contract.kind,
+    name: contract.declaration,
+    unit: contract.unit,
+    params: contract.params,
+    maxInputs: contract.maxInputs,
+    batching: contract.batching,
+    timeoutMs: contract.timeout * 1000,
+    setupTimeoutMs: contract.setupTimeout * 1000,
+    idleExitMs: contract.idleExit === null ? null : contract.idleExit * 1000,
     // three quarters of the stop timeout for inputs; the rest to hand back the others and run @exit
-    drainMs: amount(env, "GANTRY_DRAIN_SECONDS", Math.floor(stopS * 0.75)) * 1000,
-    stopTimeoutMs: stopS * 1000,
-    healthPort: port(env, "GANTRY_HEALTH_PORT", DEFAULT_HEALTH_PORT),
-    httpPort: port(env, "GANTRY_HTTP_PORT", null),
-    secretArns: json<string[]>(env, "GANTRY_SECRET_ARNS", []),
+    drainMs: (contract.drainSeconds ?? Math.floor(contract.stopTimeout * 0.75)) * 1000,
+    stopTimeoutMs: contract.stopTimeout * 1000,
+    healthPort: contract.healthPort,
+    httpPort: contract.httpPort,
   };
+}
+
+/** Decodes the contract in `env` (ContainerContractError when it is not one) and reads its core. */
+export function containerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ContainerConfig {
+  return containerConfigOf(decodeContainerEnv(env), env);
 }

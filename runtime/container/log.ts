@@ -1,7 +1,7 @@
 /**
  * The container's structured logs: pino JSON lines on stderr (awslogs ships them to CloudWatch),
- * level from `GANTRY_LOG_LEVEL` (default "info": one line per input with call id, function,
- * attempt and duration). Secrets never reach a log line: fields named like env/secrets are
+ * at the contract's `logLevel` (`GANTRY_LOG_LEVEL`, default "info": one line per input with call
+ * id, function, attempt and duration). Secrets never reach a log line: fields named like env/secrets are
  * redacted, and the values of secrets loaded at start are masked wherever they appear.
  */
 import { writeSync } from "node:fs";
@@ -17,7 +17,7 @@ export interface ContainerLogger {
   addSecrets(values: Iterable<string>): void;
 }
 
-export function containerLogger(bindings: Record<string, unknown>, options: { level?: string; write?: (line: string) => void } = {}): ContainerLogger {
+export function containerLogger(bindings: Record<string, unknown>, options: { level: string; write?: (line: string) => void }): ContainerLogger {
   const secrets = new Set<string>();
   const write = options.write ?? ((line: string) => void writeSync(2, line));
   const destination = {
@@ -33,7 +33,7 @@ export function containerLogger(bindings: Record<string, unknown>, options: { le
     },
   };
   const log = pino({
-    level: options.level ?? process.env.GANTRY_LOG_LEVEL ?? "info",
+    level: options.level,
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ["env", "*.env", "secrets", "*.secrets", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },

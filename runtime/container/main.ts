@@ -1,44 +1,47 @@
 /**
- * The image's command on AWS (`node /opt/gantry/app/main.mjs`, bundled with the app by
- * provider/aws/bundle.ts). In order:
- * 1. serve `/livez` and `/readyz` on the health port; read the unit from the environment;
- * 2. load whole secrets into the environment, install the AWS invoker (nested `.remote()` calls);
+ * The image's command (`node /opt/gantry/app/main.mjs`, bundled with the app by
+ * provider/aws/bundle.ts). The same on every target; what differs is the transport its contract
+ * names (runtime/contract.ts, `transport.kind`), loaded by container/transport.ts. In order:
+ * 1. read the contract from the environment; serve `/livez` and `/readyz` on the health port;
+ * 2. load the secrets the transport keeps whole into the environment, install its invoker
+ *    (nested `.remote()` calls);
  * 3. import the app and run `@enter` hooks (a failure or a timeout there is a setup failure,
  *    reported as such: exit 1, and the waiting inputs fail one attempt with ContainerSetupError);
- * 4. run the worker loop over SQS/DynamoDB/S3 (runtime/aws/transport.ts), or, for a
- *    webApp/webServer unit, the web front door on `GANTRY_HTTP_PORT`;
- * 5. on SIGTERM (ECS stop, scale-in, spot interruption draining): stop fetching, process what a
- *    pending long poll returns, drain within the budget, make unfinished inputs visible again,
- *    run `@exit` hooks, exit 0. Idle exit after `scaledownWindow` without work, when enabled.
+ * 4. run the worker loop over the transport (on AWS, SQS/DynamoDB/S3: runtime/aws/transport.ts),
+ *    or, for a webApp/webServer unit, the web front door on the contract's HTTP port;
+ * 5. on SIGTERM (the target stops the container, scale-in, spot interruption draining): stop
+ *    fetching, process what a pending receive returns, drain within the budget, hand unfinished
+ *    inputs back, run `@exit` hooks, exit 0. Idle exit after the contract's `idleExit`, when set.
  */
 import { setInvoker } from "../../sdk/invoker.ts";
+import { decodeContainerEnv, type ContainerContract } from "../contract.ts";
 import { encodeError } from "../serialize.ts";
 import { runWorker } from "../worker/loop.ts";
-import { createClients } from "../aws/clients.ts";
-import { callerConfigFromEnv, workerConfigFromEnv } from "../aws/config.ts";
-import { AwsInvoker } from "../aws/invoker.ts";
-import { AwsTransport } from "../aws/transport.ts";
-import { summarize } from "../aws/wire.ts";
-import { containerConfigFromEnv, type ContainerConfig } from "./config.ts";
+import { containerConfigOf, type ContainerConfig } from "./config.ts";
 import { serveHealth, type HealthServer } from "./health.ts";
 import { containerLogger, type ContainerLogger } from "./log.ts";
-import { loadContainerTarget } from "./target.ts";
+import { loadContainerTarget } from "./instances.ts";
+import { containerTransportOf, type ContainerTransport, type ContainerWorkerTransport } from "./transport.ts";
 
 const bootStartedAt = performance.now();
 
 function fatal(message: string, err: unknown): never {
-  process.stderr.write(`${JSON.stringify({ level: 50, time: new Date().toISOString(), msg: message, error: err instanceof Error ? summarize(err) : String(err) })}\n`);
+  process.stderr.write(`${JSON.stringify({ level: 50, time: new Date().toISOString(), msg: message, error: err instanceof Error ? { name: err.name, message: err.message } : String(err) })}\n`);
   process.exit(1);
 }
 
+let contract: ContainerContract;
 let cfg: ContainerConfig;
 try {
-  cfg = containerConfigFromEnv();
+  contract = decodeContainerEnv(process.env);
+  cfg = containerConfigOf(contract);
 } catch (err) {
   fatal("invalid container configuration", err);
 }
-const logger: ContainerLogger = containerLogger({ app: cfg.appName, unit: cfg.unit });
+const logger: ContainerLogger = containerLogger({ app: cfg.appName, unit: cfg.unit }, { level: contract.logLevel });
 const log = logger.log;
+// what was deployed: the first line names the stack and the spec it came from
+log.info({ stack: contract.stack, specHash: contract.specHash, transport: contract.transport.kind, kind: cfg.kind, declaration: cfg.name }, "container starting");
 
 process.on("uncaughtException", (err) => {
   log.fatal({ err }, "uncaught exception: exiting (inputs in flight are redelivered)");
@@ -56,22 +59,16 @@ if (cfg.healthPort !== null && cfg.httpPort === null) {
 }
 
 // ---- secrets (before the app is imported: its module code may read them), nested calls
+const transport: ContainerTransport = await containerTransportOf(contract).catch((err) => fatal("cannot load the transport", err));
 let setupError: Error | null = null;
-if (cfg.secretArns.length) {
-  try {
-    const { loadSecrets, secretsManagerReader } = await import("./secrets.ts");
-    logger.addSecrets(await loadSecrets(cfg.secretArns, await secretsManagerReader()));
-    log.info({ secrets: cfg.secretArns.length }, "secrets loaded into the environment");
-  } catch (err) {
-    setupError = err as Error;
-  }
-}
-const clients = createClients();
 try {
-  setInvoker(new AwsInvoker({ config: callerConfigFromEnv(), clients, source: cfg.unit }));
+  const secrets = await transport.loadSecrets();
+  logger.addSecrets(secrets);
+  if (secrets.length) log.info({ secrets: secrets.length }, "secrets loaded into the environment");
 } catch (err) {
-  log.warn({ error: summarize(err as Error) }, "nested calls are unavailable in this container");
+  setupError = err as Error;
 }
+setInvoker(transport.invoker());
 
 const exitCode = cfg.httpPort !== null ? await runWebUnit(cfg) : await runWorkerUnit(cfg);
 await health?.close();
@@ -81,15 +78,9 @@ process.exit(exitCode);
 // ---- a worker unit (functions, classes, variants)
 
 async function runWorkerUnit(cfg: ContainerConfig): Promise<number> {
-  let transport: AwsTransport;
-  try {
-    transport = new AwsTransport({ config: workerConfigFromEnv(), clients, log });
-  } catch (err) {
-    log.error({ error: summarize(err as Error) }, "invalid AWS configuration");
-    return 1;
-  }
-  state = transportState(transport);
-  const stop = (reason: string, drainMs: number) => () => transport.stop(drainMs, reason);
+  const worker = transport.worker(log);
+  state = transportState(worker);
+  const stop = (reason: string, drainMs: number) => () => worker.stop(drainMs, reason);
   process.on("SIGTERM", stop("SIGTERM", cfg.drainMs));
   process.on("SIGINT", stop("SIGINT", cfg.drainMs));
 
@@ -103,32 +94,32 @@ async function runWorkerUnit(cfg: ContainerConfig): Promise<number> {
   } catch (err) {
     // loading secrets or importing the app failed: a setup failure, not an input error
     log.error({ err }, "could not load the app");
-    await transport.setupFailed(encodeError(err));
-    await transport.close();
+    await worker.setupFailed(encodeError(err));
+    await worker.close();
     return 1;
   }
-  transport.nameInputsWith(target.label);
+  worker.nameInputsWith(target.label);
   log.info({ bootMs: Math.round(performance.now() - bootStartedAt), slots: target.slots }, "app loaded; running @enter hooks");
-  const exit = await runWorker(target, transport, {
+  const exit = await runWorker(target, worker, {
     timeoutMs: cfg.timeoutMs,
     setupTimeoutMs: cfg.setupTimeoutMs,
     idleExitMs: cfg.idleExitMs ?? undefined,
     // the timed-out work cannot be interrupted in this process: finish the others, then exit
-    onTimeout: () => transport.stop(cfg.drainMs, "an input timed out: recycling the container"),
+    onTimeout: () => worker.stop(cfg.drainMs, "an input timed out: recycling the container"),
     log,
   });
-  log.info({ exit, stats: transport.stats }, "worker stopped");
+  log.info({ exit, stats: worker.stats }, "worker stopped");
   return exit === "setup-failed" ? 1 : 0;
 }
 
-function transportState(transport: AwsTransport) {
+function transportState(worker: ContainerWorkerTransport) {
   return {
     get ready() {
-      return transport.state === "ready";
+      return worker.state === "ready";
     },
     get detail() {
-      const { completed, retried, deadLettered } = transport.stats;
-      return { state: transport.state, inFlight: transport.inFlight, completed, retried, deadLettered, uptimeMs: Math.round(performance.now() - bootStartedAt) };
+      const { completed, retried, deadLettered } = worker.stats;
+      return { state: worker.state, inFlight: worker.inFlight, completed, retried, deadLettered, uptimeMs: Math.round(performance.now() - bootStartedAt) };
     },
   };
 }
@@ -161,16 +152,11 @@ async function runWebUnit(cfg: ContainerConfig): Promise<number> {
   return 0;
 }
 
-/** Bearer tokens of private webApp/webServer units: `GANTRY_WEB_TOKEN`, or the secret `GANTRY_TOKEN_SECRET_ARN` names. */
+/** Bearer tokens of a private webApp/webServer unit: `GANTRY_WEB_TOKEN` (a secret's variable), and the transport's. */
 async function webTokens(): Promise<string[]> {
   const tokens: string[] = [];
   if (process.env.GANTRY_WEB_TOKEN) tokens.push(process.env.GANTRY_WEB_TOKEN);
-  const arn = process.env.GANTRY_TOKEN_SECRET_ARN;
-  if (arn) {
-    const { secretsManagerReader } = await import("./secrets.ts");
-    const value = await (await secretsManagerReader()).read(arn).catch(() => undefined);
-    if (value) tokens.push(value);
-  }
+  tokens.push(...(await transport.webTokens()));
   logger.addSecrets(tokens);
   return tokens;
 }

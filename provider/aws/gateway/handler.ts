@@ -14,7 +14,7 @@ import { z } from "zod";
 import { createClients } from "../../../runtime/aws/clients.ts";
 import { callerConfigFromEnv } from "../../../runtime/aws/config.ts";
 import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
-import { secretsManagerReader } from "../../../runtime/container/secrets.ts";
+import { secretsManagerReader } from "../../../runtime/aws/secrets.ts";
 import {
   backendFromInvoker, createWebHandlerForRoutes, lambdaHandler, LAMBDA_SYNC_WINDOW_MS,
   type EndpointRoute, type WebBackend, type WebHandler,

@@ -133,7 +133,7 @@ describe("per function / class variant", () => {
     const e = env("LlamaInference");
     assert.equal(e.GANTRY_QUEUE_URL, "https://sqs.us-east-1.amazonaws.com/000000000000/llama-inference-queue");
     assert.equal(e.GANTRY_MAX_INPUTS, "8");
-    assert.equal(e.GANTRY_TARGET_INPUTS, "6");
+    assert.equal(e.GANTRY_TARGET_INPUTS, undefined, "the stack scales on targetInputs; the container is not told it");
     assert.equal(e.GANTRY_VARIANT, "LlamaInference");
     assert.equal(env("LlamaInference[gpu=H100]").GANTRY_VARIANT, "LlamaInference[gpu=H100]");
     assert.equal(env("api").GANTRY_SECRET_ARNS, JSON.stringify(["arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry/llm-demo/dev/api-secrets-AbCdEf"]));

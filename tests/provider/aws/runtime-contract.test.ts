@@ -1,17 +1,23 @@
 /**
- * What the container runtime (runtime/container, runtime/aws) needs from the stack, on the exact
- * inputs AWS would receive: the redrive count it re-enqueues against, every environment variable
- * it reads, the bearer token of private web units, the container health check, the results-table
- * and payload-bucket grants and lifetimes. The plan's environment is also fed to the runtime's own
- * config readers, so a name or format the runtime does not accept fails here.
+ * What the container runtime (runtime/container, runtime/aws) is told by the stack, on the exact
+ * inputs AWS would receive. The contract round trip: the real Pulumi program runs under mocks
+ * (provider/plan/build.ts), each task definition's environment is decoded by the container's own
+ * decoder (runtime/contract.ts), and must equal the contract the provider meant to write: the
+ * unit's options, and the numbers of the resources it was deployed with (its queue's visibility
+ * and redrive count, its container's stop timeout, every service's scaling target). A variable
+ * outside the contract fails, unless it is the user's own `env` or the SDK's region; secrets'
+ * variables are the task's `secrets`, not its environment. Also here: the bearer token of private
+ * web units, the container health check, the results-table and payload-bucket grants and lifetimes.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { HEALTH_PORT, HTTP_PORT, healthCheckOf } from "../../../provider/aws/function-service.ts";
+import { HTTP_PORT, healthCheckOf } from "../../../provider/aws/function-service.ts";
 import { unitsOf, type Unit } from "../../../provider/aws/units.ts";
-import { callerConfigFromEnv, workerConfigFromEnv } from "../../../runtime/aws/config.ts";
+import { callerConfigOf } from "../../../runtime/aws/config.ts";
 import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
-import { containerConfigFromEnv, DEFAULT_HEALTH_PORT } from "../../../runtime/container/config.ts";
+import { ContainerContract, containerEnvNames, decodeContainerEnv, type ContainerContractInput } from "../../../runtime/contract.ts";
+import { setupTimeoutSeconds } from "../../../runtime/delivery.ts";
+import type { AppSpec } from "../../../synth/spec.ts";
 import { app, fn, llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 
@@ -19,19 +25,109 @@ const Q = "aws:sqs/queue:Queue";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const TARGET = "aws:appautoscaling/target:Target";
 const TOKEN_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf";
+const sqsUrl = (name: string) => `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`;
 let view: PlanView;
+let web: PlanView;
+let webSpec: AppSpec;
 
 before(async () => {
+  const at = { file: "tests/provider/fixtures/apps/llm/app.ts", line: 9, column: 30 };
+  webSpec = app({
+    functions: [
+      fn("site", 9, { env: { SITE_TITLE: "hello" } }, { web: { kind: "app", public: true, source: at } }),
+      fn("admin", 12, {}, { web: { kind: "server", port: 8080, startupTimeout: 30, public: false, source: { ...at, line: 12 } } }),
+    ],
+  });
+  // one at a time: Pulumi's mock runtime is process-global
   view = await planOf(llmApp(), { secretValues: { "dict-1a2b3c": { OPENAI_KEY: "x" } } });
+  web = await planOf(webSpec);
 });
 
-const container = (declaration: string) => view.json(TD, { declaration }, "containerDefinitions")[0];
-const env = (declaration: string): Record<string, string> =>
-  Object.fromEntries(container(declaration).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-const redrive = (queue: string) => JSON.parse(view.inputs(Q, { name: queue }).redrivePolicy);
+const container = (declaration: string, plan = view) => plan.json(TD, { declaration }, "containerDefinitions")[0];
+const envOf = (declaration: string, plan = view): Record<string, string> =>
+  Object.fromEntries(container(declaration, plan).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+const env = (declaration: string) => envOf(declaration);
+const redrive = (queue: string, plan = view) => JSON.parse(plan.inputs(Q, { name: queue }).redrivePolicy);
 interface Statement { Sid: string; Action: string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> }
 const statements = (policy: string): Statement[] => JSON.parse(view.inputs("aws:iam/rolePolicy:RolePolicy", { name: policy }).policy).Statement;
 const resourcesOf = (s: Statement[], action: string) => s.filter((x) => x.Action.includes(action)).flatMap((x) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]));
+
+/**
+ * The contract the provider means to write for `u`, from the unit and the resources it was
+ * deployed with in `plan`: its own queue's settings, not a second derivation of them.
+ */
+function meant(spec: AppSpec, plan: PlanView, u: Unit): ContainerContractInput {
+  const queue = plan.inputs(Q, { name: `${u.slug}-queue` });
+  // a named secret without required keys is read whole at start; the others are injected key by key
+  const whole = u.options.secrets.map((id) => spec.secrets.find((s) => s.id === id)!).flatMap((s) => (s.kind === "named" && !s.requiredKeys.length ? [s.name] : []));
+  const scalingTargets = Object.fromEntries(plan.resources(TARGET).map((t) => [t.declaration!, t.inputs.resourceId as string]));
+  const privateWeb = u.server !== null && !u.server.public;
+  return {
+    app: spec.app.name,
+    stack: "dev",
+    specHash: plan.plan.specHash,
+    kind: u.kind,
+    declaration: u.name,
+    unit: u.id,
+    timeout: u.options.timeout,
+    setupTimeout: setupTimeoutSeconds(u.options),
+    retries: u.options.retries,
+    maxInputs: u.concurrency.maxInputs,
+    batching: u.batching,
+    idleExit: null,
+    stopTimeout: container(u.id, plan).stopTimeout,
+    healthPort: u.server ? null : 8081,
+    httpPort: u.server ? 8000 : null,
+    volumes: Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume])),
+    transport: {
+      kind: "aws",
+      queueUrl: sqsUrl(`${u.slug}-queue`),
+      dlqUrl: sqsUrl(`${u.slug}-dlq`),
+      resultsTable: "gantry-state-results",
+      bucket: "gantry-state-payloads",
+      maxMessageBytes: queue.maxMessageSize,
+      visibilityTimeout: queue.visibilityTimeoutSeconds,
+      maxReceiveCount: JSON.parse(queue.redrivePolicy).maxReceiveCount,
+      resultTtlDays: 7,
+      queues: Object.fromEntries(unitsOf(spec).map((x) => [x.id, sqsUrl(`${x.slug}-queue`)])),
+      dicts: Object.fromEntries(spec.dicts.map((d) => [d.name, `dict-${d.name}-table`])),
+      stateQueues: Object.fromEntries(spec.queues.map((q) => [q.name, sqsUrl(`queue-${q.name}-queue`)])),
+      scalingTargets,
+      secretArns: whole.map((name) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry/${spec.app.name}/dev/${name}-AbCdEf`),
+      ...(privateWeb ? { tokenSecretArn: TOKEN_ARN } : {}),
+    },
+  };
+}
+
+/** Variables in a task's environment that are neither the contract's, nor the user's `env`, nor the SDK's region. */
+function strayVariables(environment: Record<string, string>, u: Unit): string[] {
+  const allowed = new Set([...containerEnvNames("aws"), "AWS_REGION", ...Object.keys(u.options.env)]);
+  return Object.keys(environment).filter((name) => !allowed.has(name));
+}
+
+describe("the container contract, round trip: what the provider encodes is what the container decodes", () => {
+  for (const [label, plan, spec] of [["llm-demo", () => view, llmApp], ["web units", () => web, () => webSpec]] as const) {
+    it(`${label}: every task definition's environment decodes to the contract meant for its unit`, () => {
+      const units = unitsOf(spec());
+      assert.equal(plan().resources(TD).length, units.length);
+      for (const u of units) {
+        const e = envOf(u.id, plan());
+        assert.deepEqual(decodeContainerEnv(e), ContainerContract.parse(meant(spec(), plan(), u)), u.id);
+        assert.deepEqual(strayVariables(e, u), [], `${u.id}: variables outside the contract`);
+        assert.equal(e.AWS_REGION, "us-east-1");
+        for (const [k, v] of Object.entries(u.options.env)) assert.equal(e[k], v, `${u.id}: the user's ${k}`);
+      }
+    });
+  }
+  it("a variable outside the contract is caught", () => {
+    const u = unitsOf(llmApp()).find((x) => x.id === "square")!;
+    assert.deepEqual(strayVariables({ ...env("square"), GANTRY_MEMORY_SNAPSHOT: "false", GANTRY_TARGET_INPUTS: "1" }, u), ["GANTRY_MEMORY_SNAPSHOT", "GANTRY_TARGET_INPUTS"]);
+  });
+  it("secrets with known keys are the task's secrets (valueFrom), not its environment", () => {
+    assert.deepEqual(container("LlamaInference").secrets, [{ name: "HF_TOKEN", valueFrom: "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry/llm-demo/dev/huggingface-token-AbCdEf:HF_TOKEN::" }]);
+    assert.equal(env("LlamaInference").HF_TOKEN, undefined);
+  });
+});
 
 describe("the redrive count leaves room for the runtime's retries and crashes", () => {
   it("maxReceiveCount is maxRetries + 5, so retries: 0 no longer dead-letters on the first crash", () => {
@@ -39,55 +135,19 @@ describe("the redrive count leaves room for the runtime's retries and crashes", 
     assert.deepEqual(redrive("llama-inference-queue"), { deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:llama-inference-dlq", maxReceiveCount: 7 });
     assert.equal(redrive("nightly-queue").maxReceiveCount, 8);
   });
-  it("the container is told the same count (GANTRY_MAX_RECEIVE_COUNT), unit by unit", () => {
+  it("the container is told the same count and visibility as its queue, unit by unit", () => {
     for (const [declaration, queue] of [["hourly", "hourly-queue"], ["LlamaInference", "llama-inference-queue"], ["LlamaInference[gpu=H100]", "llama-inference-gpu-h100-queue"], ["nightly", "nightly-queue"]]) {
-      assert.equal(env(declaration).GANTRY_MAX_RECEIVE_COUNT, String(redrive(queue).maxReceiveCount), declaration);
+      const told = decodeContainerEnv(env(declaration)).transport;
+      assert.equal(told.maxReceiveCount, redrive(queue).maxReceiveCount, declaration);
+      assert.equal(told.visibilityTimeout, view.inputs(Q, { name: queue }).visibilityTimeoutSeconds, declaration);
       // above 1: the runtime re-enqueues a fresh copy on the last receive instead of letting SQS dead-letter it
-      assert.ok(redrive(queue).maxReceiveCount > 1);
+      assert.ok(told.maxReceiveCount > 1);
     }
   });
-});
-
-describe("the environment is what the runtime reads", () => {
-  it("a worker's environment, parsed by the runtime's own readers", () => {
-    const e = env("LlamaInference");
-    const c = containerConfigFromEnv(e);
-    assert.deepEqual([c.appName, c.kind, c.name, c.unit, c.maxInputs, c.timeoutMs, c.setupTimeoutMs, c.idleExitMs, c.stopTimeoutMs, c.healthPort, c.httpPort],
-      ["llm-demo", "class", "LlamaInference", "LlamaInference", 8, 600_000, 600_000, null, 120_000, 8081, null]);
-    const w = workerConfigFromEnv(e);
-    assert.deepEqual([w.unit, w.queueUrl, w.dlqUrl, w.resultsTable, w.bucket, w.maxMessageBytes, w.visibilityTimeoutS, w.maxReceiveCount, w.resultTtlDays], [
-      "LlamaInference",
-      "https://sqs.us-east-1.amazonaws.com/000000000000/llama-inference-queue",
-      "https://sqs.us-east-1.amazonaws.com/000000000000/llama-inference-dlq",
-      "gantry-state-results",
-      "gantry-state-payloads",
-      1048576, 660, 7, 7,
-    ]);
-    assert.deepEqual(w.retries, { maxRetries: 2, backoffCoefficient: 2, initialDelay: 1, maxDelay: 60 });
-    // the queue's visibility timeout and the one the heartbeat renews agree
-    assert.equal(view.inputs(Q, { name: "llama-inference-queue" }).visibilityTimeoutSeconds, w.visibilityTimeoutS);
-  });
-  it("each GANTRY_* variable the container reads is set, or left to a default on purpose", () => {
-    const worker = Object.keys(env("square")).filter((k) => k.startsWith("GANTRY_"));
-    assert.deepEqual(worker, [
-      "GANTRY_APP", "GANTRY_BATCHING", "GANTRY_DECLARATION", "GANTRY_DICTS", "GANTRY_DLQ_URL", "GANTRY_HEALTH_PORT", "GANTRY_IDLE_EXIT",
-      "GANTRY_KIND", "GANTRY_MAX_INPUTS", "GANTRY_MAX_RECEIVE_COUNT", "GANTRY_MEMORY_SNAPSHOT", "GANTRY_PAYLOAD_BUCKET", "GANTRY_QUEUES",
-      "GANTRY_QUEUE_URL", "GANTRY_RESULTS_TABLE", "GANTRY_RESULT_TTL_DAYS", "GANTRY_RETRIES", "GANTRY_SCALEDOWN_WINDOW", "GANTRY_SCALING_TARGETS", "GANTRY_SECRET_ARNS",
-      "GANTRY_SETUP_TIMEOUT", "GANTRY_SPEC_HASH", "GANTRY_SQS_MAX_BYTES", "GANTRY_STACK", "GANTRY_STATE_QUEUES", "GANTRY_STOP_TIMEOUT",
-      "GANTRY_TARGET_INPUTS", "GANTRY_TIMEOUT", "GANTRY_TRANSPORT", "GANTRY_VARIANT", "GANTRY_VISIBILITY_TIMEOUT", "GANTRY_VOLUMES",
-    ]);
-    // defaults kept on purpose: GANTRY_PARAMS (a class's first instance: its default parameters),
-    // GANTRY_DRAIN_SECONDS (3/4 of the stop timeout), GANTRY_APP_DIR (the image's ENV), and the tuning knobs
-    for (const name of ["GANTRY_PARAMS", "GANTRY_DRAIN_SECONDS", "GANTRY_SQS_WAIT_SECONDS", "GANTRY_HEARTBEAT_MS", "GANTRY_CANCEL_POLL_MS", "GANTRY_WEB_TOKEN"]) {
-      assert.equal(env("square")[name], undefined, name);
-    }
-    assert.equal(env("square").GANTRY_RESULT_TTL_DAYS, "7");
-    assert.equal(env("square").GANTRY_SETUP_TIMEOUT, "300");
-    assert.equal(env("batchTrain").GANTRY_SETUP_TIMEOUT, "7200");
-  });
-  it("the stack's health port is the runtime's", () => {
-    assert.equal(HEALTH_PORT, DEFAULT_HEALTH_PORT);
-    assert.equal(env("square").GANTRY_HEALTH_PORT, "8081");
+  it("the setup timeout is the declaration's timeout (Modal's rule), on AWS as locally", () => {
+    assert.equal(decodeContainerEnv(env("square")).setupTimeout, 60);
+    assert.equal(decodeContainerEnv(env("LlamaInference")).setupTimeout, 600);
+    assert.equal(decodeContainerEnv(env("batchTrain")).setupTimeout, 7200);
   });
 });
 
@@ -109,8 +169,7 @@ describe("updateAutoscaler: every task is told every service's scalable target, 
     const deployed = Object.fromEntries(view.resources(TARGET).map((t) => [t.declaration, t.inputs.resourceId]));
     assert.equal(Object.keys(deployed).length, 9);
     for (const td of view.resources(TD)) {
-      const e = Object.fromEntries(JSON.parse(td.inputs.containerDefinitions as string)[0].environment.map((x: { name: string; value: string }) => [x.name, x.value]));
-      assert.deepEqual(callerConfigFromEnv(e).scalingTargets, deployed, td.declaration!);
+      assert.deepEqual(callerConfigOf(decodeContainerEnv(env(td.declaration!))).scalingTargets, deployed, td.declaration!);
     }
     // the service names are fixed, so the names the tasks carry are the services' own
     for (const svc of view.resources("aws:ecs/service:Service")) {
@@ -138,7 +197,7 @@ describe("updateAutoscaler: every task is told every service's scalable target, 
       },
     };
     // called from inside another unit's task, with that task's environment
-    const inv = new AwsInvoker({ config: callerConfigFromEnv(env("square")), clients: { sqs: none, ddb: none, s3: none, autoscaling } });
+    const inv = new AwsInvoker({ config: callerConfigOf(decodeContainerEnv(env("square"))), clients: { sqs: none, ddb: none, s3: none, autoscaling } });
     await inv.updateAutoscaler({ app: "llm-demo", name: "LlamaInference", params: { modelName: "x" } }, { minContainers: 1, maxContainers: 3, bufferContainers: 1, scaledownWindow: 120 });
     assert.deepEqual(calls.map((c) => c.action), ["RegisterScalableTarget", "DescribeScalingPolicies", "PutScalingPolicy"]);
 
@@ -173,12 +232,11 @@ describe("updateAutoscaler: every task is told every service's scalable target, 
 });
 
 describe("private webApp / webServer containers get the bearer token", () => {
-  it("a private webApp: GANTRY_TOKEN_SECRET_ARN, read by the task role (the runtime reads it at start), no other unit", () => {
+  it("a private webApp: its token's secret, read by the task role (the runtime reads it at start), no other unit", () => {
     const e = env("api");
-    assert.equal(e.GANTRY_TOKEN_SECRET_ARN, TOKEN_ARN);
-    assert.equal(e.GANTRY_HTTP_PORT, "8000");
-    assert.equal(e.GANTRY_HEALTH_PORT, undefined);
-    assert.equal(containerConfigFromEnv(e).httpPort, 8000);
+    const told = decodeContainerEnv(e);
+    assert.equal(told.transport.tokenSecretArn, TOKEN_ARN);
+    assert.deepEqual([told.httpPort, told.healthPort], [8000, null]);
     // the task role reads exactly its own whole-loaded secret and the token
     assert.deepEqual(statements("api-task").filter((s) => s.Action.includes("secretsmanager:GetSecretValue")), [{
       Sid: "Secrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"],
@@ -187,24 +245,16 @@ describe("private webApp / webServer containers get the bearer token", () => {
     // not injected by ECS: the execution role has no reason to read it
     assert.deepEqual(resourcesOf(statements("api-exec"), "secretsmanager:GetSecretValue"), []);
     // the token is not loaded into the environment with the app's secrets
-    assert.ok(!JSON.parse(e.GANTRY_SECRET_ARNS).includes(TOKEN_ARN));
+    assert.ok(!told.transport.secretArns.includes(TOKEN_ARN));
     for (const [d, slug] of [["square", "square"], ["health", "health"], ["EmbeddingService", "embedding-service"], ["LlamaInference", "llama-inference"]]) {
-      assert.equal(env(d).GANTRY_TOKEN_SECRET_ARN, undefined, d);
+      assert.equal(decodeContainerEnv(env(d)).transport.tokenSecretArn, undefined, d);
       for (const role of [`${slug}-task`, `${slug}-exec`]) assert.ok(!resourcesOf(statements(role), "secretsmanager:GetSecretValue").includes(TOKEN_ARN), role);
     }
   });
-  it("a public webApp needs no token, and a private webServer gets it as a webApp does", async () => {
-    const at = { file: "tests/provider/fixtures/apps/llm/app.ts", line: 9, column: 30 };
-    const web = await planOf(app({
-      functions: [
-        fn("site", 9, {}, { web: { kind: "app", public: true, source: at } }),
-        fn("admin", 12, {}, { web: { kind: "server", port: 8080, startupTimeout: 30, public: false, source: { ...at, line: 12 } } }),
-      ],
-    }));
-    const envOf = (d: string) => Object.fromEntries(web.json(TD, { declaration: d }, "containerDefinitions")[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+  it("a public webApp needs no token, and a private webServer gets it as a webApp does", () => {
     const tokenArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf";
-    assert.equal(envOf("site").GANTRY_TOKEN_SECRET_ARN, undefined);
-    assert.equal(envOf("admin").GANTRY_TOKEN_SECRET_ARN, tokenArn);
+    assert.equal(decodeContainerEnv(envOf("site", web)).transport.tokenSecretArn, undefined);
+    assert.equal(decodeContainerEnv(envOf("admin", web)).transport.tokenSecretArn, tokenArn);
     const grants = (role: string) => (JSON.parse(web.inputs("aws:iam/rolePolicy:RolePolicy", { name: role }).policy).Statement as Statement[])
       .filter((s) => s.Action.includes("secretsmanager:GetSecretValue")).flatMap((s) => [s.Resource].flat());
     assert.deepEqual(grants("admin-task"), [tokenArn]);
@@ -222,8 +272,8 @@ describe("a container health check on /livez", () => {
   it("workers: node (every image has it) asks the health port; tolerance covers a blocked loop for the setup budget", () => {
     // timeout 600: (10 - 1) x 70 s = 630 s >= 600 s
     assert.deepEqual(container("LlamaInference").healthCheck, { command: ["CMD", "node", "-e", probe(8081)], interval: 70, timeout: 10, retries: 10, startPeriod: 60 });
-    // timeout 60: the setup budget is still 5 minutes, (10 - 1) x 35 = 315 s
-    assert.deepEqual(container("square").healthCheck, { command: ["CMD", "node", "-e", probe(8081)], interval: 35, timeout: 10, retries: 10, startPeriod: 60 });
+    // timeout 60: the setup budget is the timeout too (runtime/delivery.ts), (3 - 1) x 30 = 60 s
+    assert.deepEqual(container("square").healthCheck, { command: ["CMD", "node", "-e", probe(8081)], interval: 30, timeout: 10, retries: 3, startPeriod: 60 });
     // timeout 7200: ECS's ceiling, 9 x 300 s
     assert.deepEqual(container("batchTrain").healthCheck, { command: ["CMD", "node", "-e", probe(8081)], interval: 300, timeout: 10, retries: 10, startPeriod: 60 });
   });
@@ -249,7 +299,7 @@ describe("a container health check on /livez", () => {
         const needed = Math.ceil(u.server.startupTimeout) + 60 - h.startPeriod;
         assert.ok((h.retries - 1) * h.interval >= Math.min(needed, 2700), what);
       } else {
-        assert.ok((h.retries - 1) * h.interval >= Math.min(Math.max(u.options.timeout, 300), 2700), what);
+        assert.ok((h.retries - 1) * h.interval >= Math.min(setupTimeoutSeconds(u.options), 2700), what);
       }
     }
   });

@@ -1,7 +1,8 @@
 /**
  * The container entry (runtime/container/main.ts, bundled) as ECS runs it: health endpoints,
  * secrets loaded at start and never logged, structured logs per input, setup failures reported as
- * such, idle exit, and a webApp served behind its token.
+ * such, idle exit, and a webApp served behind its token. Its environment is the contract the stack
+ * would write (fixtures/fleet.ts encodes one per unit).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -83,6 +84,9 @@ function logLine(c: Container, msg: string): Promise<Record<string, any>> {
 
 test("/livez and /readyz answer on the health port once @enter ran", { timeout: 90_000 }, async () => {
   const [c] = fleet.scale("Secretive", 1);
+  // the first line says what was deployed: the stack and spec hash of its contract
+  const start = await logLine(c, "container starting");
+  assert.deepEqual([start.stack, start.specHash, start.transport, start.declaration, start.unit], ["test", "test", "aws", "Secretive", "Secretive"]);
   const { healthPort } = await logLine(c, "serving /livez and /readyz");
   await logLine(c, "ready: receiving inputs");
   const live = await fetch(`http://127.0.0.1:${healthPort}/livez`);
@@ -136,7 +140,7 @@ test("a failing @enter is a setup failure: exit 1, and the waiting input fails w
 });
 
 test("with idle exit on, a container exits 0 after scaledownWindow without work, running @exit", { timeout: 90_000 }, async () => {
-  const [c] = fleet.scale("Drainer", 1, { GANTRY_IDLE_EXIT: "true", GANTRY_SCALEDOWN_WINDOW: "1" });
+  const [c] = fleet.scale("Drainer", 1, { GANTRY_IDLE_EXIT: "1" });
   fleet.unit("Drainer").desired = 0;
   const { code } = await terminateAfterIdle(c);
   assert.equal(code, 0);
@@ -165,6 +169,18 @@ test("a webApp unit serves its app behind the bearer token, with health on the s
   assert.equal(code, 0);
   for (const line of c.lines) assert.ok(!line.includes(TOKEN), "the token is never logged");
   fleet.unit("api").desired = 0;
+});
+
+test("an environment that is not a valid contract: exit 1, one line naming every bad variable", { timeout: 60_000 }, async () => {
+  const env = { ...fleet.unit("Squarer").env, GANTRY_TIMEOUT: "soon", GANTRY_QUEUE_URL: "" };
+  const exited = await promisify(execFile)(process.execPath, [fleet.bundle.main], { env, timeout: 50_000 }).then(() => null, (e: { code: number; stderr: string }) => e);
+  assert.ok(exited, "the container refused to start");
+  assert.equal(exited.code, 1);
+  const line = JSON.parse(exited.stderr.trim().split("\n").at(-1)!);
+  assert.equal(line.msg, "invalid container configuration");
+  assert.equal(line.error.name, "ContainerContractError");
+  assert.match(line.error.message, /GANTRY_TIMEOUT="soon": "soon" is not a number/);
+  assert.match(line.error.message, /GANTRY_QUEUE_URL: missing/);
 });
 
 test("FunctionCall.fromId(id).get() works from another process", { timeout: 90_000 }, async () => {

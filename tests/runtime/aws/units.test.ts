@@ -1,46 +1,54 @@
-/** Pure parts of the AWS runtime: configuration from the environment, the wire format, redelivery rules. */
+/** Pure parts of the AWS runtime: configuration from the container's contract, the wire format, redelivery rules. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, retryDelaySeconds, workerConfigFromEnv, callerConfigFromEnv } from "../../../runtime/aws/config.ts";
+import { retryDelaySeconds, workerConfigFromEnv, callerConfigFromEnv } from "../../../runtime/aws/config.ts";
+import { ContainerContractError, encodeContainerEnv } from "../../../runtime/contract.ts";
 import { parseMessage } from "../../../runtime/aws/wire.ts";
 import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "../../../runtime/aws/redelivery.ts";
 import { containerConfigFromEnv } from "../../../runtime/container/config.ts";
-
-const base = {
-  GANTRY_VARIANT: "embed", GANTRY_QUEUE_URL: "https://sqs/q", GANTRY_DLQ_URL: "https://sqs/d",
-  GANTRY_RESULTS_TABLE: "results", GANTRY_PAYLOAD_BUCKET: "payloads",
-};
+import { awsContract } from "./fixtures/contract.ts";
 
 describe("worker configuration", () => {
-  test("defaults follow the stack: 20 s long poll, heartbeat a third of the visibility timeout", () => {
-    const c = workerConfigFromEnv({ ...base, GANTRY_TIMEOUT: "300", GANTRY_VISIBILITY_TIMEOUT: "360", GANTRY_RETRIES: JSON.stringify({ maxRetries: 2 }) });
+  const workerConfig = (transport: Parameters<typeof awsContract>[1] = {}) => workerConfigFromEnv(encodeContainerEnv(awsContract({}, transport)));
+
+  test("the queue's own numbers, as the stack told them; a 20 s long poll and a heartbeat a third of the visibility timeout", () => {
+    const c = workerConfig();
+    assert.equal(c.unit, "Model[gpu=H100]");
     assert.equal(c.waitTimeSeconds, 20);
     assert.equal(c.visibilityTimeoutS, 360);
     assert.equal(c.heartbeatMs, 120_000);
-    assert.equal(c.retries.maxRetries, 2);
-    assert.equal(c.retries.initialDelay, 1, "unset fields keep their defaults");
-    assert.equal(c.maxReceiveCount, 3, "the stack's redrive: retries + 1, unless GANTRY_MAX_RECEIVE_COUNT says otherwise");
-    assert.equal(c.maxMessageBytes, 262_144);
+    assert.deepEqual(c.retries, { maxRetries: 2, backoffCoefficient: 2, initialDelay: 1, maxDelay: 60 });
+    assert.equal(c.maxReceiveCount, 7, "the queue's redrive count, with no fallback of the runtime's own");
+    assert.equal(c.maxMessageBytes, 1_048_576);
   });
 
   test("the heartbeat is never longer than a third of the visibility timeout, whatever is asked", () => {
     for (const vis of [1, 3, 61, 43_200]) {
-      const c = workerConfigFromEnv({ ...base, GANTRY_VISIBILITY_TIMEOUT: String(vis), GANTRY_HEARTBEAT_MS: "999999999" });
+      const c = workerConfig({ visibilityTimeout: vis, heartbeatMs: 999_999_999 });
       assert.ok(c.heartbeatMs <= (vis * 1000) / 3, `vis ${vis}: heartbeat ${c.heartbeatMs}`);
     }
-    assert.equal(workerConfigFromEnv({ ...base, GANTRY_VISIBILITY_TIMEOUT: "30", GANTRY_HEARTBEAT_MS: "2000" }).heartbeatMs, 2000);
+    assert.equal(workerConfig({ visibilityTimeout: 30, heartbeatMs: 2000 }).heartbeatMs, 2000);
   });
 
-  test("the long poll never waits more than SQS's 20 s", () => {
-    assert.equal(workerConfigFromEnv({ ...base, GANTRY_SQS_WAIT_SECONDS: "60" }).waitTimeSeconds, 20);
-    assert.equal(workerConfigFromEnv({ ...base, GANTRY_SQS_WAIT_SECONDS: "1" }).waitTimeSeconds, 1);
+  test("a long poll beyond SQS's 20 s is refused, a shorter one kept", () => {
+    const env = encodeContainerEnv(awsContract());
+    assert.throws(() => workerConfigFromEnv({ ...env, GANTRY_SQS_WAIT_SECONDS: "60" }), /GANTRY_SQS_WAIT_SECONDS: Too big/);
+    assert.equal(workerConfigFromEnv({ ...env, GANTRY_SQS_WAIT_SECONDS: "1" }).waitTimeSeconds, 1);
   });
 
-  test("missing or malformed variables are named", () => {
-    assert.throws(() => workerConfigFromEnv({ GANTRY_VARIANT: "x" }), (e: Error) => e instanceof ConfigError && /GANTRY_QUEUE_URL, GANTRY_DLQ_URL, GANTRY_RESULTS_TABLE, GANTRY_PAYLOAD_BUCKET/.test(e.message));
-    assert.throws(() => workerConfigFromEnv({ ...base, GANTRY_RETRIES: "{oops" }), /GANTRY_RETRIES is not valid JSON/);
-    assert.throws(() => workerConfigFromEnv({ ...base, GANTRY_TIMEOUT: "soon" }), /GANTRY_TIMEOUT="soon" is not a number/);
-    assert.throws(() => callerConfigFromEnv({}), /GANTRY_RESULTS_TABLE, GANTRY_PAYLOAD_BUCKET/);
+  test("missing or malformed variables are named, all at once", () => {
+    const env = encodeContainerEnv(awsContract());
+    assert.throws(() => workerConfigFromEnv({ ...env, GANTRY_QUEUE_URL: "", GANTRY_DLQ_URL: undefined, GANTRY_RETRIES: "{oops", GANTRY_TIMEOUT: "soon" }), (e: Error) => {
+      assert.ok(e instanceof ContainerContractError);
+      assert.deepEqual(e.problems, [
+        'GANTRY_TIMEOUT="soon": "soon" is not a number',
+        'GANTRY_RETRIES="{oops": not valid JSON: {oops',
+        "GANTRY_QUEUE_URL: missing",
+        "GANTRY_DLQ_URL: missing",
+      ]);
+      return true;
+    });
+    assert.throws(() => callerConfigFromEnv({}), /GANTRY_RESULTS_TABLE: missing\n {2}- GANTRY_PAYLOAD_BUCKET: missing/);
   });
 
   test("retry delays: initialDelay x backoffCoefficient^(n-1), capped at maxDelay", () => {
@@ -50,26 +58,30 @@ describe("worker configuration", () => {
 });
 
 describe("container configuration", () => {
-  const env = { GANTRY_APP: "a", GANTRY_KIND: "class", GANTRY_DECLARATION: "Model", GANTRY_VARIANT: "Model[gpu=H100]" };
+  const config = (overrides: Parameters<typeof awsContract>[0] = {}, env: Record<string, string> = {}) =>
+    containerConfigFromEnv({ ...encodeContainerEnv(awsContract(overrides)), ...env });
 
   test("the unit, its limits and its stop budget", () => {
-    const c = containerConfigFromEnv({ ...env, GANTRY_TIMEOUT: "60", GANTRY_STOP_TIMEOUT: "120", GANTRY_MAX_INPUTS: "8", GANTRY_SCALEDOWN_WINDOW: "300", GANTRY_APP_DIR: "/opt/gantry/app" });
+    const c = config({ timeout: 60, setupTimeout: 60, stopTimeout: 120, maxInputs: 8, idleExit: 300 }, { GANTRY_APP_DIR: "/opt/gantry/app" });
     assert.equal(c.unit, "Model[gpu=H100]");
+    assert.equal(c.name, "Model");
     assert.equal(c.appFile, "/opt/gantry/app/app.mjs");
     assert.equal(c.maxInputs, 8);
     assert.equal(c.timeoutMs, 60_000);
+    assert.equal(c.setupTimeoutMs, 60_000, "the declaration's timeout (runtime/delivery.ts), as the stack told it");
     assert.equal(c.drainMs, 90_000, "three quarters of the stop timeout");
     assert.equal(c.idleExitMs, 300_000);
     assert.equal(c.healthPort, 8081);
+    assert.equal(c.httpPort, null);
     assert.equal(c.params, null);
   });
 
-  test("GANTRY_IDLE_EXIT=false leaves scale-in to ECS", () => {
-    assert.equal(containerConfigFromEnv({ ...env, GANTRY_IDLE_EXIT: "false" }).idleExitMs, null);
+  test("idleExit null (GANTRY_IDLE_EXIT=off) leaves scale-in to the target", () => {
+    assert.equal(config({ idleExit: null }).idleExitMs, null);
   });
 
   test("a wrong kind is refused", () => {
-    assert.throws(() => containerConfigFromEnv({ ...env, GANTRY_KIND: "lambda" }), /GANTRY_KIND must be "function" or "class"/);
+    assert.throws(() => config({}, { GANTRY_KIND: "lambda" }), /GANTRY_KIND: Invalid option: expected one of "function"\|"class"/);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
- * The container's WorkerTarget. A function is loaded as is. A class unit's queue carries calls for
- * any parameter set of the class (`Cls.of(X).instance({ ... })`), so the container keeps one
- * instance per parameter set: the one named by `GANTRY_PARAMS` (or the defaults) is built and its
- * `@enter` hooks run before any input; others are built, `@enter` included, on their first call.
- * Inputs carry their parameter set (`WorkInput.params`, from the message's `params`).
+ * The container's WorkerTarget, with one instance per class parameter set (named "instances", not
+ * "target": a target elsewhere is where gantry deploys). A function is loaded as is. A class unit's
+ * queue carries calls for any parameter set of the class (`Cls.of(X).instance({ ... })`), so the
+ * container keeps one instance per parameter set: the one named by `GANTRY_PARAMS` (or the
+ * defaults) is built and its `@enter` hooks run before any input; others are built, `@enter`
+ * included, on their first call. Inputs carry their parameter set (`WorkInput.params`, from the
+ * message's `params`).
  */
 import { loadTarget, importApp, type TargetSpec, type WorkerTarget } from "../worker/target.ts";
 import { parameterFields } from "../../sdk/decorators.ts";
