@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createAutoscaling, serviceNameOf } from "./autoscaling.ts";
+import { createAutoscaling, serviceNameOf, type WakeTable } from "./autoscaling.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
 import { STOP_TIMEOUT_SECONDS } from "./gpu-capacity.ts";
@@ -113,6 +113,8 @@ export interface FunctionServiceInputs {
   scalingTargets: ReadonlyMap<string, pulumi.Input<string>>;
   /** what `updateAutoscaler` may change (the same for every unit of the app) */
   scaling: ScalingGrant;
+  /** what a caller needs to wake each queue unit from zero (runtime/aws/waker.ts) */
+  wake: WakeTable;
   web: WebAttachment | null;
   /** the bearer token of a private webApp / webServer (the container's front door reads it) */
   webToken: WebToken | null;
@@ -272,6 +274,7 @@ export class FunctionService extends GantryComponent {
       GANTRY_DICTS: asJson([...i.dicts.entries()].map(([n, d]) => [n, d.table.name])),
       GANTRY_STATE_QUEUES: asJson([...i.stateQueues.entries()].map(([n, q]) => [n, q.queue.url])),
       GANTRY_SCALING_TARGETS: asJson([...i.scalingTargets.entries()]),
+      GANTRY_WAKE: JSON.stringify(i.wake),
       GANTRY_VOLUMES: JSON.stringify(Object.fromEntries(u.options.volumes.map((m) => [m.mountPath, m.volume]))),
       GANTRY_SECRET_ARNS: pulumi.all(u.options.secrets.map((id) => this.secret(id)).filter((s) => !s.keys).map((s) => s.secret.arn)).apply((arns) => JSON.stringify(arns)),
     };

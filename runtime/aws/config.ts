@@ -50,6 +50,8 @@ export interface AwsCallerConfig {
   volumes?: Record<string, string>;
   /** unit id -> its ECS service as an Application Auto Scaling resource id, `service/<cluster>/<service>` (`GANTRY_SCALING_TARGETS`) */
   scalingTargets?: Record<string, string>;
+  /** unit id -> what a caller needs to wake it from zero (`GANTRY_WAKE`, runtime/aws/waker.ts); its service is in `scalingTargets` */
+  wake?: Record<string, { targetInputs: number; maxContainers: number }>;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +123,7 @@ export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
     stateQueues: json<Record<string, string>>(env, "GANTRY_STATE_QUEUES", {}),
     volumes: json<Record<string, string>>(env, "GANTRY_VOLUMES", {}),
     scalingTargets: json<Record<string, string>>(env, "GANTRY_SCALING_TARGETS", {}),
+    wake: json<Record<string, { targetInputs: number; maxContainers: number }>>(env, "GANTRY_WAKE", {}),
   };
 }
 
