@@ -70,6 +70,7 @@ export function scalingGrantOf(cluster: { arn: pulumi.Input<string>; name: pulum
     // the targets carry their FunctionService's tags (createAutoscaling); app and stack are what they share
     targetTags: tagsFor(info, null),
     serviceArn: at.apply((a) => `${a.ecs}:service/${a.clusterName}/*`),
+    taskArn: at.apply((a) => `${a.ecs}:task/${a.clusterName}/*`),
     taskDefinitionArns: taskFamilies.map((f) => at.apply((a) => `${a.ecs}:task-definition/${f}:*`)),
     alarmArn: at.apply((a) => `arn:${a.partition}:cloudwatch:${a.region}:${a.account}:alarm:TargetTracking-service/${a.clusterName}/*`),
     serviceLinkedRoleArn: at.apply((a) => `arn:${a.partition}:iam::${a.account}:role/aws-service-role/${ECS_SCALING_PRINCIPAL}/AWSServiceRoleForApplicationAutoScaling_ECSService`),

@@ -17,6 +17,7 @@ import { runWorker } from "../worker/loop.ts";
 import { createClients } from "../aws/clients.ts";
 import { callerConfigFromEnv, workerConfigFromEnv } from "../aws/config.ts";
 import { AwsInvoker } from "../aws/invoker.ts";
+import { TaskProtection, withTaskProtection } from "../aws/task-protection.ts";
 import { AwsTransport } from "../aws/transport.ts";
 import { summarize } from "../aws/wire.ts";
 import { containerConfigFromEnv, type ContainerConfig } from "./config.ts";
@@ -109,7 +110,12 @@ async function runWorkerUnit(cfg: ContainerConfig): Promise<number> {
   }
   transport.nameInputsWith(target.label);
   log.info({ bootMs: Math.round(performance.now() - bootStartedAt), slots: target.slots }, "app loaded; running @enter hooks");
-  const exit = await runWorker(target, transport, {
+  // busy tasks are protected from scale-in (the agent injects ECS_AGENT_URI into every task)
+  const agentUri = process.env.ECS_AGENT_URI;
+  const protection = agentUri
+    ? new TaskProtection({ agentUri, inputSeconds: cfg.timeoutMs / 1000, log: (m) => log.warn(m) })
+    : null;
+  const exit = await runWorker(target, protection ? withTaskProtection(transport, protection) : transport, {
     timeoutMs: cfg.timeoutMs,
     setupTimeoutMs: cfg.setupTimeoutMs,
     idleExitMs: cfg.idleExitMs ?? undefined,
