@@ -6,6 +6,7 @@
  */
 import { Cron } from "croner";
 import type { ScheduleSpec } from "../synth/spec.ts";
+import { CRON_FIELDS, expandCronField } from "../synth/cron.ts";
 
 // a second before the year, because nextRun() is exclusive
 const YEAR_START = "2024-12-31T23:59:59Z";
@@ -16,8 +17,8 @@ export function runsPerMonth(schedule: ScheduleSpec, hoursPerMonth = 730): numbe
   const fields = schedule.expression.trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`cron "${schedule.expression}" does not have 5 fields`);
   const [minute, hour, dom, month, dow] = fields;
-  const minutes = expandField(minute, 0, 59);
-  const hours = expandField(hour, 0, 23);
+  const minutes = expandCronField(minute, CRON_FIELDS[0]);
+  const hours = expandCronField(hour, CRON_FIELDS[1]);
   // one run per matching day, at the first minute of the first hour
   const daily = new Cron(`${minutes[0]} ${hours[0]} ${dom} ${month} ${dow}`, { timezone: schedule.timezone, paused: true });
   let days = 0;
@@ -25,24 +26,4 @@ export function runsPerMonth(schedule: ScheduleSpec, hoursPerMonth = 730): numbe
   const end = new Date(YEAR_END);
   while ((at = daily.nextRun(at)) && at < end) days++;
   return (days / 12) * minutes.length * hours.length;
-}
-
-/** `*`, `a`, `a-b`, `*\/n`, `a-b/n` and comma lists of those, within [min, max]. */
-export function expandField(field: string, min: number, max: number): number[] {
-  const values = new Set<number>();
-  for (const part of field.split(",")) {
-    const [range, stepText] = part.split("/");
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`bad cron step "${part}"`);
-    let lo = min;
-    let hi = max;
-    if (range !== "*") {
-      const [a, b] = range.split("-");
-      lo = Number(a);
-      hi = b === undefined ? (stepText === undefined ? lo : max) : Number(b);
-    }
-    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < min || hi > max || lo > hi) throw new Error(`bad cron field "${field}"`);
-    for (let v = lo; v <= hi; v += step) values.add(v);
-  }
-  return [...values].sort((x, y) => x - y);
 }

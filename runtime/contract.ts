@@ -43,8 +43,10 @@ export const AwsTransportContract = z.object({
   dicts: names,
   /** Queue name -> its SQS queue URL */
   stateQueues: names,
-  /** unit id -> `service/<cluster>/<service>` (`updateAutoscaler`) */
+  /** unit id -> `service/<cluster>/<service>` (`updateAutoscaler`, waking a unit from zero) */
   scalingTargets: names,
+  /** unit id -> what a caller needs to wake it from zero (runtime/aws/waker.ts); units that are never at zero are absent */
+  wake: z.record(z.string(), z.object({ targetInputs: z.number().int().min(1), maxContainers: z.number().int().min(1) })).default({}),
   /** Secrets Manager secrets loaded whole into the environment before the app is imported */
   secretArns: z.array(text),
   /** a private webApp/webServer: the Secrets Manager secret holding its bearer token */
@@ -191,6 +193,7 @@ const TRANSPORT_FIELDS: { [K in TransportKind]: Fields<TransportInput<K>> } = {
     dicts: asJson("GANTRY_DICTS"),
     stateQueues: asJson("GANTRY_STATE_QUEUES"),
     scalingTargets: asJson("GANTRY_SCALING_TARGETS"),
+    wake: asJson("GANTRY_WAKE"),
     secretArns: asJson("GANTRY_SECRET_ARNS"),
     tokenSecretArn: asText("GANTRY_TOKEN_SECRET_ARN"),
     heartbeatMs: asNumber("GANTRY_HEARTBEAT_MS"),

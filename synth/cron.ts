@@ -18,12 +18,14 @@ export const CRON_ALIASES: Record<string, string> = {
   "@hourly": "0 * * * *",
 };
 
-interface Field { name: string; min: number; max: number; names?: readonly string[]; namesFrom?: number }
+export interface CronField { name: string; min: number; max: number; names?: readonly string[]; namesFrom?: number }
+type Field = CronField;
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] as const;
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
 
-const FIELDS: readonly Field[] = [
+/** The five fields, in order: minute hour day-of-month month day-of-week. */
+export const CRON_FIELDS: readonly Field[] = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day-of-month", min: 1, max: 31 },
@@ -60,7 +62,7 @@ function normalizeUncached(input: string): CronResult {
   }
   const normalized: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const result = normalizeField(parts[i], FIELDS[i]);
+    const result = normalizeField(parts[i], CRON_FIELDS[i]);
     if (!result.ok) return result;
     normalized.push(result.expression);
   }
@@ -143,4 +145,48 @@ export function normalizeTimezone(zone: string): TimezoneResult {
   } catch {
     return { ok: false, message: `"${zone}" is not a known IANA timezone (e.g. "UTC", "Europe/Paris", "America/New_York")` };
   }
+}
+
+/** A cron field that cannot be expanded; the message names the field. */
+export class CronError extends Error {}
+
+function expandValue(text: string, field: Field): number {
+  if (field.names) {
+    const index = field.names.indexOf(text.toUpperCase() as never);
+    if (index >= 0) return index + (field.namesFrom ?? 0);
+  }
+  if (!/^\d+$/.test(text)) throw new CronError(`${field.name}: "${text}" is not a number`);
+  const value = Number(text);
+  if (value < field.min || value > field.max) throw new CronError(`${field.name}: ${value} is outside ${field.min}-${field.max}`);
+  return value;
+}
+
+/**
+ * All values one field matches, ascending: `*`, `a`, `a-b`, `*\/n`, `a/n`, `a-b/n` and comma lists
+ * of those, numbers or names; day-of-week 7 is folded into 0 (Sunday). Throws CronError.
+ */
+export function expandCronField(text: string, field: CronField): number[] {
+  const values = new Set<number>();
+  const dayOfWeek = field.name === "day-of-week";
+  for (const part of text.split(",")) {
+    const [rangeText, stepText] = part.split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1) throw new CronError(`${field.name}: bad step "${stepText}"`);
+    let lo: number;
+    let hi: number;
+    if (rangeText === "*") {
+      lo = field.min;
+      hi = dayOfWeek ? 6 : field.max;
+    } else if (rangeText.includes("-")) {
+      const [a, b] = rangeText.split("-");
+      lo = expandValue(a, field);
+      hi = expandValue(b, field);
+      if (hi < lo) throw new CronError(`${field.name}: range "${rangeText}" runs backwards`);
+    } else {
+      lo = expandValue(rangeText, field);
+      hi = stepText === undefined ? lo : field.max;
+    }
+    for (let v = lo; v <= hi; v += step) values.add(dayOfWeek && v === 7 ? 0 : v);
+  }
+  return [...values].sort((x, y) => x - y);
 }

@@ -40,6 +40,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1500: { severity: "error", meaning: "invalid cron expression" },
   GANTRY1501: { severity: "error", meaning: "invalid timezone" },
   GANTRY1502: { severity: "error", meaning: "invalid period" },
+  GANTRY1503: { severity: "warning", meaning: "a cron schedule matches a local time that a daylight-saving change skips or repeats" },
   // ---- declarations
   GANTRY1600: { severity: "error", meaning: "a declaration that is not exported (containers find declarations by export name)" },
   GANTRY1601: { severity: "error", meaning: "two declarations with the same name" },

@@ -4,9 +4,13 @@
  * Queue workers: target tracking on backlog per task, `(visible + in flight + buffer) / running`,
  * with `targetInputs` as the target (so each container is kept at its `@concurrent` target) and
  * `bufferContainers * targetInputs` added to the backlog as headroom. Target tracking cannot
- * scale out from zero tasks (its metric divides by zero), so a step policy on an alarm ("inputs
- * waiting and nothing running") takes the service from 0 to 1. Scale-in waits `scaledownWindow`
- * after the last scale-in; note AWS's own target-tracking alarms add their evaluation periods.
+ * scale out from zero tasks (its metric divides by zero). Whoever sends inputs wakes the unit
+ * within the second (runtime/aws/waker.ts, from the table `wakeTableOf` gives every caller); for
+ * inputs nobody woke it for (schedules, redrives) an alarm ("inputs waiting and nothing running")
+ * sets the desired count to exactly 1 — ExactCapacity, so the action, which Application Auto
+ * Scaling repeats while the alarm stays in ALARM through a GPU cold start, cannot walk it up.
+ * Scale-in waits `scaledownWindow` after the last scale-in; note AWS's own target-tracking alarms
+ * add their evaluation periods.
  *
  * Web servers behind the load balancer: target tracking on requests per target.
  *
@@ -66,10 +70,24 @@ export function scalingGrantOf(cluster: { arn: pulumi.Input<string>; name: pulum
     // the targets carry their FunctionService's tags (createAutoscaling); app and stack are what they share
     targetTags: tagsFor(info, null),
     serviceArn: at.apply((a) => `${a.ecs}:service/${a.clusterName}/*`),
+    taskArn: at.apply((a) => `${a.ecs}:task/${a.clusterName}/*`),
     taskDefinitionArns: taskFamilies.map((f) => at.apply((a) => `${a.ecs}:task-definition/${f}:*`)),
     alarmArn: at.apply((a) => `arn:${a.partition}:cloudwatch:${a.region}:${a.account}:alarm:TargetTracking-service/${a.clusterName}/*`),
     serviceLinkedRoleArn: at.apply((a) => `arn:${a.partition}:iam::${a.account}:role/aws-service-role/${ECS_SCALING_PRINCIPAL}/AWSServiceRoleForApplicationAutoScaling_ECSService`),
   };
+}
+
+/** unit id -> what a caller needs to wake it from zero (its service comes from the scaling targets) */
+export type WakeTable = Record<string, { targetInputs: number; maxContainers: number }>;
+
+/** Queue units that can be at zero; web servers behind the load balancer never are. */
+export function wakeTableOf(units: Unit[]): WakeTable {
+  const table: WakeTable = {};
+  for (const u of units) {
+    if (u.server || minContainersOf(u) > 0) continue;
+    table[u.id] = { targetInputs: u.concurrency.targetInputs, maxContainers: maxContainersOf(u) };
+  }
+  return table;
 }
 
 /** The backlog-per-task expression, exported for tests and review. */
@@ -144,6 +162,9 @@ function createBacklogTracking(name: string, i: AutoscalingInputs, target: aws.a
   }, i.opts);
 }
 
+/** The step alarm's condition: inputs visible, no task running, none asked for. */
+export const FROM_ZERO_EXPRESSION = "IF(visible > 0 AND FILL(running, 0) == 0 AND FILL(desired, 0) == 0, 1, 0)";
+
 function createScaleFromZero(name: string, i: AutoscalingInputs, target: aws.appautoscaling.Target): void {
   const step = new aws.appautoscaling.Policy(`${name}-from-zero`, {
     policyType: "StepScaling",
@@ -151,14 +172,15 @@ function createScaleFromZero(name: string, i: AutoscalingInputs, target: aws.app
     scalableDimension: target.scalableDimension,
     resourceId: target.resourceId,
     stepScalingPolicyConfiguration: {
-      adjustmentType: "ChangeInCapacity",
+      // exactly one task, however often the alarm repeats the action during a cold start
+      adjustmentType: "ExactCapacity",
       cooldown: PERIOD,
       metricAggregationType: "Maximum",
       stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }],
     },
   }, i.opts);
   new aws.cloudwatch.MetricAlarm(`${name}-from-zero`, {
-    alarmDescription: `gantry: inputs are waiting for ${i.unit.id} and no task runs; start one`,
+    alarmDescription: `gantry: inputs are waiting for ${i.unit.id} and no task runs or is asked for; start one`,
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     threshold: 1,
     evaluationPeriods: 1,
@@ -170,7 +192,12 @@ function createScaleFromZero(name: string, i: AutoscalingInputs, target: aws.app
         id: "running", returnData: false,
         metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: i.clusterName, ServiceName: i.serviceName }, period: PERIOD, stat: "Maximum" },
       },
-      { id: "idle", label: "waiting with nothing running", expression: "IF(visible > 0 AND FILL(running, 0) == 0, 1, 0)", returnData: true },
+      {
+        id: "desired", returnData: false,
+        metric: { namespace: "ECS/ContainerInsights", metricName: "DesiredTaskCount", dimensions: { ClusterName: i.clusterName, ServiceName: i.serviceName }, period: PERIOD, stat: "Maximum" },
+      },
+      // not while tasks are asked for: ExactCapacity 1 would cut a wake of several tasks still starting
+      { id: "idle", label: "waiting with nothing running or asked for", expression: FROM_ZERO_EXPRESSION, returnData: true },
     ],
     alarmActions: [step.arn],
     tags: i.tags,

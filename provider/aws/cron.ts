@@ -4,65 +4,20 @@
  * AWS's format is `cron(minutes hours day-of-month month day-of-week year)` with three twists:
  * - one of day-of-month / day-of-week must be `?` (AWS cannot say "either");
  * - day-of-week counts 1=SUN..7=SAT (cron: 0 or 7=SUN, 1=MON..6=SAT), so gantry writes names;
- * - classic cron fires when EITHER restricted day field matches, so a cron restricting both
- *   becomes two schedules (one per day field).
+ * - classic cron (and croner, which `gantry serve` uses) fires when EITHER day field matches
+ *   whenever both are written as something other than `*`, so a cron restricting both becomes
+ *   two schedules (one per day field), and one whose day field covers every day fires daily:
+ *   `0 0 1 * 0-6` is daily, not monthly. On a day both match, both schedules fire at the same
+ *   minute; their messages carry one call id (schedule.ts), so the function runs once.
  * Steps over a range (`10-40/5`) and `*` steps are written out or anchored (`0/15`), which every
  * AWS cron parser accepts.
  */
+import { CRON_FIELDS, CronError, expandCronField, type CronField } from "../../synth/cron.ts";
+
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
-const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const [MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK] = CRON_FIELDS;
 
-interface FieldSpec { name: string; min: number; max: number; names?: readonly string[]; namesFrom?: number }
-
-const FIELDS: FieldSpec[] = [
-  { name: "minute", min: 0, max: 59 },
-  { name: "hour", min: 0, max: 23 },
-  { name: "day-of-month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: MONTH_NAMES, namesFrom: 1 },
-  { name: "day-of-week", min: 0, max: 7, names: DAY_NAMES, namesFrom: 0 },
-];
-
-export class CronError extends Error {}
-
-function parseValue(text: string, field: FieldSpec): number {
-  const upper = text.toUpperCase();
-  if (field.names) {
-    const index = field.names.indexOf(upper);
-    if (index >= 0) return index + (field.namesFrom ?? 0);
-  }
-  if (!/^\d+$/.test(text)) throw new CronError(`${field.name}: "${text}" is not a number`);
-  const value = Number(text);
-  if (value < field.min || value > field.max) {
-    throw new CronError(`${field.name}: ${value} is outside ${field.min}-${field.max}`);
-  }
-  return value;
-}
-
-/** All values a field matches, ascending (day-of-week 7 folded into 0). */
-export function expandField(text: string, field: FieldSpec): number[] {
-  const values = new Set<number>();
-  for (const part of text.split(",")) {
-    const [rangeText, stepText] = part.split("/");
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new CronError(`${field.name}: bad step "${stepText}"`);
-    let lo: number;
-    let hi: number;
-    if (rangeText === "*") {
-      lo = field.min;
-      hi = field.name === "day-of-week" ? 6 : field.max;
-    } else if (rangeText.includes("-")) {
-      const [a, b] = rangeText.split("-");
-      lo = parseValue(a, field);
-      hi = parseValue(b, field);
-      if (hi < lo) throw new CronError(`${field.name}: range "${rangeText}" runs backwards`);
-    } else {
-      lo = parseValue(rangeText, field);
-      hi = stepText === undefined ? lo : field.max;
-    }
-    for (let v = lo; v <= hi; v += step) values.add(field.name === "day-of-week" && v === 7 ? 0 : v);
-  }
-  return [...values].sort((x, y) => x - y);
-}
+export { CronError };
 
 /** Consecutive runs written as ranges: [1,2,3,5] -> "1-3,5". */
 function compress(values: number[], render: (v: number) => string): string {
@@ -78,14 +33,14 @@ function compress(values: number[], render: (v: number) => string): string {
 }
 
 /** One numeric field in AWS syntax; keeps `*` and anchors `*` steps (`*\/15` -> `0/15`). */
-function awsNumeric(text: string, field: FieldSpec): string {
+function awsNumeric(text: string, field: CronField): string {
   if (text === "*") return "*";
   const star = /^\*\/(\d+)$/.exec(text);
   if (star) {
-    expandField(text, field); // validates the step
+    expandCronField(text, field); // validates the step
     return `${field.min}/${star[1]}`;
   }
-  return compress(expandField(text, field), String);
+  return compress(expandCronField(text, field), String);
 }
 
 function isWildcard(text: string): boolean {
@@ -100,17 +55,22 @@ export function toAwsCron(expression: string): string[] {
   const parts = expression.trim().split(/\s+/);
   if (parts.length !== 5) throw new CronError(`expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
   const [minText, hourText, domText, monthText, dowText] = parts;
-  const minute = awsNumeric(minText, FIELDS[0]);
-  const hour = awsNumeric(hourText, FIELDS[1]);
-  const month = awsNumeric(monthText, FIELDS[3]);
-  const dom = isWildcard(domText) ? "*" : awsNumeric(domText, FIELDS[2]);
-  const dowValues = isWildcard(dowText) ? null : expandField(dowText, FIELDS[4]);
-  // every day of the week is the same as no restriction
-  const dow = dowValues && dowValues.length < 7 ? compress(dowValues.map((d) => d + 1), (v) => DAY_NAMES[v - 1]) : null;
+  const minute = awsNumeric(minText, MINUTE);
+  const hour = awsNumeric(hourText, HOUR);
+  const month = awsNumeric(monthText, MONTH);
   const cron = (d: string, w: string) => `cron(${minute} ${hour} ${d} ${month} ${w} *)`;
-  if (dow === null) return [cron(dom, "?")];
-  if (dom === "*") return [cron("?", dow)];
-  return [cron(dom, "?"), cron("?", dow)];
+  const domWritten = !isWildcard(domText);
+  const dowWritten = !isWildcard(dowText);
+  const domValues = domWritten ? expandCronField(domText, DAY_OF_MONTH) : null;
+  const dowValues = dowWritten ? expandCronField(dowText, DAY_OF_WEEK) : null;
+  const everyWeekday = dowValues !== null && dowValues.length === 7;
+  const everyMonthDay = domValues !== null && domValues.length === 31;
+  if (!dowWritten) return [cron(domWritten ? awsNumeric(domText, DAY_OF_MONTH) : "*", "?")];
+  // both written: either one matching is enough, so a field that covers every day wins outright
+  if (everyWeekday || (domWritten && everyMonthDay)) return [cron("*", "?")];
+  const dow = compress(dowValues!.map((d) => d + 1), (v) => DAY_NAMES[v - 1]);
+  if (!domWritten) return [cron("?", dow)];
+  return [cron(awsNumeric(domText, DAY_OF_MONTH), "?"), cron("?", dow)];
 }
 
 /** `rate()` for a period in seconds; AWS's smallest unit is a minute. */

@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { encodeContainerEnv, type ContainerContractInput } from "../../runtime/contract.ts";
 import { setupTimeoutSeconds } from "../../runtime/delivery.ts";
-import { createAutoscaling, serviceNameOf } from "./autoscaling.ts";
+import { createAutoscaling, serviceNameOf, type WakeTable } from "./autoscaling.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQueue } from "./function-queue.ts";
 import { STOP_TIMEOUT_SECONDS } from "./gpu-capacity.ts";
@@ -110,6 +110,8 @@ export interface FunctionServiceInputs {
   scalingTargets: ReadonlyMap<string, pulumi.Input<string>>;
   /** what `updateAutoscaler` may change (the same for every unit of the app) */
   scaling: ScalingGrant;
+  /** what a caller needs to wake each queue unit from zero (runtime/aws/waker.ts) */
+  wake: WakeTable;
   web: WebAttachment | null;
   /** the bearer token of a private webApp / webServer (the container's front door reads it) */
   webToken: WebToken | null;
@@ -273,6 +275,7 @@ export class FunctionService extends GantryComponent {
         dicts: byName(i.dicts, (d) => d.table.name),
         stateQueues: byName(i.stateQueues, (q) => q.queue.url),
         scalingTargets: byName(i.scalingTargets, (target) => target),
+        wake: i.wake,
         // secrets without known keys are read whole at start; the others are injected key by key (secretRefs)
         secretArns: secrets.filter((s) => !s.keys).map((s) => s.secret.arn),
         // a private webApp / webServer reads its bearer token from this secret at start (task role)

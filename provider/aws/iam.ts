@@ -84,6 +84,9 @@ export function taskPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement 
       StringEquals: { "elasticfilesystem:AccessPointArn": v.accessPointArn },
     })),
     ...scalingPolicyStatements(i.scaling),
+    // a worker protects its own task from scale-in while inputs run (runtime/aws/task-protection.ts);
+    // the agent's endpoint calls these with the task role
+    allow("ProtectTasksWhileBusy", ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"], [i.scaling.taskArn]),
   ];
 }
 
@@ -100,6 +103,8 @@ export interface ScalingGrant {
   targetTags: Record<string, string>;
   /** `arn:…:ecs:<region>:<account>:service/<cluster>/*`: the cluster is the stack's own */
   serviceArn: pulumi.Input<string>;
+  /** `arn:…:ecs:<region>:<account>:task/<cluster>/*`: the stack's tasks (scale-in protection) */
+  taskArn: pulumi.Input<string>;
   /** the app's task definition families, `arn:…:ecs:<region>:<account>:task-definition/<family>:*` */
   taskDefinitionArns: pulumi.Input<string>[];
   /** `arn:…:cloudwatch:<region>:<account>:alarm:TargetTracking-service/<cluster>/*` */

@@ -13,7 +13,7 @@ import { ConfigError, SynthError } from "../errors.ts";
 import type { Target, TargetStack } from "../target.ts";
 import { readAwsSettings, type AwsSettings } from "./config.ts";
 import { summarizeAwsPlan } from "./summary.ts";
-import { scalingGrantOf, scalingResourceId } from "./autoscaling.ts";
+import { scalingGrantOf, scalingResourceId, wakeTableOf } from "./autoscaling.ts";
 import { bundleApp, bundleGateway, hashPaths, packageName, type Bundle } from "./bundle.ts";
 import { formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
 import { renderDockerfile } from "./dockerfile.ts";
@@ -208,12 +208,13 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   // updateAutoscaler: every task knows every service's scaling target, and may change those only
   const scalingTargets = new Map(units.map((u) => [u.id, scalingResourceId(capacity.cluster.name, u)]));
   const scaling = scalingGrantOf(capacity.cluster, info, units.map((u) => taskFamilyOf(info, u)));
+  const wake = wakeTableOf(units);
   for (const unit of units) {
     new FunctionService(unit.slug, info, unitRef(unit), {
       unit, region, logRetentionDays: settings.logRetentionDays, specHash: inputs.specHash,
       cluster: capacity.cluster, capacityProvider: capacity.providers.get(unit.capacity)!, association: capacity.association,
       network, queue: queues.get(unit.id)!, queues, image: appImages.get(unit.options.image)!, secrets, volumes, state,
-      dicts, stateQueues, scalingTargets, scaling, web: webOf.get(unit.id) ?? null,
+      dicts, stateQueues, scalingTargets, scaling, wake, web: webOf.get(unit.id) ?? null,
       webToken: unit.server && !unit.server.public ? token : null,
     });
     if (unit.schedule) new Schedule(unit.slug, info, unitRef(unit), unit.name, unit.schedule, queues.get(unit.id)!);

@@ -14,6 +14,7 @@ import { GantryComponent, formatSource, type DeclarationRef, type StackInfo } fr
 import { CronError, toAwsCron, toAwsRate } from "./cron.ts";
 import type { FunctionQueue } from "./function-queue.ts";
 import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
+import { WIRE_VERSION, type CallMessage } from "../../runtime/aws/wire.ts";
 
 export const SCHEDULE_RETRIES = 3;
 export const SCHEDULE_MAX_EVENT_AGE = 3600;
@@ -42,16 +43,27 @@ export function scheduleExpressions(spec: ScheduleSpec): ScheduleExpression[] {
   ];
 }
 
-/** The message a schedule sends; the runtime treats it as a call with no arguments. */
+/**
+ * The message a schedule sends: an ordinary call message (runtime/aws/wire.ts) with no arguments.
+ * EventBridge Scheduler fills the `<aws.scheduler.*>` context attributes at each invocation. The
+ * call id comes from the scheduled time, not the execution id, so the two schedules a cron on
+ * both day fields becomes (cron.ts) run the function once on a day both match, and the
+ * Scheduler's own retries of one invocation are one call too. The Scheduler cannot put a number
+ * into the body, so `enqueuedAt` is 0; the scheduled time is in the call id and `source`.
+ */
 export function scheduleMessage(functionName: string): string {
-  return JSON.stringify({
-    v: 1,
-    kind: "schedule",
+  const message: CallMessage = {
+    v: WIRE_VERSION,
+    kind: "call",
+    callId: `sched-${functionName}-<aws.scheduler.scheduled-time>`,
     function: functionName,
-    callId: "sched-<aws.scheduler.execution-id>",
-    scheduledTime: "<aws.scheduler.scheduled-time>",
+    method: null,
+    encoding: "json",
     args: [],
-  });
+    enqueuedAt: 0,
+    source: "schedule <aws.scheduler.scheduled-time>",
+  };
+  return JSON.stringify(message);
 }
 
 export class Schedule extends GantryComponent {

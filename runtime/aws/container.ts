@@ -9,6 +9,7 @@ import { createClients } from "./clients.ts";
 import { awsTransportOf, callerConfigOf, workerConfigOf } from "./config.ts";
 import { AwsInvoker } from "./invoker.ts";
 import { loadSecrets, secretsManagerReader } from "./secrets.ts";
+import { TaskProtection, withTaskProtection } from "./task-protection.ts";
 import { AwsTransport } from "./transport.ts";
 
 export function awsContainerTransport(contract: ContainerContract): ContainerTransport {
@@ -25,6 +26,12 @@ export function awsContainerTransport(contract: ContainerContract): ContainerTra
       return value ? [value] : [];
     },
     invoker: () => new AwsInvoker({ config: callerConfigOf(contract), clients, source: contract.unit }),
-    worker: (log) => new AwsTransport({ config: workerConfigOf(contract), clients, log }),
+    worker(log) {
+      const transport = new AwsTransport({ config: workerConfigOf(contract), clients, log });
+      // a busy task is protected from scale-in (the ECS agent puts ECS_AGENT_URI in every task)
+      const agentUri = process.env.ECS_AGENT_URI;
+      if (!agentUri) return transport;
+      return withTaskProtection(transport, new TaskProtection({ agentUri, inputSeconds: contract.timeout, log: (m) => log.warn(m) }));
+    },
   };
 }

@@ -19,7 +19,7 @@ import { decodeError, decodeValue, encodeArgs } from "../serialize.ts";
 import { InputCancelledError } from "../errors.ts";
 import { mapCalls } from "../map.ts";
 import { paramNames, targetLabel } from "../targets.ts";
-import type { AwsClients } from "./clients.ts";
+import type { AwsClients, CommandSender } from "./clients.ts";
 import type { AwsCallerConfig } from "./config.ts";
 import { updateServiceScaling } from "./autoscaler.ts";
 import { DynamoDict } from "./dict.ts";
@@ -29,6 +29,7 @@ import { QueueBatcher } from "./sqs-batch.ts";
 import { SqsQueue } from "./state-queue.ts";
 import { EfsVolume } from "./volume.ts";
 import { ResultWaiter } from "./waiter.ts";
+import { loadEcsClient, Waker, type WakeTarget } from "./waker.ts";
 import { inputKey, parseSummary, WIRE_VERSION, type CallMessage, type CallRecord } from "./wire.ts";
 
 const DECLARE_HINT = "Only names the static analysis finds in the app are deployed: call `fromName` at module level " +
@@ -44,6 +45,18 @@ export interface AwsInvokerOptions {
   spec?: AppSpec | null;
   /** `remote`, `map`, `web`: recorded in each message */
   source?: string;
+  /** wakes scaled-to-zero units (default: from the config's `wake` and `scalingTargets`, over ECS) */
+  waker?: Waker | null;
+}
+
+/** The config's wake settings joined with the units' services; units without a service are left out. */
+export function wakeTargetsOf(config: AwsCallerConfig): Record<string, WakeTarget> {
+  const out: Record<string, WakeTarget> = {};
+  for (const [unit, w] of Object.entries(config.wake ?? {})) {
+    const resourceId = config.scalingTargets?.[unit];
+    if (resourceId) out[unit] = { resourceId, ...w };
+  }
+  return out;
 }
 
 /** Call ids: a UUID, prefixed so logs show what they are (the web gateway's result URLs accept them). */
@@ -58,9 +71,14 @@ export class AwsInvoker implements Invoker {
   private readonly queues = new Map<string, QueueBatcher>();
   private readonly dicts = new Map<string, DynamoDict>();
   private readonly stateQueues = new Map<string, SqsQueue>();
+  private readonly waker: Waker | null;
 
   constructor(private readonly options: AwsInvokerOptions) {
     const { config, clients } = options;
+    const targets = wakeTargetsOf(config);
+    let ecs: Promise<CommandSender> | undefined;
+    this.waker = options.waker !== undefined ? options.waker
+      : Object.keys(targets).length ? new Waker({ targets, ecs: () => (ecs ??= loadEcsClient()), log: (m) => console.error(`[gantry] ${m}`) }) : null;
     this.results = new ResultStore(clients.ddb, config.resultsTable, config.resultTtlDays);
     this.payloads = new PayloadStore(clients.s3, config.bucket);
     this.waiter = new ResultWaiter(this.results);
@@ -102,6 +120,8 @@ export class AwsInvoker implements Invoker {
       body = JSON.stringify(message);
     }
     await queue.send({ body });
+    // awaited: a Lambda that returns right after a spawn would freeze a wake left running
+    await this.waker?.wake(unit);
     return callId;
   }
 

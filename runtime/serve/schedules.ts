@@ -3,9 +3,12 @@
  * timezone, with croner) or every period, on whatever version of the app is current. A reload
  * keeps the timers of schedules that did not change, so a Period does not restart at every edit.
  * Runs may overlap, as deployed schedules do; the pool's `maxContainers` bounds them.
+ * Daylight-saving changes follow EventBridge Scheduler's rule (synth/cron-calendar.ts): a local
+ * time that does not exist is skipped (croner would fire it at 03:00), a repeated one runs once.
  */
 import { Cron } from "croner";
 import type { AppSpec, ScheduleSpec } from "../../synth/spec.ts";
+import { cronMatcher, followsWallClock } from "../../synth/cron-calendar.ts";
 
 export interface RunOutcome {
   ok: boolean;
@@ -77,8 +80,12 @@ export class Scheduler {
       });
     };
     if (schedule.kind === "cron") {
-      const cron = new Cron(schedule.expression, { timezone: schedule.timezone, mode: "5-part", catch: true }, () => fire(job));
-      const job: Job = { name, schedule, key, next: () => cron.nextRun(), stop: () => cron.stop() };
+      const matches = cronMatcher(schedule.expression);
+      const cron = new Cron(schedule.expression, { timezone: schedule.timezone, mode: "5-part", catch: true }, (self: Cron) => {
+        const at = self.currentRun();
+        if (!at || followsWallClock(matches, at, schedule.timezone)) fire(job);
+      });
+      const job: Job = { name, schedule, key, next: () => nextRuns(schedule, new Date(), 1)[0] ?? null, stop: () => cron.stop() };
       return job;
     }
     // a period runs at start + k * period: a slow run does not shift the next ones
@@ -111,10 +118,24 @@ function scheduleKey(schedule: ScheduleSpec): string {
   return schedule.kind === "cron" ? `cron ${schedule.expression} ${schedule.timezone}` : `period ${schedule.seconds}`;
 }
 
-/** The next `count` run times of a schedule after `from` (a Period counts from `from`). */
+/**
+ * The next `count` run times of a schedule after `from` (a Period counts from `from`); for a
+ * cron, croner's times that EventBridge Scheduler's daylight-saving rule keeps.
+ */
 export function nextRuns(schedule: ScheduleSpec, from: Date, count: number): Date[] {
   if (schedule.kind === "period") return Array.from({ length: count }, (_, i) => new Date(from.getTime() + (i + 1) * schedule.seconds * 1000));
-  return new Cron(schedule.expression, { timezone: schedule.timezone, mode: "5-part", paused: true }).nextRuns(count, from);
+  const cron = new Cron(schedule.expression, { timezone: schedule.timezone, mode: "5-part", paused: true });
+  if (schedule.timezone === "UTC") return cron.nextRuns(count, from);
+  const matches = cronMatcher(schedule.expression);
+  const out: Date[] = [];
+  let at: Date | null = from;
+  // a skipped or repeated time drops at most a few runs per change; the bound ends "never" crons
+  for (let tries = 0; out.length < count && tries < count + 1000; tries++) {
+    at = cron.nextRun(at);
+    if (!at) break;
+    if (followsWallClock(matches, at, schedule.timezone)) out.push(at);
+  }
+  return out;
 }
 
 export function describeSchedule(schedule: ScheduleSpec): string {

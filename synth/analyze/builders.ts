@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Node } from "ts-morph";
 import { normalizeCron, normalizeTimezone } from "../cron.ts";
+import { describeDstConflict, dstConflicts } from "../cron-calendar.ts";
 import { DEFAULTS, RetriesSpec } from "../spec.ts";
 import type { Context } from "./context.ts";
 import { IMAGE_METHODS, imageFactory, imageMethod } from "./images.ts";
@@ -229,7 +230,16 @@ function cron(ctx: Context, exprArg: SValue | undefined, optsArg: SValue | undef
     timezone = tz.timezone;
   }
   if (!normalized.ok) return unknownValue(node, "invalid cron", "", true);
+  for (const conflict of dstConflicts(normalized.expression, timezone, startOfToday())) {
+    ctx.report("GANTRY1503", node, describeDstConflict(normalized.expression, timezone, conflict));
+  }
   return { type: "cron", expression: normalized.expression, timezone };
+}
+
+/** Today, 00:00 UTC: where the daylight-saving look-ahead starts (a year from here). */
+function startOfToday(): Date {
+  const now = Date.now();
+  return new Date(now - (now % 86400_000));
 }
 
 const PERIOD_UNITS = { days: 86400, hours: 3600, minutes: 60, seconds: 1 } as const;

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { expandField, runsPerMonth } from "../../policy/schedule-runs.ts";
+import { runsPerMonth } from "../../policy/schedule-runs.ts";
+import { CRON_FIELDS, expandCronField } from "../../synth/cron.ts";
+
+const [MINUTE, HOUR] = CRON_FIELDS;
 import { at } from "./helpers.ts";
 
 const cron = (expression: string, timezone = "UTC") => runsPerMonth({ kind: "cron", expression, timezone, source: at(1) });
@@ -20,8 +23,8 @@ test("periods", () => {
 });
 
 test("minute and hour fields", () => {
-  assert.deepEqual(expandField("*/15", 0, 59), [0, 15, 30, 45]);
-  assert.deepEqual(expandField("1,5-7,20-30/5", 0, 59), [1, 5, 6, 7, 20, 25, 30]);
-  assert.deepEqual(expandField("9-17/4", 0, 23), [9, 13, 17]);
-  assert.throws(() => expandField("61", 0, 59));
+  assert.deepEqual(expandCronField("*/15", MINUTE), [0, 15, 30, 45]);
+  assert.deepEqual(expandCronField("1,5-7,20-30/5", MINUTE), [1, 5, 6, 7, 20, 25, 30]);
+  assert.deepEqual(expandCronField("9-17/4", HOUR), [9, 13, 17]);
+  assert.throws(() => expandCronField("61", MINUTE));
 });

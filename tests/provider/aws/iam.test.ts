@@ -113,6 +113,14 @@ describe("updateAutoscaler's grant", () => {
     ]);
   });
 
+  it("a task may protect the stack's tasks from scale-in while busy (the ECS agent's endpoint), nothing else's", () => {
+    for (const role of taskRoles()) {
+      assert.deepEqual(statements(role).find((s) => s.Sid === "ProtectTasksWhileBusy"), {
+        Sid: "ProtectTasksWhileBusy", Effect: "Allow", Action: ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"], Resource: `${ECS}:task/gantry-capacity/*`,
+      }, role);
+    }
+  });
+
   it("every task role has the same grant (any unit may scale any of the app's units); execution and other roles have none of it", () => {
     assert.equal(taskRoles().length, 9);
     for (const role of taskRoles()) assert.deepEqual(scaling(role), scaling("square-task"), role);

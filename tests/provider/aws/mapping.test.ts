@@ -162,12 +162,23 @@ describe("per function / class variant", () => {
     assert.equal(metrics[3].expression, "(visible + inflight) / running");
     assert.deepEqual(metrics[0].metricStat.metric, { dimensions: [{ name: "QueueName", value: "llama-inference-queue" }], metricName: "ApproximateNumberOfMessagesVisible", namespace: "AWS/SQS" });
   });
-  it("a separate step policy takes the service from 0 to 1", () => {
+  it("a separate step policy sets exactly one task when inputs wait and nothing runs or is asked for", () => {
     const step = view.inputs("aws:appautoscaling/policy:Policy", { name: "llama-inference-from-zero" });
-    assert.deepEqual(step.stepScalingPolicyConfiguration, { adjustmentType: "ChangeInCapacity", cooldown: 60, metricAggregationType: "Maximum", stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }] });
+    // ExactCapacity: the action repeats while the alarm stays in ALARM through a cold start
+    assert.deepEqual(step.stepScalingPolicyConfiguration, { adjustmentType: "ExactCapacity", cooldown: 60, metricAggregationType: "Maximum", stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }] });
     const alarm = view.inputs("aws:cloudwatch/metricAlarm:MetricAlarm", { name: "llama-inference-from-zero" });
     assert.deepEqual(alarm.alarmActions, ["arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:llama-inference-from-zero"]);
-    assert.equal(alarm.metricQueries[2].expression, "IF(visible > 0 AND FILL(running, 0) == 0, 1, 0)");
+    assert.deepEqual(alarm.metricQueries.map((q: { id: string }) => q.id), ["visible", "running", "desired", "idle"]);
+    assert.equal(alarm.metricQueries[2].metric.metricName, "DesiredTaskCount");
+    assert.equal(alarm.metricQueries[3].expression, "IF(visible > 0 AND FILL(running, 0) == 0 AND FILL(desired, 0) == 0, 1, 0)");
+  });
+  it("every task is told how to wake each unit that can be at zero, exactly (runtime/aws/waker.ts)", () => {
+    const wake = JSON.parse(env("square").GANTRY_WAKE);
+    assert.deepEqual(wake, JSON.parse(env("LlamaInference").GANTRY_WAKE), "the same table in every task");
+    assert.deepEqual(wake.LlamaInference, { targetInputs: 6, maxContainers: 5 });
+    assert.deepEqual(wake.square, { targetInputs: 1, maxContainers: 100 });
+    assert.deepEqual(wake.EmbeddingService, { targetInputs: 16, maxContainers: 3 });
+    assert.equal(wake.api, undefined, "a webApp behind the load balancer is never at zero");
   });
 });
 
