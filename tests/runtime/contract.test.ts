@@ -18,7 +18,7 @@ describe("the container contract", () => {
   test("every field has its variable: a contract with every optional field set writes exactly containerEnvNames", () => {
     const c = awsContract(
       { appFile: "/app.mjs", params: { model: "x" }, drainSeconds: 5, logLevel: "debug", idleExit: 60 },
-      { tokenSecretArn: "arn:token", heartbeatMs: 100, waitTimeSeconds: 1, cancelPollMs: 50, resultInlineBytes: 10 },
+      { tokenSecretArn: "arn:token", heartbeatMs: 100, waitTimeSeconds: 1, cancelPollMs: 50, resultInlineBytes: 10, wake: { square: { targetInputs: 1, maxContainers: 3 } } },
     );
     const env = encodeContainerEnv(c);
     assert.deepEqual(Object.keys(env), containerEnvNames("aws"));

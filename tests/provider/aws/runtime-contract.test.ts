@@ -61,6 +61,13 @@ function meant(spec: AppSpec, plan: PlanView, u: Unit): ContainerContractInput {
   // a named secret without required keys is read whole at start; the others are injected key by key
   const whole = u.options.secrets.map((id) => spec.secrets.find((s) => s.id === id)!).flatMap((s) => (s.kind === "named" && !s.requiredKeys.length ? [s.name] : []));
   const scalingTargets = Object.fromEntries(plan.resources(TARGET).map((t) => [t.declaration!, t.inputs.resourceId as string]));
+  // every unit that can be at zero, sized as its deployed scaling says (backlog target, max capacity)
+  const wake = Object.fromEntries(plan.resources(TARGET)
+    .filter((t) => t.inputs.minCapacity === 0 && plan.resources("aws:appautoscaling/policy:Policy", { name: `${t.name.replace(/-scaling$/, "")}-backlog` }).length)
+    .map((t) => {
+      const backlog = plan.inputs("aws:appautoscaling/policy:Policy", { name: `${t.name.replace(/-scaling$/, "")}-backlog` });
+      return [t.declaration!, { targetInputs: backlog.targetTrackingScalingPolicyConfiguration.targetValue, maxContainers: t.inputs.maxCapacity }];
+    }));
   const privateWeb = u.server !== null && !u.server.public;
   return {
     app: spec.app.name,
@@ -93,6 +100,7 @@ function meant(spec: AppSpec, plan: PlanView, u: Unit): ContainerContractInput {
       dicts: Object.fromEntries(spec.dicts.map((d) => [d.name, `dict-${d.name}-table`])),
       stateQueues: Object.fromEntries(spec.queues.map((q) => [q.name, sqsUrl(`queue-${q.name}-queue`)])),
       scalingTargets,
+      wake,
       secretArns: whole.map((name) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry/${spec.app.name}/dev/${name}-AbCdEf`),
       ...(privateWeb ? { tokenSecretArn: TOKEN_ARN } : {}),
     },
