@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { createGateway } from "../../../provider/aws/gateway/handler.ts";
+import { createGateway } from "../../../runtime/aws/gateway/handler.ts";
 import { gatewayConfig } from "../../../provider/aws/gateway/routes.ts";
 import { unitsOf } from "../../../provider/aws/units.ts";
 import { CallTimeoutError, lambdaHandler, type WebBackend } from "../../../runtime/web/index.ts";
