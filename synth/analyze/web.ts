@@ -101,7 +101,7 @@ const TRANSFORMS = new Set(["transform", "preprocess", "overwrite", "pipe", "cat
 function userCodeMessage(feature: string): string {
   const what = `\`${feature}(…)\` in a body schema runs your code, which the schema's JSON Schema cannot carry`;
   const why = "web bodies are validated from the JSON Schema alone, the same under `gantry serve` and on AWS, so it would never run";
-  return TRANSFORMS.has(feature)
+  return TRANSFORMS.has(feature.replace(/^z?\./, ""))
     ? `${what}: ${why} and the function would get the body before it. Apply it in the function instead`
     : `${what}: ${why}. Check it in the function instead`;
 }

@@ -15,7 +15,7 @@ import type { SValue } from "./values.ts";
 
 /** A part of a replayed schema that runs user code, which JSON Schema cannot carry. */
 export interface UserCodeUse {
-  /** the zod function it was given to: "refine", "transform", "preprocess" */
+  /** the zod function it was given to, as written: ".refine", ".transform", "z.preprocess" */
   feature: string;
   /** the user's function (the argument) */
   node: Node;
@@ -91,7 +91,9 @@ export function zodCall(fn: unknown, self: unknown, args: SValue[]): ZodResult {
   }
   try {
     const value = Reflect.apply(fn, self, converted);
-    const uses = args.filter((a) => a.kind === "function").map((a) => ({ feature: memberNames.get(fn) ?? fn.name, node: a.node }));
+    const name = memberNames.get(fn) ?? fn.name;
+    const feature = self instanceof z.ZodType ? `.${name}` : `z.${name}`;
+    const uses = args.filter((a) => a.kind === "function").map((a) => ({ feature, node: a.node }));
     if (uses.length && value && typeof value === "object") userCode.set(value, uses);
     return { ok: true, value };
   } catch (err) {
