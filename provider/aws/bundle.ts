@@ -5,7 +5,7 @@
  * - the container bundle: the app plus the runtime's container entry (`runtime/container/main.ts`)
  *   as `main.mjs` + `app.mjs` sharing chunks (one copy of the sdk, so its registries are shared).
  *   Without the runtime entry the app is bundled alone and the image runs `app.mjs`.
- * - the Lambda gateway bundle (`gateway/handler.ts`).
+ * - the Lambda gateway bundle (`runtime/aws/gateway/handler.ts`).
  */
 import { build, type BuildOptions } from "esbuild";
 import { createHash } from "node:crypto";
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 const GANTRY_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The container entry the runtime work provides; bundled when present. */
 export const RUNTIME_ENTRY = join(GANTRY_ROOT, "runtime", "container", "main.ts");
-const GATEWAY_ENTRY = join(GANTRY_ROOT, "provider", "aws", "gateway", "handler.ts");
+const GATEWAY_ENTRY = join(GANTRY_ROOT, "runtime", "aws", "gateway", "handler.ts");
 
 export interface Bundle {
   /** directory relative to the project root */

@@ -2,10 +2,11 @@
  * Web: how requests reach functions.
  *
  * - gantry:aws:Api — one API Gateway HTTP API (HTTPS) for the app's `webEndpoint`s.
- * - gantry:aws:WebGateway — one small Lambda (gateway/handler.ts, bundled with esbuild): the
- *   runtime's front door, which checks the bearer token, validates the body, enqueues the call
- *   and waits for its result (303 to a result URL beyond the synchronous window); its role may
- *   only enqueue to the declarations that have endpoints.
+ * - gantry:aws:WebGateway — one small Lambda (runtime/aws/gateway/handler.ts, bundled with
+ *   esbuild): the runtime's front door, which checks the bearer token, validates the body, enqueues
+ *   the call and waits for its result (303 to a result URL beyond the synchronous window); its
+ *   routing table (routes, queue URLs) is a file in its archive; its role may only enqueue to the
+ *   declarations that have endpoints.
  * - gantry:aws:WebRoutes — per declaration with endpoints, its routes on the API.
  * - gantry:aws:WebToken — the Secrets Manager secret holding the bearer token of private
  *   endpoints, set from stack config `gantry:webToken` (a secure value).
@@ -26,6 +27,7 @@ import type { FunctionQueue } from "./function-queue.ts";
 import { MAX_MESSAGE_BYTES } from "./function-queue.ts";
 import { HTTP_PORT } from "./function-service.ts";
 import type { GatewayConfig } from "./gateway/routes.ts";
+import { GATEWAY_TABLE_FILE, gatewayTableJson } from "../../runtime/aws/gateway/table.ts";
 import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
 import { kebab } from "./names.ts";
 import { functionPath } from "../../runtime/web/routes.ts";
@@ -139,13 +141,15 @@ export class WebGateway extends GantryComponent {
   private createFunction(name: string, i: WebGatewayInputs, role: aws.iam.Role, logGroup: aws.cloudwatch.LogGroup): aws.lambda.Function {
     // paths relative to the project root: Pulumi runs programs there, and plans stay machine-independent
     const file = (path: string) => new pulumi.asset.FileAsset(join(i.bundle.dir, path));
-    const code = new pulumi.asset.AssetArchive({
+    // the routing table (routes and queue URLs) travels in the archive: it grows with the app,
+    // and Lambda caps the whole environment at 4 KB (runtime/aws/gateway/table.ts)
+    const queueUrls = pulumi.all([...i.queues].map(([unit, q]) => pulumi.all([unit, q.queue.url])));
+    const code = queueUrls.apply((pairs) => new pulumi.asset.AssetArchive({
       "index.mjs": file(i.bundle.entry),
-      "routes.json": new pulumi.asset.StringAsset(`${JSON.stringify(i.config, null, 2)}\n`),
+      [GATEWAY_TABLE_FILE]: new pulumi.asset.StringAsset(gatewayTableJson(i.config, Object.fromEntries(pairs))),
       ...Object.fromEntries(SWAGGER_FILES.map((f) => [`node_modules/swagger-ui-dist/${f}`, file(`node_modules/swagger-ui-dist/${f}`)])),
-    });
+    }));
     const variables: Record<string, pulumi.Input<string>> = {
-      GANTRY_QUEUES: pulumi.all([...i.queues].map(([unit, q]) => pulumi.all([unit, q.queue.url]))).apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
       GANTRY_RESULTS_TABLE: i.state.resultsTable.name,
       GANTRY_PAYLOAD_BUCKET: i.state.payloadBucket.bucket,
       GANTRY_SQS_MAX_BYTES: String(MAX_MESSAGE_BYTES),

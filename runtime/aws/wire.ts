@@ -1,6 +1,6 @@
 /**
  * What travels through SQS, DynamoDB and S3 on AWS, shared by callers (the sdk invoker, the Lambda
- * gateway in provider/aws/gateway/handler.ts) and the container's transport.
+ * gateway in runtime/aws/gateway/handler.ts) and the container's transport.
  *
  * Message body (JSON text, because SQS bodies are text):
  *   { v: 1, kind: "call", callId, function, method, params?, encoding, args | argsKey, enqueuedAt, source }

@@ -4,14 +4,15 @@
  * import changed code (and everything it imports) again, and the old version's module state goes
  * away with its process.
  *
- * It analyses the app (the same static analysis as `gantry spec`), imports it for its routes and
- * zod schemas, and serves the web layer (runtime/web) on a loopback port. The code of functions
+ * It analyses the app (the same static analysis as `gantry spec`), serves the spec's routes (the
+ * web layer, runtime/web) on a loopback port, and imports the app only to check that it loads. The code of functions
  * never runs here: calls and forwarded requests go to the supervisor's local runtime over IPC.
  */
 import { inspect } from "node:util";
 import { analyzeApp, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { importApp } from "../worker/target.ts";
-import { createWebHandler, type WebHandler, type WebLogger } from "../web/handler.ts";
+import { createWebHandlerForSpec, type WebHandler, type WebLogger } from "../web/handler.ts";
+import { routeSummary } from "../web/routes.ts";
 import { listen, type Listening } from "../web/node.ts";
 import type { WebBackend } from "../web/backend.ts";
 import { fromWireError, type FromFrontDoor, type RouteInfo, type RpcRequest, type StartMessage, type ToFrontDoor } from "./protocol.ts";
@@ -83,15 +84,14 @@ async function start(message: StartMessage): Promise<void> {
   }
   let routes: RouteInfo[];
   try {
-    const app = await importApp(message.appFile, spec.app.name);
-    web = createWebHandler(app, {
+    // the code must load (a broken import is reported here, before any call); the routes and
+    // their body schemas come from the spec, as the Lambda gateway gets them (runtime/web/schema.ts)
+    await importApp(message.appFile, spec.app.name);
+    web = createWebHandlerForSpec(spec, {
       backend, tokens: message.tokens, signingKey: message.signingKey, logger: accessLog,
       ...(message.syncWindowMs !== undefined ? { syncWindowMs: message.syncWindowMs } : {}),
     });
-    routes = web.routes.map((r) => ({
-      kind: r.kind, path: r.path, declaration: r.declaration, public: r.public,
-      method: r.kind === "endpoint" ? r.method : null, docs: r.kind === "endpoint" && r.docs,
-    }));
+    routes = web.routes.map(routeSummary);
     listening = await listen(web, { port: 0, host: "127.0.0.1" });
   } catch (err) {
     await send({ t: "failed", reason: "error", text: `could not load the app: ${inspect(err, { colors: message.color })}`, files });

@@ -8,6 +8,7 @@
  * -> schema (422) -> capacity (429) -> call: result (200), error (500), or past the window (303).
  */
 import type { App } from "../../sdk/app.ts";
+import type { AppSpec } from "../../synth/spec.ts";
 import type { WebBackend } from "./backend.ts";
 import { bearerAuth } from "./auth.ts";
 import { CallTickets, CallTracker, CALLS_PREFIX, outcomeResponse, waitForCall } from "./calls.ts";
@@ -17,7 +18,8 @@ import { errorResponse, json, methodNotAllowed, notFound, readBody } from "./htt
 import { serializeRequest, responseFromSerialized } from "./messages.ts";
 import { openApiDocument } from "./openapi.ts";
 import { queryArgument } from "./query.ts";
-import { webRoutes, type EndpointRoute, type MountRoute, type WebRoute } from "./routes.ts";
+import { routesOfSpec, webRoutes, type EndpointRoute, type MountRoute, type WebRoute } from "./routes.ts";
+import { bodyValidator } from "./schema.ts";
 
 export const DEFAULT_SYNC_WINDOW_MS = 150_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -59,8 +61,14 @@ export interface WebHandler {
 
 const silent: WebLogger = { info() {}, warn() {}, error() {} };
 
+/** The front door of an imported app (routes from its code; see routes.ts). */
 export function createWebHandler(app: App, options: WebHandlerOptions): WebHandler {
   return createWebHandlerForRoutes(app.name, webRoutes(app), options);
+}
+
+/** The front door of an app's spec: what `gantry serve` and the Lambda gateway serve. */
+export function createWebHandlerForSpec(spec: AppSpec, options: WebHandlerOptions): WebHandler {
+  return createWebHandlerForRoutes(spec.app.name, routesOfSpec(spec), options);
 }
 
 export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], options: WebHandlerOptions): WebHandler {
@@ -93,7 +101,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     let input: unknown;
     let hasInput = true;
     if (route.method === "GET") {
-      input = queryArgument(url.searchParams, route.body);
+      input = queryArgument(url.searchParams, route.bodySchema);
     } else {
       const body = await readBody(request, maxBody);
       if (!body.ok) return body.response;
@@ -108,10 +116,10 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     }
 
     let args: unknown[] = hasInput ? [input] : [];
-    if (route.body) {
+    if (route.bodySchema) {
       let parsed;
       try {
-        parsed = await route.body.safeParseAsync(input);
+        parsed = await bodyValidator(route.bodySchema).safeParseAsync(input);
       } catch (e) {
         log.error({ declaration: route.declaration, error: summary(e) }, "the body schema threw while validating");
         return errorResponse(500, "SchemaError", `the body schema of ${route.declaration} threw while validating`);

@@ -1,11 +1,11 @@
 /**
- * OpenAPI 3.1 documents for `docs: true` endpoints, generated from their zod schemas with
- * `z.toJSONSchema` (OpenAPI 3.1 schemas are JSON Schema 2020-12, so they embed unchanged). Each
+ * OpenAPI 3.1 documents for `docs: true` endpoints, from their routes' body JSON Schemas (the
+ * spec's `z.toJSONSchema` output; OpenAPI 3.1 schemas are JSON Schema 2020-12, so they embed unchanged). Each
  * body schema goes to `components.schemas`; its `$defs` are hoisted next to it and its `$ref`s
  * rewritten, since inside an OpenAPI document `#` means the document, not the schema.
  */
 import type { EndpointRoute } from "./routes.ts";
-import { inputJsonSchema, type JsonSchema } from "./schema.ts";
+import type { JsonSchema } from "./schema.ts";
 
 export type OpenApiDocument = Record<string, unknown>;
 
@@ -79,9 +79,9 @@ function operation(route: EndpointRoute, schemas: Record<string, unknown>): Reco
     "500": errorRef("the function raised an error (its type and message)"),
   };
   if (!route.public) responses["401"] = errorRef("missing or invalid bearer token");
-  if (route.body) {
+  if (route.bodySchema) {
     const name = `${operationId}_${route.method === "GET" ? "Query" : "Body"}`;
-    schemas[name] = embed(inputJsonSchema(route.body), name, schemas);
+    schemas[name] = embed(route.bodySchema, name, schemas);
     responses["422"] = { description: "the arguments failed validation (zod issues)", content: { "application/json": { schema: ref("ValidationError") } } };
     if (route.method === "GET") op.parameters = queryParameters(schemas[name] as JsonSchema);
     else op.requestBody = { required: true, content: { "application/json": { schema: ref(name) } } };

@@ -4,15 +4,14 @@
  * integer, boolean, null, array) before validation; anything that does not convert is left as
  * the string and validation reports it (422).
  */
-import type { ZodType } from "zod";
-import { inputJsonSchema, type JsonSchema } from "./schema.ts";
+import type { JsonSchema } from "./schema.ts";
 
-export function queryArgument(params: URLSearchParams, schema: ZodType | null): Record<string, unknown> {
-  const properties = schema ? (inputJsonSchema(schema).properties as Record<string, JsonSchema> | undefined) ?? {} : {};
+export function queryArgument(params: URLSearchParams, schema: JsonSchema | null): Record<string, unknown> {
+  const properties = (schema?.properties as Record<string, JsonSchema> | undefined) ?? {};
   const out: Record<string, unknown> = Object.create(null);
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key);
-    const property = properties[key];
+    const property = Object.hasOwn(properties, key) ? properties[key] : undefined;
     if (property && acceptsType(property, "array")) {
       const items = (property.items as JsonSchema | undefined) ?? {};
       out[key] = values.map((v) => coerce(v, items));

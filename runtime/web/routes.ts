@@ -1,5 +1,5 @@
 /**
- * The URL scheme: where each web declaration of an app is served.
+ * The route model: what each web declaration of an app serves, where, and with which limits.
  *
  *   function with webEndpoint        /<functionName>                   (exact path)
  *   class method with @webEndpoint   /<ClassName>/<method>             (exact path)
@@ -10,22 +10,34 @@
  *   health (server adapter)          /livez, /readyz
  *
  * Names are case-sensitive. `_gantry`, `livez` and `readyz` are reserved first segments.
- * The same paths come from code (`webRoutes(app)`) and from the static spec (`webRoutesOfSpec`).
+ *
+ * A route is plain data (JSON-serializable), built from the AppSpec by `routesOfSpec`: `gantry
+ * serve`, the ECS web service and the Lambda gateway all serve these routes, and a body is
+ * validated from the route's JSON Schema (schema.ts `bodyValidator`), never from a live zod
+ * object, so every front door answers a body the same way. `webRoutes(app)` builds the same
+ * routes from imported code, for processes that have the code but no spec (a container, tests);
+ * its body schemas go through the same zod -> JSON Schema conversion as synth's
+ * (synth/analyze/zod.ts `bodyJsonSchema`), and a test holds the two builders equal.
  */
-import type { ZodType } from "zod";
 import type { App } from "../../sdk/app.ts";
 import type { HttpMethod, WebMarker } from "../../sdk/web.ts";
 import { describeClass } from "../../sdk/registry.ts";
-import type { AppSpec, WebSpec } from "../../synth/spec.ts";
+import type { AppSpec, DeclarationOptions, WebSpec } from "../../synth/spec.ts";
 import type { CallTarget } from "./backend.ts";
+import { inputJsonSchema, type JsonSchema } from "./schema.ts";
 
 export const RESERVED_SEGMENTS = ["_gantry", "livez", "readyz"] as const;
+
+/** Seconds per attempt when code sets no `timeout` (the spec's default). */
+const DEFAULT_TIMEOUT_S = 300;
 
 interface RouteBase {
   /** "/health", "/EmbeddingService/embed", "/api" */
   path: string;
   /** "health" or "EmbeddingService.embed": how errors and logs name it */
   declaration: string;
+  /** the unit whose containers serve it: the function or class name (the base declaration, not a variant) */
+  unit: string;
   target: CallTarget;
   public: boolean;
   /** from the declaration's options, for the default capacity and call tracking */
@@ -45,7 +57,8 @@ export interface RouteLimits {
 export interface EndpointRoute extends RouteBase {
   kind: "endpoint";
   method: HttpMethod;
-  body: ZodType | null;
+  /** JSON Schema (draft 2020-12, input side) of the body or query; null without a body schema */
+  bodySchema: JsonSchema | null;
   docs: boolean;
 }
 
@@ -68,7 +81,44 @@ export function methodPath(className: string, method: string): string {
   return `/${className}/${method}`;
 }
 
-/** The web routes of an imported app (its module's exports bound with `app.bindExports`). */
+/** What a route needs to know of its declaration's web options, from the spec or from code. */
+type WebOf = { kind: "endpoint"; method: HttpMethod; public: boolean; docs: boolean; bodySchema: JsonSchema | null } | { kind: "app" | "server"; public: boolean };
+
+function route(web: WebOf, path: string, declaration: string, target: CallTarget, limits: RouteLimits): WebRoute {
+  const base = { path, declaration, unit: target.name, target, public: web.public, limits };
+  if (web.kind === "endpoint") return { kind: "endpoint", ...base, method: web.method, bodySchema: web.bodySchema, docs: web.docs };
+  return { kind: web.kind, ...base };
+}
+
+function limitsOf(options: Pick<DeclarationOptions, "maxContainers" | "timeout" | "retries">, maxInputs: number): RouteLimits {
+  return { maxContainers: options.maxContainers, maxInputs, timeout: options.timeout, retries: options.retries.maxRetries };
+}
+
+/** Every web route of the app, in declaration order (functions, then class methods). */
+export function routesOfSpec(spec: AppSpec): WebRoute[] {
+  const app = spec.app.name;
+  const routes: WebRoute[] = [];
+  for (const fn of spec.functions) {
+    if (fn.web) routes.push(route(webOfSpec(fn.web), functionPath(fn.name), fn.name, { app, name: fn.name }, limitsOf(fn.options, 1)));
+  }
+  for (const cls of spec.classes) {
+    const limits = limitsOf(cls.options, cls.concurrency?.maxInputs ?? 1);
+    for (const m of cls.methods) {
+      if (!m.web) continue;
+      routes.push(route(webOfSpec(m.web), methodPath(cls.name, m.name), `${cls.name}.${m.name}`, { app, name: cls.name, method: m.name }, limits));
+    }
+  }
+  checkRoutes(routes);
+  return routes;
+}
+
+function webOfSpec(web: WebSpec): WebOf {
+  return web.kind === "endpoint"
+    ? { kind: "endpoint", method: web.method, public: web.public, docs: web.docs, bodySchema: web.bodySchema }
+    : { kind: web.kind, public: web.public };
+}
+
+/** The same routes from an imported app (its module's exports bound with `app.bindExports`). */
 export function webRoutes(app: App): WebRoute[] {
   const routes: WebRoute[] = [];
   for (const fn of app.functions) {
@@ -79,38 +129,37 @@ export function webRoutes(app: App): WebRoute[] {
           "and bind the module's exports (app.bindExports) before building routes",
       );
     }
-    const limits = limitsOf(fn.options, 1);
-    routes.push(route(fn.web, functionPath(fn.name), fn.name, { app: app.name, name: fn.name }, limits));
+    routes.push(route(webOfMarker(fn.web), functionPath(fn.name), fn.name, { app: app.name, name: fn.name }, limitsOfCode(fn.options, 1)));
   }
   for (const cls of app.classes) {
     const meta = describeClass(cls.ctor);
-    const limits = limitsOf(cls.options, meta.concurrency?.maxInputs ?? 1);
+    const limits = limitsOfCode(cls.options, meta.concurrency?.maxInputs ?? 1);
     for (const m of meta.methods) {
       if (!m.web) continue;
       if (m.web.kind !== "endpoint") {
         throw new WebRouteError(`${cls.name}.${m.name}: only @webEndpoint can decorate a method (webApp/webServer wrap functions)`);
       }
       const target: CallTarget = { app: app.name, name: cls.name, method: m.name };
-      routes.push(route(m.web, methodPath(cls.name, m.name), `${cls.name}.${m.name}`, target, limits));
+      routes.push(route(webOfMarker(m.web), methodPath(cls.name, m.name), `${cls.name}.${m.name}`, target, limits));
     }
   }
-  checkRoutes(routes.map((r) => ({ path: r.path, kind: r.kind, declaration: r.declaration })));
+  checkRoutes(routes);
   return routes;
 }
 
-function route(marker: WebMarker, path: string, declaration: string, target: CallTarget, limits: RouteLimits): WebRoute {
-  if (marker.kind === "endpoint") {
-    return { kind: "endpoint", path, declaration, target, public: marker.public, limits, method: marker.method, body: marker.body, docs: marker.docs };
-  }
-  return { kind: marker.kind, path, declaration, target, public: marker.public, limits };
+function webOfMarker(marker: WebMarker): WebOf {
+  return marker.kind === "endpoint"
+    ? { kind: "endpoint", method: marker.method, public: marker.public, docs: marker.docs, bodySchema: marker.body ? inputJsonSchema(marker.body) : null }
+    : { kind: marker.kind, public: marker.public };
 }
 
-function limitsOf(options: { maxContainers?: number; timeout?: number; retries?: number | { maxRetries: number } }, maxInputs: number): RouteLimits {
+/** Options as written in code (unset ones take the spec's defaults). */
+function limitsOfCode(options: { maxContainers?: number; timeout?: number; retries?: number | { maxRetries: number } }, maxInputs: number): RouteLimits {
   const retries = typeof options.retries === "number" ? options.retries : options.retries?.maxRetries ?? 0;
-  return { maxContainers: options.maxContainers ?? null, maxInputs, timeout: options.timeout ?? 300, retries };
+  return { maxContainers: options.maxContainers ?? null, maxInputs, timeout: options.timeout ?? DEFAULT_TIMEOUT_S, retries };
 }
 
-/** What the static spec says is served where (no schemas: they need the code). */
+/** What a dev server's banner and `gantry serve`'s supervisor need of a route (small, no schemas). */
 export interface SpecRoute {
   kind: WebSpec["kind"];
   path: string;
@@ -121,20 +170,15 @@ export interface SpecRoute {
   docs: boolean;
 }
 
+export function routeSummary(r: WebRoute): SpecRoute {
+  return {
+    kind: r.kind, path: r.path, declaration: r.declaration, public: r.public,
+    method: r.kind === "endpoint" ? r.method : null, docs: r.kind === "endpoint" && r.docs,
+  };
+}
+
 export function webRoutesOfSpec(spec: AppSpec): SpecRoute[] {
-  const out: SpecRoute[] = [];
-  const add = (web: WebSpec, path: string, declaration: string) =>
-    out.push({
-      kind: web.kind, path, declaration, public: web.public,
-      method: web.kind === "endpoint" ? web.method : null,
-      docs: web.kind === "endpoint" ? web.docs : false,
-    });
-  for (const fn of spec.functions) if (fn.web) add(fn.web, functionPath(fn.name), fn.name);
-  for (const cls of spec.classes) {
-    for (const m of cls.methods) if (m.web) add(m.web, methodPath(cls.name, m.name), `${cls.name}.${m.name}`);
-  }
-  checkRoutes(out);
-  return out;
+  return routesOfSpec(spec).map(routeSummary);
 }
 
 /** Reserved names and mounts that would hide another declaration's routes. */

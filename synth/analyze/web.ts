@@ -8,7 +8,7 @@ import { HTTP_METHODS, type WebSpec } from "../spec.ts";
 import type { Context } from "./context.ts";
 import { readBoolean, readInt, readNumber, readObject, readString } from "./read.ts";
 import { describeValue, type SValue } from "./values.ts";
-import { bodyJsonSchema, isZodSchema } from "./zod.ts";
+import { bodyJsonSchema, isZodSchema, userCodeIn } from "./zod.ts";
 
 type HttpMethod = (typeof HTTP_METHODS)[number];
 
@@ -83,10 +83,25 @@ function readBodySchema(ctx: Context, v: SValue): Record<string, unknown> | unde
     ctx.report("GANTRY2001", v.node, `body must be a zod schema, e.g. z.object({ text: z.string() }), got ${describeValue(v)}`);
     return undefined;
   }
+  // bodies are validated from the JSON Schema alone, the same under `gantry serve` and on AWS
+  // (runtime/web/schema.ts): code in the schema would run nowhere, so it is refused where it is
+  const uses = userCodeIn(v.value);
+  for (const use of uses) ctx.report("GANTRY2001", use.node, userCodeMessage(use.feature));
+  if (uses.length) return undefined;
   const r = bodyJsonSchema(v.value);
   if (!r.ok) {
     ctx.report("GANTRY2001", v.node, `the body schema cannot be converted to JSON Schema: ${r.reason}`);
     return undefined;
   }
   return r.schema;
+}
+
+const TRANSFORMS = new Set(["transform", "preprocess", "overwrite", "pipe", "catch", "default", "prefault"]);
+
+function userCodeMessage(feature: string): string {
+  const what = `\`${feature}(…)\` in a body schema runs your code, which the schema's JSON Schema cannot carry`;
+  const why = "web bodies are validated from the JSON Schema alone, the same under `gantry serve` and on AWS, so it would never run";
+  return TRANSFORMS.has(feature.replace(/^z?\./, ""))
+    ? `${what}: ${why} and the function would get the body before it. Apply it in the function instead`
+    : `${what}: ${why}. Check it in the function instead`;
 }

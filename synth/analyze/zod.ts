@@ -3,9 +3,28 @@
  * with the real zod on static arguments, then converted with `z.toJSONSchema`. Only zod's own
  * functions are called; functions written in user code (refine, transform) are replaced by
  * placeholders that never run user code, and member access is limited to zod's public surface.
+ *
+ * Every front door validates a body from this JSON Schema (runtime/web/schema.ts), so what it
+ * cannot carry must not be silently dropped: a schema built by a call that was given user code
+ * (`.refine(fn)`, `.transform(fn)`, `z.preprocess(fn, …)`, `z.custom(fn)`…) is remembered with
+ * where that code is, and `userCodeIn` finds every such part of a finished schema.
  */
+import type { Node } from "ts-morph";
 import { z } from "zod";
 import type { SValue } from "./values.ts";
+
+/** A part of a replayed schema that runs user code, which JSON Schema cannot carry. */
+export interface UserCodeUse {
+  /** the zod function it was given to, as written: ".refine", ".transform", "z.preprocess" */
+  feature: string;
+  /** the user's function (the argument) */
+  node: Node;
+}
+
+/** zod functions read by the replay -> the name they were read under */
+const memberNames = new WeakMap<Function, string>();
+/** schemas a call made from user code -> where that code is */
+const userCode = new WeakMap<object, UserCodeUse[]>();
 
 /** Names never read or called: parsing, global configuration, and the ways out of zod's surface. */
 const BLOCKED = new Set([
@@ -38,7 +57,10 @@ export function zodMember(receiver: unknown, name: string): ZodResult {
   if (!isAllowedName(name)) return { ok: false, reason: `zod's "${name}" is not read by the analysis` };
   if (receiver instanceof z.ZodType) {
     const value = (receiver as unknown as Record<string, unknown>)[name];
-    if (typeof value === "function") return { ok: true, value, self: receiver };
+    if (typeof value === "function") {
+      memberNames.set(value, name);
+      return { ok: true, value, self: receiver };
+    }
     if (value instanceof z.ZodType || isPlainContainer(value)) return { ok: true, value };
     return { ok: false, reason: `"${name}" is not a method or schema of a zod schema` };
   }
@@ -46,6 +68,7 @@ export function zodMember(receiver: unknown, name: string): ZodResult {
     if (!Object.prototype.hasOwnProperty.call(receiver, name)) return { ok: false, reason: `zod has no "${name}"` };
     const value = (receiver as Record<string, unknown>)[name];
     if (typeof value === "function" || value instanceof z.ZodType || isPlainContainer(value) || isNamespace(value)) {
+      if (typeof value === "function") memberNames.set(value, name);
       return { ok: true, value };
     }
   }
@@ -67,7 +90,12 @@ export function zodCall(fn: unknown, self: unknown, args: SValue[]): ZodResult {
     converted.push(r.value);
   }
   try {
-    return { ok: true, value: Reflect.apply(fn, self, converted) };
+    const value = Reflect.apply(fn, self, converted);
+    const name = memberNames.get(fn) ?? fn.name;
+    const feature = self instanceof z.ZodType ? `.${name}` : `z.${name}`;
+    const uses = args.filter((a) => a.kind === "function").map((a) => ({ feature, node: a.node }));
+    if (uses.length && value && typeof value === "object") userCode.set(value, uses);
+    return { ok: true, value };
   } catch (err) {
     return { ok: false, reason: `zod rejected the call: ${(err as Error).message}` };
   }
@@ -105,6 +133,35 @@ function toZodArgument(v: SValue): ZodResult {
     case "unknown": return { ok: false, reason: v.reason };
     default: return { ok: false, reason: "a zod call takes literals, schemas and functions" };
   }
+}
+
+/**
+ * The parts of `schema` (it and every schema it is built from) made by a call given user code, in
+ * the order found. Walks zod's definitions (`_zod.def`): nested schemas, checks, pipes, shapes.
+ */
+export function userCodeIn(schema: z.ZodType): UserCodeUse[] {
+  const found: UserCodeUse[] = [];
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (!value || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    const uses = userCode.get(value);
+    if (uses) found.push(...uses);
+    const def = (value as { _zod?: { def?: unknown } })._zod?.def;
+    if (def) return visit(def);
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+      if (key === "_zod") continue;
+      let child: unknown;
+      try {
+        child = descriptor.get ? descriptor.get.call(value) : descriptor.value;
+      } catch {
+        continue; // a lazy part computed by a placeholder
+      }
+      visit(child);
+    }
+  };
+  visit(schema);
+  return found;
 }
 
 export function isZodSchema(value: unknown): value is z.ZodType {

@@ -1,56 +1,16 @@
 /**
- * What the Lambda gateway serves, written into its archive as `routes.json`. Static (it comes from
- * the spec), so the JSON Schemas of request bodies travel with the code rather than in environment
- * variables, whose total size Lambda caps at 4 KB. Paths follow the runtime's URL scheme
- * (runtime/web/routes.ts), so an endpoint has the same path on `gantry serve` and on AWS.
+ * What the Lambda gateway serves: the spec's endpoint routes (runtime/web's route model) of the
+ * units given. The gateway's code and its routing table format live in runtime/aws/gateway/; the
+ * provider bundles the one and writes the other (web.ts) with the queue URLs it creates.
  */
-import type { CallTarget } from "../../../sdk/invoker.ts";
-import type { AppSpec, HTTP_METHODS } from "../../../synth/spec.ts";
+import type { AppSpec } from "../../../synth/spec.ts";
+import { gatewayRoutes, type GatewayRoutes } from "../../../runtime/aws/gateway/table.ts";
 import type { Unit } from "../units.ts";
 
-export interface GatewayRoute {
-  /** `/health`, `/EmbeddingService/embed` */
-  path: string;
-  method: (typeof HTTP_METHODS)[number];
-  /** `health`, `EmbeddingService.embed`: how errors and logs name it */
-  declaration: string;
-  /** the unit whose queue gets the calls */
-  unit: string;
-  target: CallTarget;
-  public: boolean;
-  docs: boolean;
-  /** JSON Schema of the body (the zod schema in code, as JSON Schema), or null */
-  bodySchema: Record<string, unknown> | null;
-  limits: { maxContainers: number | null; maxInputs: number; timeout: number; retries: number };
-}
+export type GatewayConfig = GatewayRoutes;
 
-export interface GatewayConfig {
-  app: string;
-  routes: GatewayRoute[];
-}
-
-/** The gateway's routes: every `webEndpoint` of the app (base declarations; variants are called from code). */
 export function gatewayConfig(spec: AppSpec, units: Unit[]): GatewayConfig {
-  const routes: GatewayRoute[] = [];
-  for (const unit of units) {
-    for (const e of unit.endpoints) {
-      routes.push({
-        path: e.path,
-        method: e.web.method,
-        declaration: e.method ? `${unit.name}.${e.method}` : unit.name,
-        unit: unit.id,
-        target: e.method ? { app: spec.app.name, name: unit.name, method: e.method } : { app: spec.app.name, name: unit.name },
-        public: e.web.public,
-        docs: e.web.docs,
-        bodySchema: e.web.bodySchema,
-        limits: {
-          maxContainers: unit.options.maxContainers,
-          maxInputs: unit.concurrency.maxInputs,
-          timeout: unit.options.timeout,
-          retries: unit.options.retries.maxRetries,
-        },
-      });
-    }
-  }
-  return { app: spec.app.name, routes: routes.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  const served = new Set(units.map((u) => u.id));
+  const all = gatewayRoutes(spec);
+  return { ...all, routes: all.routes.filter((r) => served.has(r.unit)) };
 }

@@ -300,12 +300,14 @@ describe("web", () => {
   });
   it("the gateway carries the body's JSON Schema, the route's auth, and the docs assets", () => {
     const code = view.inputs("aws:lambda/function:Function").code["[archive]"];
-    const routes = JSON.parse(code["routes.json"]["[text]"]).routes;
-    assert.deepEqual(routes[0].bodySchema.required, ["texts"]);
-    assert.equal(routes[0].public, false);
+    const table = JSON.parse(code["routes.json"]["[text]"]);
+    assert.deepEqual(table.routes[0].bodySchema.required, ["texts"]);
+    assert.equal(table.routes[0].public, false);
     assert.match(code["node_modules/swagger-ui-dist/swagger-ui-bundle.js"].sha256, /^sha256:[0-9a-f]{64}$/);
     assert.equal(view.inputs("aws:lambda/function:Function").environment.variables.GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
-    assert.deepEqual(JSON.parse(view.inputs("aws:lambda/function:Function").environment.variables.GANTRY_QUEUES), {
+    // the queue URLs are in the archive's routing table: the environment (4 KB at most) does not grow with the app
+    assert.equal(view.inputs("aws:lambda/function:Function").environment.variables.GANTRY_QUEUES, undefined);
+    assert.deepEqual(table.queues, {
       EmbeddingService: "https://sqs.us-east-1.amazonaws.com/000000000000/embedding-service-queue",
       health: "https://sqs.us-east-1.amazonaws.com/000000000000/health-queue",
     });

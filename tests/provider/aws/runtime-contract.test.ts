@@ -66,7 +66,7 @@ function meant(spec: AppSpec, plan: PlanView, u: Unit): ContainerContractInput {
     .filter((t) => t.inputs.minCapacity === 0 && plan.resources("aws:appautoscaling/policy:Policy", { name: `${t.name.replace(/-scaling$/, "")}-backlog` }).length)
     .map((t) => {
       const backlog = plan.inputs("aws:appautoscaling/policy:Policy", { name: `${t.name.replace(/-scaling$/, "")}-backlog` });
-      return [t.declaration!, { targetInputs: backlog.targetTrackingScalingPolicyConfiguration.targetValue, maxContainers: t.inputs.maxCapacity }];
+      return [t.declaration!, { targetInputs: backlog.targetTrackingScalingPolicyConfiguration.targetValue as number, maxContainers: t.inputs.maxCapacity as number }];
     }));
   const privateWeb = u.server !== null && !u.server.public;
   return {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { frontDoor } from "./fixtures/harness.ts";
 import { openApiDocument } from "../../../runtime/web/openapi.ts";
 import type { EndpointRoute } from "../../../runtime/web/routes.ts";
+import { inputJsonSchema } from "../../../runtime/web/schema.ts";
 
 const { call, web } = await frontDoor();
 
@@ -56,8 +57,8 @@ test("recursive schemas and $defs are hoisted into components with rewritten ref
   const Leaf = z.object({ label: z.string() }).meta({ id: "Leaf" });
   const Tree: z.ZodType = z.object({ leaf: Leaf, other: Leaf, get children() { return z.array(Tree); } });
   const route: EndpointRoute = {
-    kind: "endpoint", path: "/plant", declaration: "plant", target: { app: "a", name: "plant" }, public: true,
-    limits: { maxContainers: null, maxInputs: 1, timeout: 300, retries: 0 }, method: "POST", body: Tree, docs: true,
+    kind: "endpoint", path: "/plant", declaration: "plant", unit: "plant", target: { app: "a", name: "plant" }, public: true,
+    limits: { maxContainers: null, maxInputs: 1, timeout: 300, retries: 0 }, method: "POST", bodySchema: inputJsonSchema(Tree), docs: true,
   };
   const doc: Doc = openApiDocument("a", [route]);
   const body = doc.components.schemas.plant_Body;

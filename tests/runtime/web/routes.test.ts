@@ -1,10 +1,13 @@
-// The URL scheme, from code and from the static spec, and the names it refuses.
+// The route model: the URL scheme from the static spec and from code (the same), its validators, and the names it refuses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadFixture } from "./fixtures/harness.ts";
-import { webRoutes, webRoutesOfSpec, WebRouteError, type SpecRoute } from "../../../runtime/web/routes.ts";
+import { fileURLToPath } from "node:url";
+import { routesOfSpec, webRoutes, webRoutesOfSpec, WebRouteError, type EndpointRoute, type SpecRoute, type WebRoute } from "../../../runtime/web/routes.ts";
+import { bodyValidator } from "../../../runtime/web/schema.ts";
+import { importApp } from "../../../runtime/worker/target.ts";
 import { App, webApp, webEndpoint } from "../../../sdk/index.ts";
-import type { AppSpec } from "../../../synth/spec.ts";
+import { analyzeApp } from "../../../synth/index.ts";
 
 const mod = await loadFixture();
 
@@ -26,23 +29,33 @@ test("functions at /<name>, class methods at /<Class>/<method>, apps and servers
   assert.deepEqual(embed.target, { app: "web-fixture", name: "EmbeddingService", method: "embed" });
 });
 
-test("the static spec gives the same paths", () => {
-  const source = { file: "app.ts", line: 1, column: 1 };
-  const endpoint = (method: "GET" | "POST", isPublic: boolean, docs = false) => ({ kind: "endpoint" as const, method, public: isPublic, docs, bodySchema: null, source });
-  const spec = {
-    functions: [
-      { name: "health", web: endpoint("GET", true) },
-      { name: "api", web: { kind: "app", public: false, source } },
-      { name: "square", web: null },
-    ],
-    classes: [{ name: "EmbeddingService", methods: [{ name: "embed", web: endpoint("POST", false, true) }, { name: "other", web: null }] }],
-  } as unknown as AppSpec;
-  const expected: SpecRoute[] = [
-    { kind: "endpoint", path: "/health", declaration: "health", public: true, method: "GET", docs: false },
-    { kind: "app", path: "/api", declaration: "api", public: false, method: null, docs: false },
-    { kind: "endpoint", path: "/EmbeddingService/embed", declaration: "EmbeddingService.embed", public: false, method: "POST", docs: true },
-  ];
-  assert.deepEqual(webRoutesOfSpec(spec), expected);
+test("the static spec gives the same route model as the code: paths, units, limits, body JSON Schemas", async () => {
+  const file = fileURLToPath(new URL("./fixtures/spec-app.ts", import.meta.url));
+  const spec = analyzeApp(file).spec!;
+  const byPath = (routes: WebRoute[]) => [...routes].sort((a, b) => a.path.localeCompare(b.path));
+  const fromSpec = byPath(routesOfSpec(spec));
+  assert.deepEqual(fromSpec, byPath(webRoutes(await importApp(file, spec.app.name))));
+  assert.deepEqual(fromSpec.map((r) => [r.kind, r.path, r.declaration, r.unit, r.public]), [
+    ["endpoint", "/Accounts/signup", "Accounts.signup", "Accounts", false],
+    ["app", "/dashboard", "dashboard", "dashboard", false],
+    ["endpoint", "/lookup", "lookup", "lookup", true],
+  ]);
+  const signup = fromSpec[0] as EndpointRoute;
+  assert.deepEqual(signup.limits, { maxContainers: 3, maxInputs: 8, timeout: 60, retries: 0 });
+  assert.deepEqual(fromSpec[2].limits, { maxContainers: null, maxInputs: 1, timeout: 300, retries: 2 });
+  assert.deepEqual(signup.bodySchema?.required, ["email", "age"]);
+  assert.deepEqual(JSON.parse(JSON.stringify(fromSpec)), fromSpec, "a route is plain data (it travels as JSON to the gateway)");
+  const summaries: SpecRoute[] = webRoutesOfSpec(spec);
+  assert.deepEqual(summaries.find((r) => r.path === "/Accounts/signup"), { kind: "endpoint", path: "/Accounts/signup", declaration: "Accounts.signup", public: false, method: "POST", docs: true });
+});
+
+test("the validator is built from the JSON Schema: defaults applied, zod issues, one per schema", async () => {
+  const spec = analyzeApp(fileURLToPath(new URL("./fixtures/spec-app.ts", import.meta.url))).spec!;
+  const schema = (routesOfSpec(spec).find((r) => r.path === "/Accounts/signup") as EndpointRoute).bodySchema!;
+  assert.equal(bodyValidator(schema), bodyValidator(schema));
+  assert.deepEqual(bodyValidator(schema).parse({ email: "ada@x.org", age: 30 }), { email: "ada@x.org", age: 30, plan: "free" });
+  const bad = bodyValidator(schema).safeParse({ email: "ada@x.org", age: 3 });
+  assert.deepEqual(bad.error?.issues.map((i) => [i.code, i.path]), [["too_small", ["age"]]]);
 });
 
 test("reserved names and mounts hiding other routes are errors that name the declaration", () => {

@@ -51,7 +51,7 @@ test("the app's own errors are its answer (Hono: 500); bodies over the limit are
 test("a fetch app that throws becomes 502 with its message", async () => {
   const { createWebHandlerForRoutes } = await import("../../../runtime/web/handler.ts");
   const throwing = createWebHandlerForRoutes("t", [{
-    kind: "app", path: "/x", declaration: "x", target: { app: "t", name: "x" }, public: true,
+    kind: "app", path: "/x", declaration: "x", unit: "x", target: { app: "t", name: "x" }, public: true,
     limits: { maxContainers: null, maxInputs: 1, timeout: 60, retries: 0 },
   }], { backend: { ...backend, forward: async () => { throw new Error("container went away"); } } as never });
   const res = await throwing.fetch(new Request("http://t/x/y"));

@@ -44,7 +44,7 @@ test("variants through consts (each link that is used is a variant), deduplicate
   assert.equal(wide.options.maxContainers, 4, "the class's own value");
 });
 
-test("a zod body replayed statically: refine keeps the schema, regex, enum, optional, iso formats", () => {
+test("a zod body replayed statically: regex, enum, optional, iso formats (a refine is refused: tests/provider/aws/gateway.test.ts)", () => {
   const web = fn(spec, "echo").web;
   assert.ok(web?.kind === "endpoint");
   assert.equal(web.method, "PUT");

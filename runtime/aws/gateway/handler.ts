@@ -1,40 +1,24 @@
 /**
  * The Lambda gateway in front of an app's web endpoints (API Gateway HTTP API, payload format
- * 2.0). It is the runtime's own front door (runtime/web: bearer auth, zod validation with 422,
- * 413/429 limits, OpenAPI docs, 303 to a result URL past the synchronous window) with the AWS
- * invoker behind it: a call is a message on the declaration's queue, its result an item in the
- * results table (wire format: runtime/aws/wire.ts).
+ * 2.0). It is the runtime's own front door (runtime/web: bearer auth, validation with 422, 413/429
+ * limits, OpenAPI docs, 303 to a result URL past the synchronous window) with the AWS invoker
+ * behind it: a call is a message on its unit's queue, its result an item in the results table
+ * (wire format: runtime/aws/wire.ts). The provider bundles this file (provider/aws/bundle.ts) and
+ * ships the routing table next to it (table.ts).
  *
- * The zod schemas come from `routes.json` as JSON Schema and are rebuilt with `z.fromJSONSchema`:
+ * Bodies are validated from the routes' JSON Schemas, as under `gantry serve` (runtime/web/schema.ts):
  * the gateway never imports user code, so a model library in the app cannot break it.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { readFileSync } from "node:fs";
-import { z } from "zod";
-import { createClients } from "../../../runtime/aws/clients.ts";
-import { callerConfigFromEnv } from "../../../runtime/aws/config.ts";
-import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
-import { secretsManagerReader } from "../../../runtime/aws/secrets.ts";
+import { secretsManagerReader } from "../secrets.ts";
 import {
   backendFromInvoker, createWebHandlerForRoutes, lambdaHandler, LAMBDA_SYNC_WINDOW_MS,
-  type EndpointRoute, type WebBackend, type WebHandler,
-} from "../../../runtime/web/index.ts";
-import type { GatewayConfig } from "./routes.ts";
-
-/** The front door's routes, rebuilt from routes.json. */
-export function endpointRoutes(config: GatewayConfig): EndpointRoute[] {
-  return config.routes.map((r) => ({
-    kind: "endpoint",
-    path: r.path,
-    declaration: r.declaration,
-    target: r.target,
-    public: r.public,
-    limits: r.limits,
-    method: r.method,
-    body: r.bodySchema ? z.fromJSONSchema(r.bodySchema as Parameters<typeof z.fromJSONSchema>[0]) : null,
-    docs: r.docs,
-  }));
-}
+  type WebBackend, type WebHandler,
+} from "../../web/index.ts";
+import { createClients, type AwsClients } from "../clients.ts";
+import { callerConfigFromEnv, type AwsCallerConfig } from "../config.ts";
+import { AwsInvoker } from "../invoker.ts";
+import { readGatewayTable, type GatewayRoutes, type GatewayTable } from "./table.ts";
 
 export interface GatewayOptions {
   backend: WebBackend;
@@ -45,8 +29,8 @@ export interface GatewayOptions {
   syncWindowMs?: number;
 }
 
-export function createGateway(config: GatewayConfig, options: GatewayOptions): WebHandler {
-  return createWebHandlerForRoutes(config.app, endpointRoutes(config), {
+export function createGateway(table: GatewayRoutes, options: GatewayOptions): WebHandler {
+  return createWebHandlerForRoutes(table.app, table.routes, {
     backend: options.backend,
     tokens: options.token ? [options.token] : [],
     signingKey: options.signingKey,
@@ -58,15 +42,20 @@ const noForward: WebBackend["forward"] = async () => {
   throw new Error("the Lambda gateway serves webEndpoint routes only; webApp and webServer are behind the load balancer");
 };
 
+/** Calls go to the queues of the routing table (the environment has no `GANTRY_QUEUES`). */
+export function gatewayBackend(table: GatewayTable, caller: AwsCallerConfig, clients: AwsClients): WebBackend {
+  const invoker = new AwsInvoker({ config: { ...caller, queues: table.queues }, clients, source: "web" });
+  return backendFromInvoker(invoker, noForward);
+}
+
 /** The token from Secrets Manager; the result-URL key is derived from it (or from the table name without one). */
 async function liveGateway(): Promise<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> {
-  const config = JSON.parse(readFileSync(new URL("./routes.json", import.meta.url), "utf8")) as GatewayConfig;
+  const table = readGatewayTable(new URL(".", import.meta.url));
   const caller = callerConfigFromEnv();
   const arn = process.env.GANTRY_TOKEN_SECRET_ARN;
   const token = arn ? ((await (await secretsManagerReader()).read(arn).catch(() => undefined)) ?? null) : null;
-  const invoker = new AwsInvoker({ config: caller, clients: createClients(), source: "web" });
-  const gateway = createGateway(config, {
-    backend: backendFromInvoker(invoker, noForward),
+  const gateway = createGateway(table, {
+    backend: gatewayBackend(table, caller, createClients()),
     token,
     signingKey: `gantry-results:${token ?? caller.resultsTable}`,
   });
