@@ -26,27 +26,40 @@ export function framingError(req: IncomingMessage): string | null {
 }
 
 /**
- * Responses not yet finished per connection. A parse error on a pipelined request may arrive while
- * an earlier request's response is still being produced: the error answer must wait for it, or the
- * client would take the 400 for the earlier request.
+ * Requests whose responses are not finished yet, per connection. A parse error on a pipelined
+ * request may arrive while an earlier request's response is still being produced: the error answer
+ * must wait for it, or the client would take the 400 for the earlier request.
  */
 export class RequestsPerSocket {
-  private readonly open = new WeakMap<object, number>();
+  private readonly open = new WeakMap<object, Set<IncomingMessage>>();
   private readonly waiting = new WeakMap<object, () => void>();
 
   track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    this.open.set(socket, (this.open.get(socket) ?? 0) + 1);
+    let open = this.open.get(socket);
+    if (!open) this.open.set(socket, (open = new Set()));
+    open.add(req);
     res.once("close", () => {
-      const left = (this.open.get(socket) ?? 1) - 1;
-      this.open.set(socket, left);
-      if (left === 0) this.waiting.get(socket)?.();
+      open.delete(req);
+      if (open.size === 0) this.waiting.get(socket)?.();
     });
+  }
+
+  private readonly refused = new WeakSet<IncomingMessage>();
+
+  /** The request is answered without its body, and its connection closed after (its body is not wanted). */
+  refuse(req: IncomingMessage): void {
+    this.refused.add(req);
+  }
+
+  /** Whether a request still being read is on the socket (a parse error is then inside its body). */
+  reading(socket: object): boolean {
+    return [...(this.open.get(socket) ?? [])].some((req) => !req.complete && !this.refused.has(req));
   }
 
   /** Runs `then` once every response on the socket is finished (now, if none is open). */
   whenIdle(socket: object, then: () => void): void {
-    if (!this.open.get(socket)) then();
+    if (!this.open.get(socket)?.size) then();
     else this.waiting.set(socket, then);
   }
 }
@@ -55,7 +68,9 @@ export class RequestsPerSocket {
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, perSocket: RequestsPerSocket): void {
   // no more requests are read from this connection: whatever follows the bad one is not trusted
   socket.pause();
-  if (err.code === "ECONNRESET" || !socket.writable) {
+  // the error is inside the body of a request being handled: that request can never complete, and
+  // an answer now could pass for its own; closing ends it (its handler sees the body fail)
+  if (err.code === "ECONNRESET" || !socket.writable || perSocket.reading(socket)) {
     socket.destroy();
     return;
   }

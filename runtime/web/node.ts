@@ -70,6 +70,7 @@ export async function listen(handler: FetchHandler | { fetch: FetchHandler }, op
     const framing = framingError(req);
     if (framing) {
       // nothing on this connection after this request can be told apart from its body
+      perSocket.refuse(req);
       res.setHeader("connection", "close");
       res.once("finish", () => req.socket.destroy());
       return send(req, res, plain(400, framing));
