@@ -45,6 +45,11 @@ export interface WebHandlerOptions {
   signingKey?: string | Uint8Array;
   /** require the token for docs pages and OpenAPI documents too (default: they only show schemas, so no) */
   protectDocs?: boolean;
+  /**
+   * put a failed call's error type and message in its 500 body, and a webApp's failure in its 502
+   * (default: no: callers get a generic body with the call id, the error goes to `logger` only)
+   */
+  exposeErrors?: boolean;
   logger?: WebLogger;
 }
 
@@ -68,6 +73,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
   const windowMs = options.syncWindowMs ?? DEFAULT_SYNC_WINDOW_MS;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger ?? silent;
+  const exposeErrors = options.exposeErrors ?? false;
   const auth = bearerAuth(options.tokens ?? []);
   const tickets = new CallTickets(options.signingKey);
   const inflight = new InFlight(capacityResolver(options.capacity, options.queueDepth));
@@ -138,7 +144,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     if (outcome.state === "pending") tracker.track(callId, release, trackLimitMs(route));
     else release();
     if (outcome.state === "failed") log.warn({ declaration: route.declaration, callId, error: summary(outcome.error) }, "call failed");
-    return outcomeResponse(outcome, callId, tickets.location(callId, route.public));
+    return outcomeResponse(outcome, callId, tickets.location(callId, route.public), exposeErrors);
   }
 
   async function calls(request: Request, url: URL, rawId: string): Promise<Response> {
@@ -156,7 +162,8 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     }
     // any method reads the result: `curl -X POST -L` keeps POST across the 303, and reading never re-runs
     const outcome = await waitForCall(backend, callId, windowMs, request.signal);
-    return outcomeResponse(outcome, callId, tickets.location(callId, ticket.public));
+    if (outcome.state === "failed") log.warn({ callId, error: summary(outcome.error) }, "call failed");
+    return outcomeResponse(outcome, callId, tickets.location(callId, ticket.public), exposeErrors);
   }
 
   async function mount(route: MountRoute, request: Request, url: URL, rest: string): Promise<Response> {
@@ -181,6 +188,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
         response = await backend.forward(route.target, serialized);
       } catch (e) {
         log.warn({ declaration: route.declaration, error: summary(e) }, "forwarded request failed");
+        if (!exposeErrors) return errorResponse(502, "BadGateway", `${route.declaration} did not answer; its error is in the server log`);
         const message = e instanceof Error ? e.message : String(e);
         return errorResponse(502, e instanceof Error ? e.name : "Error", `${route.declaration} did not answer: ${message}`);
       }

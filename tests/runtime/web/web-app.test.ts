@@ -48,13 +48,16 @@ test("the app's own errors are its answer (Hono: 500); bodies over the limit are
   assert.equal(big.status, 413);
 });
 
-test("a fetch app that throws becomes 502 with its message", async () => {
+test("a fetch app that throws becomes 502: a generic body by default, its message with exposeErrors", async () => {
   const { createWebHandlerForRoutes } = await import("../../../runtime/web/handler.ts");
-  const throwing = createWebHandlerForRoutes("t", [{
+  const throwing = (exposeErrors: boolean) => createWebHandlerForRoutes("t", [{
     kind: "app", path: "/x", declaration: "x", target: { app: "t", name: "x" }, public: true,
     limits: { maxContainers: null, maxInputs: 1, timeout: 60, retries: 0 },
-  }], { backend: { ...backend, forward: async () => { throw new Error("container went away"); } } as never });
-  const res = await throwing.fetch(new Request("http://t/x/y"));
+  }], { exposeErrors, backend: { ...backend, forward: async () => { throw new Error("container went away"); } } as never });
+  const generic = await throwing(false).fetch(new Request("http://t/x/y"));
+  assert.equal(generic.status, 502);
+  assert.deepEqual(((await generic.json()) as any).error, { type: "BadGateway", message: "x did not answer; its error is in the server log" });
+  const res = await throwing(true).fetch(new Request("http://t/x/y"));
   assert.equal(res.status, 502);
   assert.match(((await res.json()) as any).error.message, /container went away/);
 });
