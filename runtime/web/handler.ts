@@ -14,6 +14,7 @@ import { CallTickets, CallTracker, CALLS_PREFIX, outcomeResponse, waitForCall } 
 import { capacityResolver, InFlight, type CapacityOption } from "./capacity.ts";
 import { docsAsset, docsPage } from "./docs-page.ts";
 import { errorResponse, json, methodNotAllowed, notFound, readBody } from "./http.ts";
+import { parseJsonBody } from "./json-body.ts";
 import { serializeRequest, responseFromSerialized } from "./messages.ts";
 import { openApiDocument } from "./openapi.ts";
 import { queryArgument } from "./query.ts";
@@ -37,6 +38,8 @@ export interface WebHandlerOptions {
   syncWindowMs?: number;
   /** largest request body in bytes (default 4 MiB) */
   maxBodyBytes?: number;
+  /** deepest nesting of an endpoint's JSON body before 400 (default 128, json-body.ts) */
+  maxJsonDepth?: number;
   /** in-flight calls per declaration before 429; default `defaultCapacity` (capacity.ts) */
   capacity?: CapacityOption;
   /** calls allowed to wait behind the running ones in the default capacity (default 100) */
@@ -105,11 +108,9 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
       if (!body.ok) return body.response;
       if (body.bytes.byteLength === 0) hasInput = false;
       else {
-        try {
-          input = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body.bytes));
-        } catch (e) {
-          return errorResponse(400, "BadRequest", `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        const parsed = parseJsonBody(body.bytes, options.maxJsonDepth);
+        if (!parsed.ok) return parsed.response;
+        input = parsed.value;
       }
     }
 

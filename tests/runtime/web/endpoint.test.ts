@@ -85,6 +85,19 @@ test("400: malformed JSON", async () => {
   assert.equal(badUtf8.status, 400);
 });
 
+test("400: a body nested deeper than maxJsonDepth (128) is refused before parsing; brackets in strings do not count", async () => {
+  const deep = await call("/echo", { method: "PUT", body: "[".repeat(300) + "]".repeat(300) }); // (this handler takes 1 KiB bodies)
+  assert.equal(deep.status, 400);
+  assert.deepEqual(((await deep.json()) as any).error, { type: "BadRequest", message: "the body is nested deeper than 128 levels", maxDepth: 128 });
+  const unbalanced = await call("/echo", { method: "PUT", body: "{\"a\":".repeat(200) });
+  assert.equal(unbalanced.status, 400);
+  const limit = await call("/echo", { method: "PUT", body: "[".repeat(128) + "]".repeat(128) });
+  assert.equal(limit.status, 200);
+  const strings = await call("/echo", { method: "PUT", body: JSON.stringify({ s: "[{".repeat(200), t: "\\\"[" }) });
+  assert.equal(strings.status, 200);
+  assert.deepEqual(await strings.json(), { args: [{ s: "[{".repeat(200), t: "\\\"[" }] });
+});
+
 test("422: zod issues as JSON, never 500", async () => {
   const res = await post("/EmbeddingService/embed", { texts: [], normalize: "yes" });
   assert.equal(res.status, 422);
