@@ -30,6 +30,15 @@ test("the app sees the stripped path, the query, the body, and never gantry's to
   assert.deepEqual(await res.json(), { path: "/inspect", query: { x: "1", y: "two" }, authorization: null, prefix: "/api", body: "raw body" });
 });
 
+test("X-Forwarded-Prefix is gantry's: a client's own value is replaced, not appended to", async () => {
+  for (const sent of [["/evil"], ["/evil", "/worse"]]) {
+    const headers = new Headers();
+    for (const v of sent) headers.append("x-forwarded-prefix", v);
+    const res = await call("/api/inspect", { method: "POST", body: "b", headers });
+    assert.equal(((await res.json()) as { prefix: string }).prefix, "/api", sent.join(", "));
+  }
+});
+
 test("a public webApp needs no token and sees the Authorization header as sent", async () => {
   const res = await call("/publicApi/x/y", { token: null, headers: { authorization: "Bearer app-level" } });
   assert.equal(res.status, 200);
