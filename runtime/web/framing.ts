@@ -31,30 +31,36 @@ export function framingError(req: IncomingMessage): string | null {
  * must wait for it, or the client would take the 400 for the earlier request.
  */
 export class RequestsPerSocket {
-  private readonly open = new WeakMap<object, Set<IncomingMessage>>();
+  private readonly open = new WeakMap<object, Map<IncomingMessage, ServerResponse>>();
   private readonly waiting = new WeakMap<object, () => void>();
+  private readonly refused = new WeakSet<IncomingMessage>();
 
   track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
     let open = this.open.get(socket);
-    if (!open) this.open.set(socket, (open = new Set()));
-    open.add(req);
+    if (!open) this.open.set(socket, (open = new Map()));
+    open.set(req, res);
     res.once("close", () => {
       open.delete(req);
       if (open.size === 0) this.waiting.get(socket)?.();
     });
   }
 
-  private readonly refused = new WeakSet<IncomingMessage>();
-
   /** The request is answered without its body, and its connection closed after (its body is not wanted). */
   refuse(req: IncomingMessage): void {
     this.refused.add(req);
   }
 
-  /** Whether a request still being read is on the socket (a parse error is then inside its body). */
-  reading(socket: object): boolean {
-    return [...(this.open.get(socket) ?? [])].some((req) => !req.complete && !this.refused.has(req));
+  /**
+   * Where a parse error on the socket stands: "between" requests (every open one was read whole),
+   * "in-body" of the only open request, whose answer has not started (the 400 can be its answer), or
+   * "in-body-busy" (an answer is under way, or earlier ones are pending: nothing can be written).
+   */
+  errorPosition(socket: object): "between" | "in-body" | "in-body-busy" {
+    const open = [...(this.open.get(socket) ?? [])];
+    const reading = open.some(([req]) => !req.complete && !this.refused.has(req));
+    if (!reading) return "between";
+    return open.length === 1 && !open[0][1].headersSent ? "in-body" : "in-body-busy";
   }
 
   /** Runs `then` once every response on the socket is finished (now, if none is open). */
@@ -68,9 +74,10 @@ export class RequestsPerSocket {
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, perSocket: RequestsPerSocket): void {
   // no more requests are read from this connection: whatever follows the bad one is not trusted
   socket.pause();
-  // the error is inside the body of a request being handled: that request can never complete, and
-  // an answer now could pass for its own; closing ends it (its handler sees the body fail)
-  if (err.code === "ECONNRESET" || !socket.writable || perSocket.reading(socket)) {
+  const position = perSocket.errorPosition(socket);
+  // inside the body of a request whose answer is under way (or behind others): nothing written now
+  // could be told apart from those answers; closing ends it (its handler sees the body fail)
+  if (err.code === "ECONNRESET" || !socket.writable || position === "in-body-busy") {
     socket.destroy();
     return;
   }
@@ -80,12 +87,16 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, pe
     : "malformed HTTP request (framing or syntax); the connection is closed";
   const type = status === 431 ? "RequestHeaderFieldsTooLarge" : status === 408 ? "RequestTimeout" : "BadRequest";
   const body = JSON.stringify({ error: { type, message } });
-  perSocket.whenIdle(socket, () => {
+  const answer = () => {
     if (!socket.writable) return void socket.destroy();
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `cache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       () => socket.destroy(),
     );
-  });
+  };
+  // in the body of the request being read, before its answer started: the 400 is its answer (the
+  // handler's own is dropped with the connection); between requests: after the earlier answers
+  if (position === "in-body") answer();
+  else perSocket.whenIdle(socket, answer);
 }
