@@ -7,11 +7,12 @@
  * healthy connection; past `maxDiscardBytes` the connection is dropped.
  *
  * Framing (request smuggling): Node's strict parser (llhttp, `insecureHTTPParser` forced off)
- * already refuses Content-Length with Transfer-Encoding, repeated or listed lengths, and any
- * Transfer-Encoding that does not end in chunked; those connections get a 400 and are closed
- * (framing.ts). What this adapter adds: the Request a handler sees describes the body it really
- * gets (a GET's body is read and dropped, so its Content-Length is dropped too), and a response is
- * never sent with a length it does not have (a short or long body closes the connection).
+ * already refuses Content-Length with Transfer-Encoding, repeated or listed lengths and malformed
+ * chunking; those connections get a JSON 400 and are closed (framing.ts). What this adapter adds:
+ * a Transfer-Encoding that does not end in chunked (which Node reads until close) is a 400 too; the
+ * Request a handler sees describes the body it really gets (a GET's body is read and dropped, so
+ * its Content-Length is dropped too); and a response is never sent with a length it does not have
+ * (a short or long body, or one that fails part-way, closes the connection).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

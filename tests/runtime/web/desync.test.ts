@@ -104,6 +104,37 @@ test("ECS container: a repeated Authorization header is not a valid token (it ar
   assert.equal(res.status, 401);
 });
 
+test("responses: a body longer or shorter than its Content-Length, or failing part-way, closes the connection instead of running into the next answer", async () => {
+  const { listen } = await import("../../../runtime/web/node.ts");
+  const lying = await listen((request) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/long") return new Response("abcdef", { headers: { "content-length": "3" } });
+    if (path === "/short") return new Response("ab", { headers: { "content-length": "30" } });
+    if (path === "/broken") {
+      return new Response(new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("partial"));
+          setTimeout(() => controller.error(new Error("upstream went away")), 20);
+        },
+      }));
+    }
+    return new Response(`ok ${path}`);
+  }, { port: 0 });
+  try {
+    for (const path of ["/long", "/short", "/broken"]) {
+      const c = await rawConnection(lying.port);
+      c.write(rawRequest([`GET ${path} HTTP/1.1`, "Host: x"]) + rawRequest(["GET /next HTTP/1.1", "Host: x"]));
+      const got = await c.responses(2);
+      await c.ended;
+      // never a complete answer built from the wrong bytes, never the next answer read as part of this one
+      assert.ok(got.every((r) => r.body !== "abc" && !r.body.includes("ok /next")), `${path}: ${JSON.stringify(got)}`);
+      assert.deepEqual(got, [], path);
+    }
+  } finally {
+    await lying.close({ graceMs: 0 });
+  }
+});
+
 const { web } = await frontDoor();
 const lambda = lambdaHandler(web);
 after(() => web.close());
