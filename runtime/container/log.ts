@@ -6,10 +6,9 @@
  */
 import { writeSync } from "node:fs";
 import { pino, type Logger } from "pino";
+import { SecretMask } from "../secret-mask.ts";
 
 export type { Logger };
-
-const MASK = "[secret]";
 
 export interface ContainerLogger {
   log: Logger;
@@ -18,20 +17,9 @@ export interface ContainerLogger {
 }
 
 export function containerLogger(bindings: Record<string, unknown>, options: { level: string; write?: (line: string) => void }): ContainerLogger {
-  const secrets = new Set<string>();
+  const secrets = new SecretMask();
   const write = options.write ?? ((line: string) => void writeSync(2, line));
-  const destination = {
-    write(line: string) {
-      let out = line;
-      for (const s of secrets) {
-        out = out.split(s).join(MASK);
-        // how the value looks inside a JSON string
-        const escaped = JSON.stringify(s).slice(1, -1);
-        if (escaped !== s) out = out.split(escaped).join(MASK);
-      }
-      write(out);
-    },
-  };
+  const destination = { write: (line: string) => write(secrets.mask(line)) };
   const log = pino({
     level: options.level,
     base: { pid: process.pid, ...bindings },
@@ -40,9 +28,6 @@ export function containerLogger(bindings: Record<string, unknown>, options: { le
   }, destination);
   return {
     log,
-    addSecrets(values) {
-      // very short values would mask unrelated text; they are not worth a secret store anyway
-      for (const v of values) if (typeof v === "string" && v.length >= 4) secrets.add(v);
-    },
+    addSecrets: (values) => secrets.add(values),
   };
 }

@@ -64,9 +64,10 @@ const accessLog: WebLogger = {
 };
 
 function describe(fields: object): string {
-  const f = fields as { declaration?: string; error?: { type: string; message: string }; err?: unknown };
+  const f = fields as { declaration?: string; callId?: string; error?: { type: string; message: string }; err?: unknown };
   const what = f.error ? `${f.error.type}: ${f.error.message}` : f.err instanceof Error ? `${f.err.name}: ${f.err.message}` : "";
-  return [f.declaration, what].filter(Boolean).join(" ");
+  // the call id is what a caller's generic 500 names: it finds this line
+  return [f.declaration, f.callId && `(call ${f.callId})`, what].filter(Boolean).join(" ");
 }
 
 async function start(message: StartMessage): Promise<void> {

@@ -18,6 +18,8 @@ export interface FrontDoorHost {
   spawn(target: CallTarget, args: unknown[]): Promise<string>;
   result(callId: string, timeoutMs: number): Promise<unknown>;
   forward(target: CallTarget, request: SerializedRequest): Promise<SerializedResponse>;
+  /** masks secret values in an error's text before it crosses to the front door (its logs, its answers) */
+  mask(text: string): string;
 }
 
 export interface FrontDoorOptions extends Omit<StartMessage, "t"> {
@@ -173,7 +175,10 @@ export class FrontDoor {
           this.send({ t: "reply", rid: message.rid, ok: false, error: { name: "ResultNotSerializable", message: (err as Error).message } });
         }
       },
-      (err) => this.send({ t: "reply", rid: message.rid, ok: false, error: toWireError(err) }),
+      (err) => {
+        const wire = toWireError(err);
+        this.send({ t: "reply", rid: message.rid, ok: false, error: { name: this.host.mask(wire.name), message: this.host.mask(wire.message) } });
+      },
     );
   }
 }

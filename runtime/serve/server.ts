@@ -22,6 +22,7 @@ import { banner, routeLines } from "./banner.ts";
 import { FrontDoor, killAllFrontDoors, type FrontDoorHost, type Started } from "./front-door.ts";
 import type { FailedMessage, RouteInfo } from "./protocol.ts";
 import { Scheduler, type RunOutcome } from "./schedules.ts";
+import { appSecretMask } from "./secrets.ts";
 import { FileWatcher } from "./watch.ts";
 
 export interface ServeOptions {
@@ -71,6 +72,8 @@ export class DevServer {
   private runtime!: LocalRuntime;
   private listener!: Listening;
   private spec!: AppSpec;
+  /** `Secret.fromDict` values of the current version, by secret id */
+  private secretValues: Record<string, Record<string, string>> = {};
   private routes: RouteInfo[] = [];
   private current: FrontDoor | null = null;
   private readonly doors = new Set<FrontDoor>();
@@ -107,6 +110,7 @@ export class DevServer {
     const { door, ready } = first;
     if (ready.diagnostics) this.err(ready.diagnostics);
     this.spec = ready.spec;
+    this.secretValues = ready.secretValues;
     this.routes = ready.routes;
     this.runtime = new LocalRuntime({ spec: ready.spec, appFile: this.options.appFile, secretValues: ready.secretValues });
     try {
@@ -194,7 +198,14 @@ export class DevServer {
     },
     result: (callId, timeoutMs) => this.runtime.result(callId, { timeoutMs }),
     forward: (target, request) => this.runtime.forward(target, request),
+    mask: (text) => this.mask(text),
   };
+
+  /** Secret values masked as the AWS container's logger does (runtime/secret-mask.ts). */
+  private mask(text: string): string {
+    if (!this.spec) return text;
+    return appSecretMask({ spec: this.spec, appFile: this.options.appFile, secretValues: this.secretValues}).mask(text);
+  }
 
   // ---- versions of the app
 
@@ -267,6 +278,7 @@ export class DevServer {
     const routesChanged = JSON.stringify(ready.routes) !== JSON.stringify(this.routes);
     const oldSchedules = JSON.stringify(this.spec.functions.map((f) => [f.name, f.schedule]));
     this.spec = ready.spec;
+    this.secretValues = ready.secretValues;
     this.routes = ready.routes;
     this.scheduler.update(this.spec);
     this.watcher?.set(ready.files);
@@ -288,7 +300,7 @@ export class DevServer {
       return { ok: true, summary: summarize(value), ms: ms() };
     } catch (e) {
       const error = e as Error;
-      return { ok: false, summary: `${error?.name ?? "Error"}: ${error?.message ?? String(e)}`, ms: ms() };
+      return { ok: false, summary: this.mask(`${error?.name ?? "Error"}: ${error?.message ?? String(e)}`), ms: ms() };
     }
   }
 

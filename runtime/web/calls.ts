@@ -67,8 +67,11 @@ export async function waitForCall(backend: WebBackend, callId: string, windowMs:
   }
 }
 
-/** The HTTP answer for an outcome: 200 with the value, 500 with the error, or 303 to the result URL. */
-export function outcomeResponse(outcome: CallOutcome, callId: string, location: string): Response {
+/**
+ * The HTTP answer for an outcome: 200 with the value, 500 for a failed call, or 303 to the result
+ * URL. `exposeErrors` puts the error's type and message in the 500 (default: a generic body).
+ */
+export function outcomeResponse(outcome: CallOutcome, callId: string, location: string, exposeErrors = false): Response {
   const headers = { "x-gantry-call-id": callId };
   if (outcome.state === "done") {
     try {
@@ -79,13 +82,21 @@ export function outcomeResponse(outcome: CallOutcome, callId: string, location: 
   }
   if (outcome.state === "failed") {
     if (isUnknownCallError(outcome.error)) return errorResponse(404, "NotFound", "no such call (its result may have expired)", { callId }, headers);
-    return userErrorResponse(outcome.error, callId);
+    return exposeErrors ? userErrorResponse(outcome.error, callId) : failedCallResponse(callId);
   }
   return json(303, { callId, status: "running", location }, { ...headers, location, "retry-after": "1" });
 }
 
 /**
- * A failed call: the error's type and message, nothing else — no stack, no cause, no properties
+ * A failed call, by default: no text of the error at all (a message may quote a secret, a query
+ * or a path), only the call id to find it in the server's log, where the front door logs it.
+ */
+export function failedCallResponse(callId: string): Response {
+  return errorResponse(500, "InternalError", `the call failed; its error is in the server log (call ${callId})`, { callId }, { "x-gantry-call-id": callId });
+}
+
+/**
+ * A failed call with `exposeErrors`: the error's type and message, nothing else — no stack, no cause, no properties
  * (which may carry environment values or request data); the full error goes to the logs only.
  */
 export function userErrorResponse(error: unknown, callId: string): Response {

@@ -15,6 +15,7 @@ import { CallTickets, CallTracker, CALLS_PREFIX, outcomeResponse, waitForCall } 
 import { capacityResolver, InFlight, type CapacityOption } from "./capacity.ts";
 import { docsAsset, docsPage } from "./docs-page.ts";
 import { errorResponse, json, methodNotAllowed, notFound, readBody } from "./http.ts";
+import { parseJsonBody } from "./json-body.ts";
 import { serializeRequest, responseFromSerialized } from "./messages.ts";
 import { openApiDocument } from "./openapi.ts";
 import { queryArgument } from "./query.ts";
@@ -39,6 +40,8 @@ export interface WebHandlerOptions {
   syncWindowMs?: number;
   /** largest request body in bytes (default 4 MiB) */
   maxBodyBytes?: number;
+  /** deepest nesting of an endpoint's JSON body before 400 (default 128, json-body.ts) */
+  maxJsonDepth?: number;
   /** in-flight calls per declaration before 429; default `defaultCapacity` (capacity.ts) */
   capacity?: CapacityOption;
   /** calls allowed to wait behind the running ones in the default capacity (default 100) */
@@ -47,6 +50,11 @@ export interface WebHandlerOptions {
   signingKey?: string | Uint8Array;
   /** require the token for docs pages and OpenAPI documents too (default: they only show schemas, so no) */
   protectDocs?: boolean;
+  /**
+   * put a failed call's error type and message in its 500 body, and a webApp's failure in its 502
+   * (default: no: callers get a generic body with the call id, the error goes to `logger` only)
+   */
+  exposeErrors?: boolean;
   logger?: WebLogger;
 }
 
@@ -76,6 +84,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
   const windowMs = options.syncWindowMs ?? DEFAULT_SYNC_WINDOW_MS;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.logger ?? silent;
+  const exposeErrors = options.exposeErrors ?? false;
   const auth = bearerAuth(options.tokens ?? []);
   const tickets = new CallTickets(options.signingKey);
   const inflight = new InFlight(capacityResolver(options.capacity, options.queueDepth));
@@ -107,11 +116,9 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
       if (!body.ok) return body.response;
       if (body.bytes.byteLength === 0) hasInput = false;
       else {
-        try {
-          input = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body.bytes));
-        } catch (e) {
-          return errorResponse(400, "BadRequest", `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        const parsed = parseJsonBody(body.bytes, options.maxJsonDepth);
+        if (!parsed.ok) return parsed.response;
+        input = parsed.value;
       }
     }
 
@@ -146,7 +153,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     if (outcome.state === "pending") tracker.track(callId, release, trackLimitMs(route));
     else release();
     if (outcome.state === "failed") log.warn({ declaration: route.declaration, callId, error: summary(outcome.error) }, "call failed");
-    return outcomeResponse(outcome, callId, tickets.location(callId, route.public));
+    return outcomeResponse(outcome, callId, tickets.location(callId, route.public), exposeErrors);
   }
 
   async function calls(request: Request, url: URL, rawId: string): Promise<Response> {
@@ -164,7 +171,8 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     }
     // any method reads the result: `curl -X POST -L` keeps POST across the 303, and reading never re-runs
     const outcome = await waitForCall(backend, callId, windowMs, request.signal);
-    return outcomeResponse(outcome, callId, tickets.location(callId, ticket.public));
+    if (outcome.state === "failed") log.warn({ callId, error: summary(outcome.error) }, "call failed");
+    return outcomeResponse(outcome, callId, tickets.location(callId, ticket.public), exposeErrors);
   }
 
   async function mount(route: MountRoute, request: Request, url: URL, rest: string): Promise<Response> {
@@ -189,6 +197,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
         response = await backend.forward(route.target, serialized);
       } catch (e) {
         log.warn({ declaration: route.declaration, error: summary(e) }, "forwarded request failed");
+        if (!exposeErrors) return errorResponse(502, "BadGateway", `${route.declaration} did not answer; its error is in the server log`);
         const message = e instanceof Error ? e.message : String(e);
         return errorResponse(502, e instanceof Error ? e.name : "Error", `${route.declaration} did not answer: ${message}`);
       }

@@ -4,6 +4,7 @@
  * handler a `syncWindowMs` under that (25 s): longer calls get their 303 in time.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { FRAMING_HEADERS } from "./framing.ts";
 import { healthResponse } from "./health.ts";
 import type { FetchHandler } from "./node.ts";
 
@@ -25,7 +26,8 @@ function toRequest(event: APIGatewayProxyEventV2): Request | Response {
   const method = event.requestContext.http.method;
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value === undefined) continue;
+    // the event's body is the whole body: the client's framing headers describe another hop
+    if (value === undefined || FRAMING_HEADERS.has(name.toLowerCase())) continue;
     try {
       headers.append(name, value);
     } catch {

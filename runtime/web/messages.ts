@@ -26,7 +26,8 @@ export function passHeaders(headers: Headers, drop: ReadonlySet<string> = new Se
 
 /** The front door's view: `pathInApp` is what the app sees ("/greet/ada?x=1"). */
 export function serializeRequest(request: Request, pathInApp: string, body: Uint8Array | null, drop: ReadonlySet<string>, prefix: string): SerializedRequest {
-  const headers = passHeaders(request.headers, drop);
+  // the mount prefix is gantry's to state: a client's own X-Forwarded-Prefix is replaced, never kept beside it
+  const headers = passHeaders(request.headers, new Set([...drop, "x-forwarded-prefix"]));
   headers.push(["x-forwarded-prefix", prefix]);
   return { method: request.method, url: pathInApp, headers, body: body && body.byteLength > 0 ? body : null };
 }

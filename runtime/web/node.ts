@@ -5,9 +5,18 @@
  * Request bodies are streamed to the handler, never buffered here. When the handler stops reading
  * (413), the rest of the body is read and discarded so the client still gets the answer on a
  * healthy connection; past `maxDiscardBytes` the connection is dropped.
+ *
+ * Framing (request smuggling): Node's strict parser (llhttp, `insecureHTTPParser` forced off)
+ * already refuses Content-Length with Transfer-Encoding, repeated or listed lengths and malformed
+ * chunking; those connections get a JSON 400 and are closed (framing.ts). What this adapter adds:
+ * a Transfer-Encoding that does not end in chunked (which Node reads until close) is a 400 too; the
+ * Request a handler sees describes the body it really gets (a GET's body is read and dropped, so
+ * its Content-Length is dropped too); and a response is never sent with a length it does not have
+ * (a short or long body, or one that fails part-way, closes the connection).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerClientError, FRAMING_HEADERS, framingError, RequestsPerSocket } from "./framing.ts";
 import { healthResponse, type ReadyCheck } from "./health.ts";
 
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
@@ -41,7 +50,9 @@ export async function listen(handler: FetchHandler | { fetch: FetchHandler }, op
 
   const ready: ReadyCheck = async () => !draining && (options.ready ? await options.ready() : true);
 
-  const server = createServer((req, res) => {
+  const perSocket = new RequestsPerSocket();
+  const server = createServer({ insecureHTTPParser: false }, (req, res) => {
+    perSocket.track(req, res);
     active++;
     res.on("close", () => {
       active--;
@@ -54,7 +65,17 @@ export async function listen(handler: FetchHandler | { fetch: FetchHandler }, op
     });
   });
 
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket, perSocket));
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const framing = framingError(req);
+    if (framing) {
+      // nothing on this connection after this request can be told apart from its body
+      perSocket.refuse(req);
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.socket.destroy());
+      return send(req, res, plain(400, framing));
+    }
     const body = new BodyStream(req, res, maxDiscard);
     const built = toRequest(req, res, body);
     if (built instanceof Response) {
@@ -114,8 +135,15 @@ function toRequest(req: IncomingMessage, res: ServerResponse, body: BodyStream):
   } catch {
     return plain(400, "malformed request target");
   }
+  const method = req.method ?? "GET";
+  // the fetch API cannot give a GET or HEAD a body: it is read and dropped, and so are the headers
+  // that frame it (a proxy passing them on without the body would desync its next hop)
+  const bodyAllowed = method !== "GET" && method !== "HEAD";
+  // without either framing header a request has no body (RFC 9112 §6.3)
+  const hasBody = bodyAllowed && (req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined);
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (!bodyAllowed && FRAMING_HEADERS.has(req.rawHeaders[i].toLowerCase())) continue;
     try {
       headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
     } catch {
@@ -126,8 +154,6 @@ function toRequest(req: IncomingMessage, res: ServerResponse, body: BodyStream):
   res.on("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
   try {
     return new Request(url, {
       method,
@@ -201,15 +227,19 @@ class BodyStream {
 async function send(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
+    // this connection's framing and lifetime are Node's to set, not the handler's
+    if (name !== "set-cookie" && name !== "transfer-encoding" && name !== "connection" && name !== "keep-alive") headers[name] = value;
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) headers["set-cookie"] = cookies;
   if (res.getHeader("connection")) headers.connection = String(res.getHeader("connection"));
+  // a body that does not match its Content-Length makes Node throw instead of sending it: the
+  // connection is then closed, so the client cannot read the next response as part of this one
+  res.strictContentLength = true;
   res.writeHead(response.status, headers);
   if (!response.body || req.method === "HEAD") {
     await response.body?.cancel().catch(() => {});
-    res.end();
+    endOrDrop(res);
     return;
   }
   try {
@@ -227,8 +257,21 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
         });
       }
     }
-  } finally {
+  } catch {
+    // the body failed part-way (an upstream went away) or is longer than its Content-Length: the
+    // response cannot be completed, and ending it normally would tell the client it was
+    res.destroy();
+    return;
+  }
+  endOrDrop(res);
+}
+
+/** Ends the response, or closes the connection when what was sent is not what was announced. */
+function endOrDrop(res: ServerResponse): void {
+  try {
     res.end();
+  } catch {
+    res.destroy();
   }
 }
 

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { frontDoor, TOKEN } from "./fixtures/harness.ts";
+import { createWebHandler } from "../../../runtime/web/handler.ts";
 
 const { mod, backend, web, call, post } = await frontDoor({ maxBodyBytes: 1024 });
 
@@ -52,7 +53,7 @@ test("401: private endpoints need the bearer token, compared exactly", async () 
 });
 
 test("401 for every private route when no token is configured (fail closed)", async () => {
-  const { createWebHandler } = await import("../../../runtime/web/handler.ts");
+
   const open = createWebHandler(mod.app, { backend });
   const res = await open.fetch(new Request("http://t/search?q=x", { headers: { authorization: "Bearer " } }));
   assert.equal(res.status, 401);
@@ -82,6 +83,19 @@ test("400: malformed JSON", async () => {
   }
   const badUtf8 = await call("/EmbeddingService/embed", { method: "POST", body: new Uint8Array([0x7b, 0xff, 0x7d]) });
   assert.equal(badUtf8.status, 400);
+});
+
+test("400: a body nested deeper than maxJsonDepth (128) is refused before parsing; brackets in strings do not count", async () => {
+  const deep = await call("/echo", { method: "PUT", body: "[".repeat(300) + "]".repeat(300) }); // (this handler takes 1 KiB bodies)
+  assert.equal(deep.status, 400);
+  assert.deepEqual(((await deep.json()) as any).error, { type: "BadRequest", message: "the body is nested deeper than 128 levels", maxDepth: 128 });
+  const unbalanced = await call("/echo", { method: "PUT", body: "{\"a\":".repeat(200) });
+  assert.equal(unbalanced.status, 400);
+  const limit = await call("/echo", { method: "PUT", body: "[".repeat(128) + "]".repeat(128) });
+  assert.equal(limit.status, 200);
+  const strings = await call("/echo", { method: "PUT", body: JSON.stringify({ s: "[{".repeat(200), t: "\\\"[" }) });
+  assert.equal(strings.status, 200);
+  assert.deepEqual(await strings.json(), { args: [{ s: "[{".repeat(200), t: "\\\"[" }] });
 });
 
 test("422: zod issues as JSON, never 500", async () => {
@@ -125,8 +139,27 @@ test("413: a body over the limit, declared or streamed", async () => {
   assert.ok(pulled < 20, `read ${pulled} chunks of 100 bytes, not the whole body`);
 });
 
-test("500: a user error keeps its type and message, and nothing else", async () => {
-  const res = await post("/fail", {}, { token: null });
+test("500: a failed call gets a generic body with its call id; the error goes to the log", async () => {
+  const logged: object[] = [];
+  const logger = { info() {}, warn: (fields: object) => void logged.push(fields), error: (fields: object) => void logged.push(fields) };
+  const quiet = createWebHandler(mod.app, { backend, tokens: [TOKEN], syncWindowMs: 2_000, logger });
+  const res = await quiet.fetch(new Request("http://t/fail", { method: "POST", body: "{}" }));
+  quiet.close();
+  assert.equal(res.status, 500);
+  const text = await res.text();
+  assert.ok(!text.includes("model exploded"), text);
+  assert.ok(!text.includes(mod.SECRET_VALUE), text);
+  const { error } = JSON.parse(text);
+  assert.equal(error.type, "InternalError");
+  assert.equal(error.callId, res.headers.get("x-gantry-call-id"));
+  assert.match(error.message, new RegExp(`server log \\(call ${error.callId}\\)`));
+  assert.deepEqual(logged, [{ declaration: "fail", callId: error.callId, error: { type: "TypeError", message: "model exploded" } }]);
+});
+
+test("500 with exposeErrors: a user error keeps its type and message, and nothing else", async () => {
+  const exposing = createWebHandler(mod.app, { backend, tokens: [TOKEN], syncWindowMs: 2_000, exposeErrors: true });
+  const res = await exposing.fetch(new Request("http://t/fail", { method: "POST", body: "{}" }));
+  exposing.close();
   assert.equal(res.status, 500);
   const text = await res.text();
   assert.ok(!text.includes(mod.SECRET_VALUE), text);
@@ -139,7 +172,7 @@ test("500: a user error keeps its type and message, and nothing else", async () 
 });
 
 test("a spawn failure is 503, not the function's 500", async () => {
-  const { createWebHandler } = await import("../../../runtime/web/handler.ts");
+
   const broken = createWebHandler(mod.app, {
     tokens: [TOKEN],
     backend: { ...backend, spawn: async () => { throw new Error("queue unreachable: arn:aws:sqs:secret"); }, result: backend.result.bind(backend), forward: backend.forward.bind(backend) },
@@ -152,7 +185,7 @@ test("a spawn failure is 503, not the function's 500", async () => {
 test("logs get the request line, status and call id, never the token, the query or an error's secrets", async () => {
   const lines: unknown[] = [];
   const capture = { info: (o: object, m?: string) => lines.push([o, m]), warn: (o: object, m?: string) => lines.push([o, m]), error: (o: object, m?: string) => lines.push([o, m]) };
-  const { createWebHandler } = await import("../../../runtime/web/handler.ts");
+
   const logged = createWebHandler(mod.app, { backend, tokens: [TOKEN], logger: capture });
   await logged.fetch(new Request("http://t/fail", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } }));
   await logged.fetch(new Request("http://t/search?q=private-query", { headers: { authorization: `Bearer ${TOKEN}` } }));

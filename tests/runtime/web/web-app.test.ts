@@ -30,6 +30,15 @@ test("the app sees the stripped path, the query, the body, and never gantry's to
   assert.deepEqual(await res.json(), { path: "/inspect", query: { x: "1", y: "two" }, authorization: null, prefix: "/api", body: "raw body" });
 });
 
+test("X-Forwarded-Prefix is gantry's: a client's own value is replaced, not appended to", async () => {
+  for (const sent of [["/evil"], ["/evil", "/worse"]]) {
+    const headers = new Headers();
+    for (const v of sent) headers.append("x-forwarded-prefix", v);
+    const res = await call("/api/inspect", { method: "POST", body: "b", headers });
+    assert.equal(((await res.json()) as { prefix: string }).prefix, "/api", sent.join(", "));
+  }
+});
+
 test("a public webApp needs no token and sees the Authorization header as sent", async () => {
   const res = await call("/publicApi/x/y", { token: null, headers: { authorization: "Bearer app-level" } });
   assert.equal(res.status, 200);
@@ -48,13 +57,16 @@ test("the app's own errors are its answer (Hono: 500); bodies over the limit are
   assert.equal(big.status, 413);
 });
 
-test("a fetch app that throws becomes 502 with its message", async () => {
+test("a fetch app that throws becomes 502: a generic body by default, its message with exposeErrors", async () => {
   const { createWebHandlerForRoutes } = await import("../../../runtime/web/handler.ts");
-  const throwing = createWebHandlerForRoutes("t", [{
+  const throwing = (exposeErrors: boolean) => createWebHandlerForRoutes("t", [{
     kind: "app", path: "/x", declaration: "x", unit: "x", target: { app: "t", name: "x" }, public: true,
     limits: { maxContainers: null, maxInputs: 1, timeout: 60, retries: 0 },
-  }], { backend: { ...backend, forward: async () => { throw new Error("container went away"); } } as never });
-  const res = await throwing.fetch(new Request("http://t/x/y"));
+  }], { exposeErrors, backend: { ...backend, forward: async () => { throw new Error("container went away"); } } as never });
+  const generic = await throwing(false).fetch(new Request("http://t/x/y"));
+  assert.equal(generic.status, 502);
+  assert.deepEqual(((await generic.json()) as any).error, { type: "BadGateway", message: "x did not answer; its error is in the server log" });
+  const res = await throwing(true).fetch(new Request("http://t/x/y"));
   assert.equal(res.status, 502);
   assert.match(((await res.json()) as any).error.message, /container went away/);
 });
