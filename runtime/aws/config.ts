@@ -4,6 +4,7 @@
  */
 import type { RetriesSpec } from "../../synth/spec.ts";
 import { DEFAULT_RESULT_TTL_DAYS } from "./results.ts";
+import { retryDelayMs } from "../delivery.ts";
 
 /** SQS's classic message limit; queues created by gantry allow 1 MiB and say so in GANTRY_SQS_MAX_BYTES. */
 export const DEFAULT_SQS_MAX_BYTES = 262_144;
@@ -124,7 +125,7 @@ export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
   };
 }
 
-/** Seconds to wait before attempt `failures + 1`, after `failures` failed attempts (the local runtime's rule). */
+/** Seconds to wait before attempt `failures + 1`, after `failures` failed attempts (runtime/delivery.ts's rule). */
 export function retryDelaySeconds(retries: RetriesSpec, failures: number): number {
-  return Math.min(retries.maxDelay, retries.initialDelay * retries.backoffCoefficient ** Math.max(0, failures - 1));
+  return retryDelayMs(retries, failures) / 1000;
 }

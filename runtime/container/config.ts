@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BatchingSpec } from "../../synth/spec.ts";
 import { ConfigError } from "../aws/config.ts";
+import { setupTimeoutSeconds } from "../delivery.ts";
 
 export interface ContainerConfig {
   appName: string;
@@ -90,8 +91,8 @@ export function containerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     maxInputs: Math.max(1, Math.floor(amount(env, "GANTRY_MAX_INPUTS", 1))),
     batching: json<Record<string, BatchingSpec>>(env, "GANTRY_BATCHING", {}),
     timeoutMs: timeoutS * 1000,
-    // @enter hooks (loading a model) get the function's timeout, and at least 5 minutes
-    setupTimeoutMs: amount(env, "GANTRY_SETUP_TIMEOUT", Math.max(timeoutS, 300)) * 1000,
+    // @enter hooks get the declaration's timeout (runtime/delivery.ts's rule)
+    setupTimeoutMs: amount(env, "GANTRY_SETUP_TIMEOUT", setupTimeoutSeconds({ timeout: timeoutS })) * 1000,
     idleExitMs: idle ? amount(env, "GANTRY_SCALEDOWN_WINDOW", 60) * 1000 : null,
     // three quarters of the stop timeout for inputs; the rest to hand back the others and run @exit
     drainMs: amount(env, "GANTRY_DRAIN_SECONDS", Math.floor(stopS * 0.75)) * 1000,

@@ -23,8 +23,14 @@ export interface Harness {
   mod: AppModule;
   /** a scratch directory the fixture's functions write into */
   dir: string;
+  /** start a unit the harness leaves stopped (LAZY_UNITS); the embedded runtime starts on demand */
+  startUnit(unit: string): void;
+  stopUnit(unit: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Units that only start when a test asks (a container that can never start would loop on restarts). */
+const LAZY_UNITS = new Set(["SlowSetup"]);
 
 async function fixture(): Promise<AppModule> {
   return (await import(APP_FILE)) as AppModule;
@@ -42,6 +48,8 @@ export async function startEmbedded(): Promise<Harness> {
   await importApp(APP_FILE, analysis.spec.app.name);
   return {
     name: "embedded", mod: await fixture(), dir,
+    startUnit() {},
+    async stopUnit() {},
     async stop() {
       await runtime.shutdown();
       setInvoker(undefined);
@@ -56,7 +64,9 @@ export async function startAws(): Promise<Harness> {
   let fleet: Fleet | undefined;
   try {
     fleet = await Fleet.start(aws, APP_FILE, { env: { GANTRY_DRAIN_SECONDS: "2" } });
-    for (const unit of fleet.spec.functions.map((f) => f.name).concat(fleet.spec.classes.map((c) => c.name))) fleet.scale(unit, 1);
+    for (const unit of fleet.spec.functions.map((f) => f.name).concat(fleet.spec.classes.map((c) => c.name))) {
+      if (!LAZY_UNITS.has(unit)) fleet.scale(unit, 1);
+    }
     setInvoker(fleet.invoker());
     await importApp(APP_FILE, fleet.spec.app.name);
   } catch (err) {
@@ -67,6 +77,8 @@ export async function startAws(): Promise<Harness> {
   const f = fleet;
   return {
     name: "aws", mod: await fixture(), dir,
+    startUnit: (unit) => void f.scale(unit, 1),
+    stopUnit: (unit) => f.stopUnit(unit, 2000),
     async stop() {
       setInvoker(undefined);
       await f.stop();
