@@ -23,7 +23,6 @@ import { RESULT_TTL_DAYS, type CallState, type DictTable, type StateQueue } from
 import { minContainersOf, type Unit } from "./units.ts";
 import { NFS_PORT, type AppVolume } from "./volume.ts";
 import type { WebToken } from "./web.ts";
-import * as delivery from "../../runtime/delivery.ts";
 
 /** The port the runtime serves `webApp` / `webServer` on inside the container (with `/livez`, `/readyz`). */
 export const HTTP_PORT = 8000;
@@ -31,9 +30,9 @@ export const HTTP_PORT = 8000;
 export const HEALTH_PORT = 8081;
 export const CONTAINER_NAME = "main";
 
-/** How long `@enter` hooks may take: runtime/delivery.ts's rule, the same on every target. */
+/** How long `@enter` hooks may take (the runtime's rule: the function's timeout, at least 5 minutes). */
 export function setupTimeoutSeconds(unit: Unit): number {
-  return delivery.setupTimeoutSeconds(unit.options);
+  return Math.max(unit.options.timeout, 300);
 }
 
 /** An ECS container health check (seconds; ECS allows interval 5-300, timeout 2-60, retries 1-10, startPeriod 0-300). */
