@@ -219,7 +219,11 @@ export class AwsTransport implements Transport {
     const d = this.deliveries.get(culprit.id);
     if (!d || d.settled) return false;
     const others = innocent.map((i) => this.deliveries.get(i.id)).filter((o): o is Delivery => o !== undefined && !o.settled);
-    const words: LastWords = { culprit: d, error: Buffer.from(outcome.error).toString("base64"), timedOut: outcome.timedOut, innocent: others };
+    // the arguments stay behind: the last words only settle the deliveries
+    const plain = ({ payload: _, ...delivery }: Delivery & { payload?: Uint8Array }): Delivery => delivery;
+    const words: LastWords = {
+      culprit: plain(d), error: Buffer.from(outcome.error).toString("base64"), timedOut: outcome.timedOut, innocent: others.map(plain),
+    };
     for (const x of [d, ...others]) x.settled = true;
     const [command, ...args] = this.options.lastWordsCommand ?? [process.execPath, ...process.execArgv, process.argv[1]];
     const run = spawnSync(command, args, {
