@@ -309,7 +309,9 @@ class WorkerLoop implements WorkerControl {
     if (run.reported || this.ending) return;
     run.reported = true;
     this.trackDeadlines();
-    const done: Promise<void> = this.transport.complete(run.input, outcome)
+    // stored outside the input's async context: what the transport starts now (sockets, timers)
+    // must not be taken for that input's code later
+    const done: Promise<void> = current.exit(() => this.transport.complete(run.input, outcome))
       .catch((err) => {
         this.options.log?.error({ err, inputId: run.input.id }, "could not report an outcome");
       })
