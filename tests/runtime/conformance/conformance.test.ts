@@ -4,11 +4,10 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cls, Dict, FunctionCall, Queue } from "gantry";
-import { MAX_REDELIVERIES } from "../../../runtime/delivery.ts";
-import { startAws, startEmbedded, type Harness } from "./harness.ts";
+import { TRANSPORTS, runs, until, type Harness } from "./harness.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -19,41 +18,12 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Bounded polling: the test's own timeout is the bound; there is no timing threshold. */
-async function until<T>(check: () => T, everyMs = 50): Promise<NonNullable<T>> {
-  for (let i = 0; i < 1200; i++) {
-    const v = check();
-    if (v) return v as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error("condition not reached within 60 s");
-}
-
 function attempts(h: Harness, key: string): number {
-  const file = join(h.dir, key);
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length : 0;
+  return runs(h.dir, key);
 }
 
-/** A fresh directory under the harness's scratch directory. */
-function scratch(h: Harness, name: string): string {
-  const dir = join(h.dir, name);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-/** How many times the fixture ran the input `key` (one line per run). */
-function runs(dir: string, key: string): number {
-  const file = join(dir, key);
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length : 0;
-}
-
-const transports: Array<[string, () => Promise<Harness>]> = [
-  ["embedded transport (gantry run)", startEmbedded],
-  ["AWS transport (SQS stand-in, dynalite, s3rver)", startAws],
-];
-
-for (const [name, start] of transports) {
-  describe(`conformance: ${name}`, { timeout: 480_000 }, () => {
+for (const [name, start] of TRANSPORTS) {
+  describe(`conformance: ${name}`, { timeout: 240_000 }, () => {
     let h: Harness;
     before(async () => {
       h = await start();
@@ -198,56 +168,6 @@ for (const [name, start] of transports) {
       assert.deepEqual(taken.sort((a, b) => a - b), items, "each item exactly once");
       assert.equal(await queue.get({ timeout: 1 }), undefined);
     });
-
-    // ---- delivery rules (runtime/delivery.ts)
-
-    test("setup timeout: an @enter slower than the timeout fails the call with ContainerSetupError", async () => {
-      h.startUnit("SlowSetup");
-      try {
-        await assert.rejects(Cls.of(h.mod.SlowSetup).instance().run.remote(), (err: Error) => {
-          assert.equal(err.name, "ContainerSetupError");
-          return true;
-        });
-      } finally {
-        await h.stopUnit("SlowSetup");
-      }
-    });
-
-    test("a container killed (kill -9) mid-input: the input is redelivered, uncharged, and its result comes once", async () => {
-      const dir = scratch(h, "crash-1");
-      const call = h.mod.crashy.remote(dir, "k", "wait", 1);
-      const pid = Number(await until(() => existsSync(join(dir, "k.pid")) && readFileSync(join(dir, "k.pid"), "utf8")));
-      process.kill(pid, "SIGKILL");
-      // no retries: an attempt charged for the crash would have failed the call
-      assert.equal(await call, 2);
-      assert.equal(runs(dir, "k"), 2);
-    });
-
-    test("crash limit: an input whose container dies every time fails with ContainerCrashedError after MAX_REDELIVERIES", async () => {
-      const dir = scratch(h, "crash-2");
-      await assert.rejects(h.mod.crashy.remote(dir, "k", "self", 100), (err: Error) => {
-        assert.equal(err.name, "ContainerCrashedError");
-        return true;
-      });
-      assert.equal(runs(dir, "k"), MAX_REDELIVERIES + 1);
-    });
-
-    for (const [deed, error] of [["exit", "ContainerCrashedError"], ["spin", "FunctionTimeoutError"]] as const) {
-      const what = deed === "exit" ? "calls process.exit" : "blocks the event loop past its timeout";
-      test(`neighbours: when one of 4 concurrent inputs ${what}, only it is charged; the others run again and succeed`, async () => {
-        const dir = scratch(h, `neighbours-${deed}`);
-        const n = Cls.of(h.mod.Neighbours).instance();
-        const [culprit, ...innocent] = await Promise.allSettled([
-          n.run.remote(dir, "c", "culprit", deed),
-          ...["a", "b", "d"].map((k) => n.run.remote(dir, k, "innocent", deed)),
-        ]);
-        assert.equal(culprit.status, "rejected");
-        assert.equal((culprit as PromiseRejectedResult).reason.name, error, String((culprit as PromiseRejectedResult).reason));
-        // no retries: an innocent input charged for its neighbour would have failed
-        assert.deepEqual(innocent.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason))), [2, 2, 2]);
-        assert.equal(runs(dir, "c"), 1, "the culprit is not redelivered");
-      });
-    }
 
     test("class parameters: each parameter set gets its own instance", async () => {
       const ada = Cls.of(h.mod.Greeter).instance({ name: "ada" });

@@ -4,7 +4,7 @@
  * or by container processes over the AWS transport (SQS stand-in, dynalite, s3rver).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,3 +87,31 @@ export async function startAws(): Promise<Harness> {
     },
   };
 }
+
+/** Bounded polling: the test's own timeout is the bound; there is no timing threshold. */
+export async function until<T>(check: () => T, everyMs = 50): Promise<NonNullable<T>> {
+  for (let i = 0; i < 1200; i++) {
+    const v = check();
+    if (v) return v as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error("condition not reached within 60 s");
+}
+
+/** A fresh directory under the harness's scratch directory. */
+export function scratch(h: Harness, name: string): string {
+  const dir = join(h.dir, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** How many times the fixture ran the input `key` (it appends one line per run). */
+export function runs(dir: string, key: string): number {
+  const file = join(dir, key);
+  return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length : 0;
+}
+
+export const TRANSPORTS: Array<[string, () => Promise<Harness>]> = [
+  ["embedded transport (gantry run)", startEmbedded],
+  ["AWS transport (SQS stand-in, dynalite, s3rver)", startAws],
+];
