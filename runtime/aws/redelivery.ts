@@ -10,14 +10,18 @@
  *   is enqueued and the old one deleted, so a crash while running it cannot dead-letter it
  *   silently. Retries and releases can then always use ChangeMessageVisibility;
  * - a call whose deliveries crashed more than MAX_REDELIVERIES times ends with
- *   ContainerCrashedError (like the local runtime), recorded as its result and dead-lettered.
+ *   ContainerCrashedError (runtime/delivery.ts `afterCrash`), recorded as its result and
+ *   dead-lettered. Inputs released by a container that an input ended are counted as released,
+ *   not as crashes.
  * With `maxReceiveCount` 1 (no retries) a copy would be due on every receive: there, retries and
  * releases enqueue the copy instead, and a crash leaves the message to the queue's redrive.
  */
 import type { CallRecord } from "./wire.ts";
 
-/** redeliveries after a crash before the call fails (the local runtime's rule) */
-export const MAX_REDELIVERIES = 3;
+import { afterCrash, MAX_REDELIVERIES } from "../delivery.ts";
+
+// the rule is runtime/delivery.ts's; re-exported for the modules that imported it from here
+export { MAX_REDELIVERIES };
 
 /** A message SQS will dead-letter on its next receive: re-enqueue it before running it. */
 export function lastReceive(receiveCount: number, maxReceiveCount: number): boolean {
@@ -35,5 +39,5 @@ export function crashesOf(record: Pick<CallRecord, "deliveries" | "failures" | "
 }
 
 export function crashedTooOften(record: Pick<CallRecord, "deliveries" | "failures" | "released">): boolean {
-  return crashesOf(record) > MAX_REDELIVERIES;
+  return afterCrash(crashesOf(record)).kind === "fail";
 }

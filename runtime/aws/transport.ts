@@ -15,17 +15,23 @@
  *   the error is the call's result and the message is sent to the dead-letter queue explicitly,
  *   then deleted. The queue's own redrive is only a backstop (redelivery.ts): a message on its
  *   last allowed receive is re-enqueued as a fresh copy instead of being run.
+ * - an input that ends its container (process.exit, an event loop it blocks past its timeout):
+ *   `endContainer` runs the transport's last words in a helper process while this one waits (its
+ *   event loop cannot run): the culprit's failure is stored like any failure, the other inputs are
+ *   released (visibility 0, counted as released: not a crash). See runtime/aws/last-words.ts.
  * - when the worker stops, the loop hands back the inputs that did not finish within the drain
  *   budget (`handBack`, before the `@exit` hooks run): they are made visible again
  *   (ChangeMessageVisibility 0) for another container. `close` does the same for any left over.
  */
+import { spawnSync } from "node:child_process";
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { decodeError, decodeValue, encodeArgs, encodeError } from "../serialize.ts";
 import { ContainerCrashedError, ContainerSetupError } from "../errors.ts";
 import type { Outcome, Transport, WorkInput, WorkerControl } from "../worker/transport.ts";
 import type { Logger } from "../log.ts";
 import { warmUp, type AwsClients } from "./clients.ts";
-import { retryDelaySeconds, type AwsWorkerConfig } from "./config.ts";
+import type { AwsWorkerConfig } from "./config.ts";
+import { afterFailure } from "../delivery.ts";
 import { PayloadStore } from "./payloads.ts";
 import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "./redelivery.ts";
 import { ResultStore, type FinalRecord } from "./results.ts";
@@ -37,7 +43,8 @@ import {
 /** SQS's largest DelaySeconds */
 const MAX_DELAY_SECONDS = 900;
 
-interface Delivery {
+/** A received message, as the transport tracks it until it settles (JSON-safe: last words carry it). */
+export interface Delivery {
   id: string;
   receipt: string;
   body: string;
@@ -58,6 +65,20 @@ export interface AwsTransportOptions {
   /** `square`, `Model.generate`: how logs and errors name an input's target */
   label?(method: string | null): string;
   now?(): number;
+  /**
+   * The command that runs this transport's last words (runtime/aws/last-words.ts) when an input
+   * ends the container; default: this process's own entry with GANTRY_LAST_WORDS=1.
+   */
+  lastWordsCommand?: string[];
+}
+
+/** What a container that an input is ending hands to its last words. */
+export interface LastWords {
+  culprit: Delivery;
+  /** base64 of the culprit's encoded error */
+  error: string;
+  timedOut: boolean;
+  innocent: Delivery[];
 }
 
 export class AwsTransport implements Transport {
@@ -190,6 +211,37 @@ export class AwsTransport implements Transport {
     return this.track(this.settle(d, outcome).finally(() => this.deliveries.delete(d.id)));
   }
 
+  /**
+   * An input is ending this container and its event loop cannot run: a helper process stores the
+   * culprit's failure and releases the other inputs, while this one waits for it.
+   */
+  endContainer(culprit: WorkInput, outcome: Extract<Outcome, { status: "error" }>, innocent: WorkInput[]): boolean {
+    const d = this.deliveries.get(culprit.id);
+    if (!d || d.settled) return false;
+    const others = innocent.map((i) => this.deliveries.get(i.id)).filter((o): o is Delivery => o !== undefined && !o.settled);
+    // the arguments stay behind: the last words only settle the deliveries
+    const plain = ({ payload: _, ...delivery }: Delivery & { payload?: Uint8Array }): Delivery => delivery;
+    const words: LastWords = {
+      culprit: plain(d), error: Buffer.from(outcome.error).toString("base64"), timedOut: outcome.timedOut, innocent: others.map(plain),
+    };
+    for (const x of [d, ...others]) x.settled = true;
+    const [command, ...args] = this.options.lastWordsCommand ?? [process.execPath, ...process.execArgv, process.argv[1]];
+    const run = spawnSync(command, args, {
+      input: JSON.stringify(words),
+      env: { ...process.env, GANTRY_LAST_WORDS: "1" },
+      stdio: ["pipe", "inherit", "inherit"],
+      timeout: 60_000,
+    });
+    const ok = run.status === 0;
+    if (!ok) this.options.log?.error({ status: run.status, signal: run.signal, error: run.error?.message }, "the last words of the container failed; its inputs come back as crashes");
+    return ok;
+  }
+
+  /** The last words' side (runtime/aws/last-words.ts): takes over the deliveries of a container that is dying. */
+  adopt(deliveries: Delivery[]): void {
+    for (const d of deliveries) this.deliveries.set(d.id, { ...d, settled: false });
+  }
+
   /** The inputs the drain did not finish: visible again for another container, before `@exit` runs. */
   async handBack(unfinished: WorkInput[]): Promise<void> {
     const ids = new Set(unfinished.map((i) => i.id));
@@ -318,7 +370,7 @@ export class AwsTransport implements Transport {
   /** A failed attempt: retry after the backoff delay while attempts are left, else the call's result. */
   private async fail(d: Delivery, bytes: Uint8Array, error: Error): Promise<void> {
     const summary = summarize(error);
-    if (d.attempt > this.config.retries.maxRetries) {
+    if (afterFailure(this.config.retries, d.attempt).kind === "fail") {
       await this.finish(d, { status: "error", error: bytes, summary });
       return;
     }
@@ -328,7 +380,8 @@ export class AwsTransport implements Transport {
       await this.queue.delete(d.receipt);
       return;
     }
-    const delay = Math.ceil(retryDelaySeconds(this.config.retries, failures));
+    const next = afterFailure(this.config.retries, failures);
+    const delay = next.kind === "retry" ? Math.ceil(next.delayMs / 1000) : 0;
     this.stats.retried++;
     this.log(d, "retry", { error: summary, retryInSeconds: delay });
     await this.redeliver(d, delay);

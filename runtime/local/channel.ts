@@ -5,6 +5,7 @@
  * The first frame of a tick is written at once; later frames of the same tick are coalesced into
  * one syscall (cork/uncork).
  */
+import { writeSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import { Packr } from "msgpackr";
 
@@ -43,6 +44,33 @@ export class Channel<In, Out> {
         this.stream.cork();
       }
       this.stream.write(frame);
+    }
+    return true;
+  }
+
+  /**
+   * Writes one message synchronously to the pipe's file descriptor, for a process about to die
+   * (nothing else runs until it returns). False when a frame written before is still buffered:
+   * writing now would interleave with it.
+   */
+  sendSync(message: Out, fd: number): boolean {
+    if (this.closed) return false;
+    if (this.corked) {
+      this.corked = false;
+      this.stream.uncork();
+    }
+    if (this.stream.writableLength > 0) return false;
+    const body = control.pack(message);
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32BE(body.length, 0);
+    frame.set(body, 4);
+    // the pipe is non-blocking: a full pipe answers EAGAIN until the reader catches up
+    for (let written = 0, tries = 0; written < frame.length;) {
+      try {
+        written += writeSync(fd, frame, written);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EAGAIN" || ++tries > 100_000) return false;
+      }
     }
     return true;
   }

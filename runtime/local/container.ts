@@ -13,6 +13,8 @@ import type { BootInfo, ContainerRequest, FromContainer, ToContainer } from "./p
 
 const CONTAINER_MAIN = fileURLToPath(new URL("./container-main.ts", import.meta.url));
 const TSX_LOADER = import.meta.resolve("tsx");
+/** How long after a container's exit its pipe may still deliver messages. */
+const PIPE_DRAIN_MS = 1000;
 
 export type ContainerState = "starting" | "ready" | "stopping" | "exited";
 
@@ -45,6 +47,8 @@ export class Container {
   readonly pid: number;
   /** why the supervisor killed it, when it did ("timeout", "shutdown"...) */
   killedFor: string | null = null;
+  /** the input that ended this container (it called `process.exit`): its other inputs are innocent */
+  endedBy: Call | null = null;
   /** the supervisor asked it to stop (scale-down, shutdown) */
   stopRequested = false;
   /** when it became ready (ms since epoch) */
@@ -109,7 +113,15 @@ export class Container {
         events.exit(this, code, signal);
         resolve();
       };
-      this.child.once("exit", finish);
+      // what the container wrote to the pipe just before it died (the input that ended it, say) is
+      // read before its exit is handled; bounded, since a grandchild may hold the pipe open
+      this.child.once("exit", (code, signal) => {
+        const late = setTimeout(() => finish(code, signal), PIPE_DRAIN_MS);
+        this.channel.onClose(() => {
+          clearTimeout(late);
+          finish(code, signal);
+        });
+      });
       this.child.once("error", (err) => {
         this.stderrTail.push(String(err));
         output.stderr(`${prefix} ${err.message}`);

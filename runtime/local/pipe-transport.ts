@@ -13,6 +13,9 @@ import type { ContainerRequest, FromContainer, ToContainer } from "./protocol.ts
 import type { Outcome, Transport, WorkInput, WorkerControl } from "../worker/transport.ts";
 import { decodeError } from "../serialize.ts";
 
+/** The supervisor's pipe in a container process (container-main.ts opens it). */
+const PIPE_FD = 3;
+
 export class PipeTransport implements Transport {
   private queue: WorkInput[] = [];
   private waiter: (() => void) | null = null;
@@ -112,6 +115,14 @@ export class PipeTransport implements Transport {
     if (outcome.status === "ok") this.channel.send({ t: "out", id: input.id, s: "ok", v: outcome.value });
     else if (outcome.status === "error") this.channel.send({ t: "out", id: input.id, s: "error", e: outcome.error, timedOut: outcome.timedOut });
     else this.channel.send({ t: "out", id: input.id, s: "cancelled" });
+  }
+
+  /**
+   * The input that ends this container, straight onto the pipe (fd 3) before the process dies.
+   * The supervisor charges it and redelivers the others uncharged when it sees the exit.
+   */
+  endContainer(culprit: WorkInput, outcome: Extract<Outcome, { status: "error" }>): boolean {
+    return this.channel.sendSync({ t: "out", id: culprit.id, s: "error", e: outcome.error, timedOut: outcome.timedOut, ended: true }, PIPE_FD);
   }
 
   async close(): Promise<void> {

@@ -7,13 +7,17 @@
  * - Containers are started while the load (queued + running) needs more than `targetInputs` per
  *   container (+ `bufferContainers` while busy), up to `maxContainers`; `minContainers` stay up.
  *   A container idle for `scaledownWindow` exits (its `@exit` hooks run) unless it is needed.
- * - Failures of the user's code (an error, a timeout) are retried with the configured backoff,
- *   then reported. A timed-out attempt kills its container: JavaScript cannot be interrupted, so
- *   the process is recycled. A container that dies (crash, `kill -9`) has its inputs redelivered
- *   to another container without charging an attempt (up to MAX_REDELIVERIES times per input).
+ * - What a failure and a crash do is runtime/delivery.ts's rule: failures of the user's code (an
+ *   error, a timeout) are retried with the configured backoff, then reported. A timed-out attempt
+ *   kills its container: JavaScript cannot be interrupted, so the process is recycled. A container
+ *   that dies (crash, `kill -9`) has its inputs redelivered to another container without charging
+ *   an attempt (up to MAX_REDELIVERIES times per input). When the container names the input that
+ *   ended it (`process.exit` inside it, or an event loop it blocked past its timeout), only that
+ *   input is charged; the others are redelivered, neither charged nor counted as a crash.
  */
 import type { EventEmitter } from "node:events";
 import type { RetriesSpec } from "../../synth/spec.ts";
+import { APP_IMPORT_ALLOWANCE_MS, afterCrash, afterFailure, countsAsCrash, type Ending } from "../delivery.ts";
 import { decodeError, encodeError } from "../serialize.ts";
 import { ContainerCrashedError, ContainerSetupError, FunctionTimeoutError, InputCancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -21,12 +25,14 @@ import { Container, type ContainerEvents, type OutputSink } from "./container.ts
 import type { Call, CallOutcome } from "./call.ts";
 import type { BootInfo, ContainerRequest } from "./protocol.ts";
 
-/** Redeliveries of one input after its container died, before the input fails. */
-export const MAX_REDELIVERIES = 3;
-/** The supervisor kills an attempt this long after its timeout when the worker did not report it. */
-const BACKSTOP_GRACE_MS = 1000;
-/** Time a container always gets to import the app (on top of `@enter` hooks bounded by `timeout`). */
-const STARTUP_ALLOWANCE_MS = 60_000;
+// the rules live in runtime/delivery.ts; re-exported for the modules that imported them from here
+export { MAX_REDELIVERIES, retryDelayMs } from "../delivery.ts";
+/**
+ * The supervisor kills an attempt this long after its timeout when the worker did not report it.
+ * Generous: a container whose event loop an input blocks names the culprit itself first (its
+ * watchdog, runtime/worker/watchdog.ts), which charges only that input.
+ */
+const BACKSTOP_GRACE_MS = 5000;
 
 export interface AutoscaleConfig {
   minContainers: number;
@@ -74,10 +80,6 @@ export interface PoolHost {
 }
 
 export type RequestReply = { ok: true; v?: Uint8Array } | { ok: false; e: Uint8Array };
-
-export function retryDelayMs(retries: RetriesSpec, attempt: number): number {
-  return Math.min(retries.maxDelay, retries.initialDelay * retries.backoffCoefficient ** (attempt - 1)) * 1000;
-}
 
 export class Pool {
   private queue: Call[] = [];
@@ -266,7 +268,7 @@ export class Pool {
     this.containers.add(c);
     // a container stuck before ready (an import or @enter hook that never returns, even
     // synchronously) is killed and reported as a setup failure
-    const startupMs = Math.max(this.config.boot.setupTimeoutMs, STARTUP_ALLOWANCE_MS) + BACKSTOP_GRACE_MS;
+    const startupMs = Math.max(this.config.boot.setupTimeoutMs, APP_IMPORT_ALLOWANCE_MS) + BACKSTOP_GRACE_MS;
     const startup = setTimeout(() => {
       if (c.readyAt !== null || c.state !== "starting") return;
       this.onSetupFailed(c, encodeError(new Error(`the container did not become ready within ${startupMs / 1000} s (importing the app and running @enter hooks)`)));
@@ -323,12 +325,12 @@ export class Pool {
   /** A failure of the user's code: retry with backoff while attempts are left. */
   private fail(call: Call, error: Uint8Array, reason: string): void {
     if (call.state === "done") return;
-    const { retries } = this.config;
-    if (call.attempt > retries.maxRetries || this.stopping || call.kind === "http") {
+    const next = afterFailure(this.config.retries, call.attempt);
+    if (next.kind === "fail" || this.stopping || call.kind === "http") {
       this.finish(call, { ok: false, error });
       return;
     }
-    const delayMs = retryDelayMs(retries, call.attempt);
+    const { delayMs } = next;
     call.state = "retry-wait";
     this.retrying.add(call);
     this.host.log.info({ call: call.id, attempt: call.attempt, delayMs, reason }, `${call.label} failed; retrying`);
@@ -348,9 +350,11 @@ export class Pool {
     if (c.inflight.size === 0) this.armIdle(c);
   }
 
-  private onOutput(c: Container, message: { id: string; s: "ok" | "error" | "cancelled"; v?: Uint8Array; e?: Uint8Array; timedOut?: boolean }): void {
+  private onOutput(c: Container, message: { id: string; s: "ok" | "error" | "cancelled"; v?: Uint8Array; e?: Uint8Array; timedOut?: boolean; ended?: boolean }): void {
     const call = c.inflight.get(message.id);
     if (!call) return;
+    // this input ended its container (process.exit): the container's other inputs are innocent
+    if (message.ended) c.endedBy = call;
     this.release(c, message.id, call);
     if (message.s === "ok") this.finish(call, { ok: true, value: message.v! });
     else if (message.s === "error") {
@@ -363,6 +367,13 @@ export class Pool {
 
   private onBackstop(call: Call, c: Container, id: string): void {
     if (c.inflight.get(id) !== call) return;
+    if (c.inflight.size > 1) {
+      // the container is unresponsive with several inputs in it and did not say which one blocks
+      // it: none is charged (every input in flight counts a crash, like a kill -9)
+      this.host.log.warn({ call: call.id, container: c.label }, `${c.label} is unresponsive past ${call.label}'s timeout; killing it`);
+      c.kill("unresponsive");
+      return;
+    }
     this.release(c, id, call);
     const seconds = this.config.timeoutMs / 1000;
     this.host.log.warn({ call: call.id, container: c.label }, `${call.label} timed out after ${seconds} s; killing its container`);
@@ -392,10 +403,11 @@ export class Pool {
 
   private onExit(c: Container, code: number | null, signal: NodeJS.Signals | null): void {
     this.containers.delete(c);
-    const crashed = !c.stopRequested && c.killedFor === null;
-    const reason = c.killedFor ?? (c.setupFailed ? "setup-failed" : c.stopRequested ? "stopped" : "crash");
+    // a container the supervisor killed as unresponsive died like a crashed one: nobody was named
+    const crashed = !c.stopRequested && (c.killedFor === null || c.killedFor === "unresponsive") && c.endedBy === null;
+    const reason = c.killedFor ?? (c.setupFailed ? "setup-failed" : c.stopRequested ? "stopped" : c.endedBy ? "ended-by-input" : "crash");
     const how = signal ? `signal ${signal}` : `code ${code}`;
-    if (crashed && !c.setupFailed && c.readyAt === null && !signal) {
+    if (crashed && c.killedFor === null && !c.setupFailed && c.readyAt === null && !signal) {
       // exited while starting without saying why: a setup failure, explained by its stderr
       // (killed by a signal while starting is a crash: the next container just starts)
       this.onSetupFailed(c, encodeError(new Error(`the container exited during startup (${how})\n${c.stderrTail.join("\n")}`)));
@@ -412,7 +424,8 @@ export class Pool {
         this.finish(call, failure(new ContainerCrashedError(`${call.label}: the container exited (${how}) while handling the request`)));
         continue;
       }
-      if (crashed && ++call.crashes > MAX_REDELIVERIES) {
+      const ending: Ending = crashed ? "crash" : "innocent";
+      if (countsAsCrash(ending) && afterCrash(++call.crashes).kind === "fail") {
         this.finish(call, failure(new ContainerCrashedError(
           `${call.label}: the container running this input died ${call.crashes} times (last: ${how})`)));
         continue;

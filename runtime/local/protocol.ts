@@ -34,7 +34,8 @@ export type FromContainer =
   | { t: "ready" }
   | { t: "setup-failed"; e: Uint8Array }
   | { t: "out"; id: string; s: "ok"; v: Uint8Array }
-  | { t: "out"; id: string; s: "error"; e: Uint8Array; timedOut: boolean }
+  /** `ended`: this input ended the container (process.exit, or it blocked the event loop past its timeout) */
+  | { t: "out"; id: string; s: "error"; e: Uint8Array; timedOut: boolean; ended?: boolean }
   | { t: "out"; id: string; s: "cancelled" }
   | { t: "req"; rid: number; req: ContainerRequest };
 

@@ -19,6 +19,7 @@ import { findProjectRoot } from "../../synth/analyze/analyze.ts";
 import { checkMethod, checkParameters, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
 import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
 import { InputCancelledError, TimeoutError } from "../errors.ts";
+import { setupTimeoutSeconds } from "../delivery.ts";
 import { mapCalls } from "../map.ts";
 import { newCallId, paramNames, targetLabel } from "../targets.ts";
 import { logger, type Logger } from "../log.ts";
@@ -367,7 +368,7 @@ export class LocalRuntime implements Invoker {
         params,
         maxInputs,
         batching: d.batching,
-        setupTimeoutMs: o.timeout * 1000,
+        setupTimeoutMs: setupTimeoutSeconds(o) * 1000,
         mounts: d.mounts,
         spec: this.spec,
         ...(d.web ? { web: true } : {}),

@@ -6,15 +6,22 @@
  *    when that input's work has really settled (so a batch refills slots input by input).
  * 3. Run each input (through the batcher for `@batched` methods) under its timeout, and hand the
  *    transport exactly one outcome per input. User errors never stop the loop.
- * 4. Stop when told to, when the transport closes, or after `idleExitMs` without work: drain the
+ * 4. Name the input that ends the container, over a transport that can say so (`endContainer`):
+ *    each input runs in its own async context, so a `process.exit` called from an input's code,
+ *    or an event loop blocked past an input's timeout (watchdog.ts), is pinned on that input. It is
+ *    charged; the container's other inputs are handed back uncharged (runtime/delivery.ts).
+ * 5. Stop when told to, when the transport closes, or after `idleExitMs` without work: drain the
  *    inputs that have no outcome yet, up to a budget (an input that already has one, such as a
  *    timed-out attempt that cannot be interrupted, is not waited for); hand the rest back to the
  *    transport; run `@exit` hooks once; wait for every outcome to be stored; close the transport.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeArgs, encodeError, encodeResult } from "../serialize.ts";
-import { FunctionTimeoutError, InputCancelledError } from "../errors.ts";
+import { ContainerCrashedError, FunctionTimeoutError, InputCancelledError } from "../errors.ts";
+import { exitMessage } from "../delivery.ts";
+import { startWatchdog, type Watchdog } from "./watchdog.ts";
 import { Batcher } from "./batcher.ts";
 import { paramsKey } from "./params.ts";
 import type { Outcome, Transport, WorkInput, WorkerControl } from "./transport.ts";
@@ -54,7 +61,12 @@ interface Running {
   cancelled: boolean;
   timedOut: boolean;
   reported: boolean;
+  /** when its timeout ends (ms since epoch); null without one */
+  deadline: number | null;
 }
+
+/** The input whose code is running: every input runs in its own async context. */
+const current = new AsyncLocalStorage<Running>();
 
 export function runWorker(target: WorkerTarget, transport: Transport, options: WorkerOptions = {}): Promise<WorkerExit> {
   return new WorkerLoop(target, transport, options).run();
@@ -73,6 +85,10 @@ class WorkerLoop implements WorkerControl {
   private wake: (() => void) | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private settled: (() => void) | null = null;
+  /** an input is ending the container: nothing more is reported */
+  private ending = false;
+  private watchdog: Watchdog | null = null;
+  private unguardExit: (() => void) | null = null;
 
   constructor(
     private readonly target: WorkerTarget,
@@ -94,6 +110,7 @@ class WorkerLoop implements WorkerControl {
       return "setup-failed";
     }
     await this.transport.ready();
+    if (this.transport.endContainer) this.guard();
 
     let exit: WorkerExit = "stopped";
     this.armIdle();
@@ -151,9 +168,71 @@ class WorkerLoop implements WorkerControl {
   private start(input: WorkInput): void {
     this.free--;
     this.disarmIdle();
-    const run: Running = { input, cancelled: false, timedOut: false, reported: false };
+    const timeoutMs = input.timeoutMs ?? this.options.timeoutMs;
+    const deadline = timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : null;
+    const run: Running = { input, cancelled: false, timedOut: false, reported: false, deadline };
     this.running.set(input.id, run);
-    void this.execute(run);
+    this.trackDeadlines();
+    void current.run(run, () => this.execute(run));
+  }
+
+  // ---- an input that ends the container
+
+  /** Pins `process.exit` and a blocked event loop on the input that caused them. */
+  private guard(): void {
+    const original = process.exit;
+    const guarded = ((code?: number | string | null) => {
+      const run = current.getStore();
+      if (run && !run.reported && this.running.get(run.input.id) === run) {
+        const label = this.target.label(run.input.method);
+        const error = new ContainerCrashedError(exitMessage(label, code ?? process.exitCode, run.input.attempt));
+        this.endContainer(run, { status: "error", error: encodeError(error), timedOut: false });
+      }
+      return original.call(process, code);
+    }) as typeof process.exit;
+    process.exit = guarded;
+    this.unguardExit = () => {
+      if (process.exit === guarded) process.exit = original;
+    };
+    this.watchdog = startWatchdog(() => this.blocked());
+  }
+
+  /**
+   * Called by the watchdog on the paused main thread, in the async context of the code that blocks
+   * it: true when that is an input past its deadline (it was charged, the container must die).
+   */
+  private blocked(): boolean {
+    const run = current.getStore();
+    if (!run || run.reported || run.deadline === null || Date.now() < run.deadline) return false;
+    if (this.running.get(run.input.id) !== run) return false;
+    const label = this.target.label(run.input.method);
+    const error = new FunctionTimeoutError(`${label} timed out after ${(run.input.timeoutMs ?? this.options.timeoutMs ?? 0) / 1000} s (attempt ${run.input.attempt})`);
+    this.options.log?.error({ callId: run.input.callId, fn: label }, "an input blocked the event loop past its timeout: ending the container");
+    this.endContainer(run, { status: "error", error: encodeError(error), timedOut: true });
+    return true;
+  }
+
+  /** Synchronous last words: the culprit's outcome and the innocent inputs, to the transport. */
+  private endContainer(culprit: Running, outcome: Extract<Outcome, { status: "error" }>): void {
+    if (this.ending) return;
+    this.ending = true;
+    const innocent = this.unreported().filter((r) => r !== culprit);
+    for (const r of [culprit, ...innocent]) r.reported = true;
+    try {
+      this.transport.endContainer?.(culprit.input, outcome, innocent.map((r) => r.input));
+    } catch (err) {
+      this.options.log?.error({ err }, "could not report the input that ended the container");
+    }
+  }
+
+  /** The watchdog watches the earliest deadline of the inputs without an outcome. */
+  private trackDeadlines(): void {
+    if (!this.watchdog) return;
+    let earliest: number | null = null;
+    for (const r of this.running.values()) {
+      if (!r.reported && r.deadline !== null && (earliest === null || r.deadline < earliest)) earliest = r.deadline;
+    }
+    this.watchdog.setDeadline(earliest);
   }
 
   private async execute(run: Running): Promise<void> {
@@ -164,7 +243,7 @@ class WorkerLoop implements WorkerControl {
     let timer: NodeJS.Timeout | null = null;
     if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
       timer = setTimeout(() => {
-        if (run.reported) return;
+        if (run.reported || this.ending) return;
         run.timedOut = true;
         const error = new FunctionTimeoutError(`${label} timed out after ${timeoutMs / 1000} s (attempt ${input.attempt})`);
         this.report(run, { status: "error", error: encodeError(error), timedOut: true });
@@ -227,9 +306,12 @@ class WorkerLoop implements WorkerControl {
 
   /** One outcome per input, whatever happens (none for an input handed back). */
   private report(run: Running, outcome: Outcome): void {
-    if (run.reported) return;
+    if (run.reported || this.ending) return;
     run.reported = true;
-    const done: Promise<void> = this.transport.complete(run.input, outcome)
+    this.trackDeadlines();
+    // stored outside the input's async context: what the transport starts now (sockets, timers)
+    // must not be taken for that input's code later
+    const done: Promise<void> = current.exit(() => this.transport.complete(run.input, outcome))
       .catch((err) => {
         this.options.log?.error({ err, inputId: run.input.id }, "could not report an outcome");
       })
@@ -287,6 +369,9 @@ class WorkerLoop implements WorkerControl {
   }
 
   private async teardown(): Promise<void> {
+    this.watchdog?.stop();
+    this.watchdog = null;
+    this.unguardExit?.();
     await this.target.teardown((hook, err) => this.options.log?.error({ err, hook }, "@exit hook failed"));
     // outcomes still being stored (a result write, a retry) finish before the transport closes
     while (this.reporting.size) await Promise.allSettled([...this.reporting]);

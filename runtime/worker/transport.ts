@@ -20,6 +20,12 @@
  *   of the app) failed: that is reported as a setup failure, never as an input error.
  * - `attach` hands the transport the loop's controls, so it can push cancellations and stop
  *   requests (a supervisor message, SIGTERM, a spot interruption notice) into the loop.
+ * - `endContainer` is called, synchronously, when one input ends the container: it called
+ *   `process.exit`, or it blocked the event loop past its timeout (runtime/worker/watchdog.ts).
+ *   Nothing else runs until it returns, and the process dies right after. The transport stores the
+ *   culprit's outcome (charged as a failure, runtime/delivery.ts) and makes the other inputs
+ *   deliverable elsewhere, uncharged and not counted as a crash. It returns false when it could
+ *   not: the death then counts as a crash for every input in flight.
  */
 
 export interface WorkInput {
@@ -68,6 +74,8 @@ export interface Transport {
   complete(input: WorkInput, outcome: Outcome): Promise<void>;
   /** after the drain, before the `@exit` hooks: the inputs still without an outcome */
   handBack?(unfinished: WorkInput[]): Promise<void>;
+  /** synchronous last words of a container one input is ending (see above) */
+  endContainer?(culprit: WorkInput, outcome: Extract<Outcome, { status: "error" }>, innocent: WorkInput[]): boolean;
   /** after the `@exit` hooks ran and every `complete` settled */
   close(): Promise<void>;
 }

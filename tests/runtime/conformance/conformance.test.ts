@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Cls, Dict, FunctionCall, Queue } from "gantry";
-import { startAws, startEmbedded, type Harness } from "./harness.ts";
+import { TRANSPORTS, runs, until, type Harness } from "./harness.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -18,27 +18,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Bounded polling: the test's own timeout is the bound; there is no timing threshold. */
-async function until<T>(check: () => T, everyMs = 50): Promise<NonNullable<T>> {
-  for (let i = 0; i < 1200; i++) {
-    const v = check();
-    if (v) return v as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error("condition not reached within 60 s");
-}
-
 function attempts(h: Harness, key: string): number {
-  const file = join(h.dir, key);
-  return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length : 0;
+  return runs(h.dir, key);
 }
 
-const transports: Array<[string, () => Promise<Harness>]> = [
-  ["embedded transport (gantry run)", startEmbedded],
-  ["AWS transport (SQS stand-in, dynalite, s3rver)", startAws],
-];
-
-for (const [name, start] of transports) {
+for (const [name, start] of TRANSPORTS) {
   describe(`conformance: ${name}`, { timeout: 240_000 }, () => {
     let h: Harness;
     before(async () => {

@@ -4,7 +4,7 @@
  * or by container processes over the AWS transport (SQS stand-in, dynalite, s3rver).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,8 +23,14 @@ export interface Harness {
   mod: AppModule;
   /** a scratch directory the fixture's functions write into */
   dir: string;
+  /** start a unit the harness leaves stopped (LAZY_UNITS); the embedded runtime starts on demand */
+  startUnit(unit: string): void;
+  stopUnit(unit: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Units that only start when a test asks (a container that can never start would loop on restarts). */
+const LAZY_UNITS = new Set(["SlowSetup"]);
 
 async function fixture(): Promise<AppModule> {
   return (await import(APP_FILE)) as AppModule;
@@ -42,6 +48,8 @@ export async function startEmbedded(): Promise<Harness> {
   await importApp(APP_FILE, analysis.spec.app.name);
   return {
     name: "embedded", mod: await fixture(), dir,
+    startUnit() {},
+    async stopUnit() {},
     async stop() {
       await runtime.shutdown();
       setInvoker(undefined);
@@ -56,7 +64,9 @@ export async function startAws(): Promise<Harness> {
   let fleet: Fleet | undefined;
   try {
     fleet = await Fleet.start(aws, APP_FILE, { env: { GANTRY_DRAIN_SECONDS: "2" } });
-    for (const unit of fleet.spec.functions.map((f) => f.name).concat(fleet.spec.classes.map((c) => c.name))) fleet.scale(unit, 1);
+    for (const unit of fleet.spec.functions.map((f) => f.name).concat(fleet.spec.classes.map((c) => c.name))) {
+      if (!LAZY_UNITS.has(unit)) fleet.scale(unit, 1);
+    }
     setInvoker(fleet.invoker());
     await importApp(APP_FILE, fleet.spec.app.name);
   } catch (err) {
@@ -67,6 +77,8 @@ export async function startAws(): Promise<Harness> {
   const f = fleet;
   return {
     name: "aws", mod: await fixture(), dir,
+    startUnit: (unit) => void f.scale(unit, 1),
+    stopUnit: (unit) => f.stopUnit(unit, 2000),
     async stop() {
       setInvoker(undefined);
       await f.stop();
@@ -75,3 +87,31 @@ export async function startAws(): Promise<Harness> {
     },
   };
 }
+
+/** Bounded polling: the test's own timeout is the bound; there is no timing threshold. */
+export async function until<T>(check: () => T, everyMs = 50): Promise<NonNullable<T>> {
+  for (let i = 0; i < 1200; i++) {
+    const v = check();
+    if (v) return v as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error("condition not reached within 60 s");
+}
+
+/** A fresh directory under the harness's scratch directory. */
+export function scratch(h: Harness, name: string): string {
+  const dir = join(h.dir, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** How many times the fixture ran the input `key` (it appends one line per run). */
+export function runs(dir: string, key: string): number {
+  const file = join(dir, key);
+  return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length : 0;
+}
+
+export const TRANSPORTS: Array<[string, () => Promise<Harness>]> = [
+  ["embedded transport (gantry run)", startEmbedded],
+  ["AWS transport (SQS stand-in, dynalite, s3rver)", startAws],
+];

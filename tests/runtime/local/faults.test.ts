@@ -79,8 +79,17 @@ test("kill -9 of a container mid-input: the input is redelivered elsewhere and t
 test("an input whose container dies every time fails after the redeliveries run out", async () => {
   await assert.rejects(rt.mod.alwaysCrashes.remote(), {
     name: "ContainerCrashedError",
-    message: `alwaysCrashes: the container running this input died ${MAX_REDELIVERIES + 1} times (last: code 3)`,
+    message: `alwaysCrashes: the container running this input died ${MAX_REDELIVERIES + 1} times (last: signal SIGKILL)`,
   });
+});
+
+test("an input that calls process.exit is charged for it: no retries left, it fails at once with ContainerCrashedError", async () => {
+  const redeliveries = record<Event>(rt.runtime, "input:redeliver");
+  await assert.rejects(rt.mod.exits.remote(3), {
+    name: "ContainerCrashedError",
+    message: "exits called process.exit(3) (attempt 1); the container was ended and its other inputs redelivered",
+  });
+  assert.equal(redeliveries.filter((e) => e.pool === "exits").length, 0, "not redelivered as a crash");
 });
 
 test("containers scale up to maxContainers under load and exit after scaledownWindow idle", async () => {
