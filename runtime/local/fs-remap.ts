@@ -9,8 +9,8 @@
  * (`import { readFile } from "node:fs/promises"`) see the wrapped functions too. It runs before the
  * app is imported. It also wraps `process.chdir` and `process.cwd`: a container can `chdir` into a
  * mount, `cwd()` then reports the virtual path, and relative paths resolve under the mount. Paths
- * that functions return (`realpath`, `readlink`, `mkdtemp`, `mkdir`'s first directory) come back
- * as virtual paths. A path that leaves its mount (`/models/../x`) fails with EACCES naming it.
+ * that functions return (`realpath`, `readlink`, `mkdtemp`, `mkdir`'s first directory), and those
+ * their errors name, come back as virtual paths. A path that leaves its mount (`/models/../x`) fails with EACCES naming it.
  *
  * Limits: child processes the user code starts (a `python` subprocess) and native addons opening
  * files by path see the real file system, not the mounts; a symlink that already points out of a
@@ -68,6 +68,22 @@ export function installPathRemap(mounts: readonly Mount[]): void {
     return v;
   };
 
+  /** An fs error naming a volume's host directory names the mount path instead (ENOENT, EEXIST...). */
+  const virtualError = (err: unknown): unknown => {
+    const e = err as NodeJS.ErrnoException & { dest?: unknown };
+    if (!e || typeof e !== "object") return err;
+    for (const key of ["path", "dest"] as const) {
+      const host = e[key];
+      if (typeof host !== "string") continue;
+      const virtual = table.toVirtual(host);
+      if (virtual === host) continue;
+      e[key] = virtual;
+      e.message = e.message.replace(`'${host}'`, `'${virtual}'`);
+      if (typeof e.stack === "string") e.stack = e.stack.replace(`'${host}'`, `'${virtual}'`);
+    }
+    return err;
+  };
+
   const fs = require("node:fs") as Record<string, unknown>;
   const fsp = require("node:fs/promises") as Record<string, unknown>;
   for (const [target, kind] of [[fs, "callback"], [fsp, "promise"]] as const) {
@@ -86,18 +102,22 @@ export function installPathRemap(mounts: readonly Mount[]): void {
           for (let i = 0; i < paths; i++) args[i] = toHost(args[i], base);
         };
       const names: Array<[string, Kind]> = target === fs ? [[base, kind], [`${base}Sync`, "sync"]] : [[base, kind]];
-      for (const [name, k] of names) wrap(target, name, k, remap, RETURNS_PATH.has(base) ? toVirtual : null);
+      for (const [name, k] of names) wrap(target, name, k, remap, RETURNS_PATH.has(base) ? toVirtual : null, virtualError);
     }
   }
   const realpath = fs.realpath as Record<string, unknown>;
   const realpathSync = fs.realpathSync as Record<string, unknown>;
-  wrap(realpath, "native", "callback", (args) => void (args[0] = toHost(args[0], "realpath")), toVirtual);
-  wrap(realpathSync, "native", "sync", (args) => void (args[0] = toHost(args[0], "realpath")), toVirtual);
+  wrap(realpath, "native", "callback", (args) => void (args[0] = toHost(args[0], "realpath")), toVirtual, virtualError);
+  wrap(realpathSync, "native", "sync", (args) => void (args[0] = toHost(args[0], "realpath")), toVirtual, virtualError);
   syncBuiltinESMExports();
 
   process.chdir = function chdir(directory: string): void {
     const at = locate(directory, "chdir");
-    realChdir(at ? at.host : directory);
+    try {
+      realChdir(at ? at.host : directory);
+    } catch (err) {
+      throw virtualError(err);
+    }
     virtualCwd = at?.mount ? at.virtual : null;
   };
   process.cwd = function cwd(): string {
@@ -108,14 +128,17 @@ export function installPathRemap(mounts: readonly Mount[]): void {
 /**
  * Replaces `holder[name]` by a function that rewrites its path arguments (`remap`, which may throw
  * a refusal) and, for `mapResult`, the path it returns. A refusal is delivered the way the
- * function reports errors: thrown (sync), rejected (promise) or passed to the callback.
+ * function reports errors: thrown (sync), rejected (promise) or passed to the callback. Errors of
+ * the call itself name virtual paths (`fixError`), not the volume's host directory.
  */
 function wrap(holder: Record<string, unknown>, name: string, kind: Kind, remap: (args: unknown[]) => void,
-  mapResult: ((v: unknown) => unknown) | null): void {
+  mapResult: ((v: unknown) => unknown) | null, fixError: (err: unknown) => unknown): void {
   const original = holder[name];
   if (typeof original !== "function") return;
   const fn = original as (...args: unknown[]) => unknown;
   const base = name.replace(/Sync$/, "");
+  // exists, watch, watchFile... call back with something other than (err, value)
+  const errorFirst = base !== "exists" && !THROWING.has(base);
   const wrapped = function (this: unknown, ...args: unknown[]) {
     try {
       remap(args);
@@ -128,17 +151,31 @@ function wrap(holder: Record<string, unknown>, name: string, kind: Kind, remap: 
       process.nextTick(() => (base === "exists" ? callback(false) : callback(err)));
       return undefined;
     }
-    if (!mapResult) return fn.apply(this, args);
+    if (kind === "sync") {
+      try {
+        const result = fn.apply(this, args);
+        return mapResult ? mapResult(result) : result;
+      } catch (err) {
+        throw fixError(err);
+      }
+    }
     if (kind === "callback") {
-      const at = args.findLastIndex((a) => typeof a === "function");
+      const at = errorFirst ? args.findLastIndex((a) => typeof a === "function") : -1;
       if (at >= 0) {
-        const callback = args[at] as (err: unknown, value?: unknown) => void;
-        args[at] = (err: unknown, value?: unknown) => callback(err, err ? value : mapResult(value));
+        const callback = args[at] as (this: unknown, err: unknown, ...rest: unknown[]) => void;
+        args[at] = function (this: unknown, err: unknown, ...rest: unknown[]) {
+          if (err) return callback.call(this, fixError(err), ...rest);
+          if (mapResult) rest[0] = mapResult(rest[0]);
+          return callback.call(this, err, ...rest);
+        };
       }
       return fn.apply(this, args);
     }
     const result = fn.apply(this, args);
-    return kind === "promise" ? (result as Promise<unknown>).then(mapResult) : mapResult(result);
+    if (!(result instanceof Promise)) return result; // fs/promises' watch gives an async iterator
+    return result.then(mapResult ?? undefined, (err: unknown) => {
+      throw fixError(err);
+    });
   };
   // keep properties such as `realpath.native` and `promisify.custom`
   for (const key of Reflect.ownKeys(fn)) {

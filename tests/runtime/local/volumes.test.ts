@@ -95,3 +95,15 @@ test("paths outside every mount are untouched", async () => {
   writeFileSync(join(dir, "plain.txt"), "host file");
   assert.deepEqual(await rt.mod.readAt.remote(`${dir}//sub/../plain.txt`), { ok: true, value: "host file" });
 });
+
+test("errors of calls in a mount name the mount path, not the volume's host directory", async () => {
+  const out = await rt.mod.missing.remote();
+  for (const [how, syscall] of [["sync", "open"], ["callback", "stat"], ["promise", "open"]] as const) {
+    assert.deepEqual(out[how], { ok: false, code: "ENOENT", message: `ENOENT: no such file or directory, ${syscall} '/models/nope.txt'` }, how);
+  }
+  assert.equal(out.rename.ok, false);
+  assert.match((out.rename as { message: string }).message, /^ENOENT: no such file or directory, rename '\/models\/nope\.txt' -> '\/data\/nope\.txt'$/);
+  assert.equal(out.chdir.ok, false);
+  assert.doesNotMatch((out.chdir as { message: string }).message, new RegExp(stateDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.equal(out.path, "/models/nope.txt");
+});
