@@ -98,7 +98,7 @@ async function runCommand(appArg: string, args: string[], flags: RunFlags): Prom
     onInterrupt();
   };
   const handler = (signal: NodeJS.Signals) => stopFor(signal === "SIGINT" ? "interrupted" : signal);
-  const parentWatch = watchParent((pid) => stopFor(`the process that started gantry (pid ${pid}) exited`, ""));
+  const parentWatch = watchParent((pid) => stopFor(`the process that started gantry (pid ${pid}) exited`, ""), { throughShell: true });
   for (const signal of STOP_SIGNALS) process.on(signal, handler);
 
   let code = 0;

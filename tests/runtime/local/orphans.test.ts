@@ -106,3 +106,11 @@ test("kill -TERM of `npx gantry run` (npm exec, then sh -c, then gantry) stops t
   await assertStopped(run);
   await waitFor(() => !running(gantryPid));
 });
+
+test("kill -9 of `npx gantry run` (its sh -c lives on) still stops gantry and its containers with @exit hooks", BOUND, async () => {
+  const run = await startHang((args) => ["npx", ["--no-install", "gantry", ...args]]);
+  const gantryPid = Number(readFileSync(`/proc/${run.container}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+  run.child.kill("SIGKILL");
+  await assertStopped(run);
+  await waitFor(() => !running(gantryPid));
+});
