@@ -9,8 +9,8 @@
  * (`import { readFile } from "node:fs/promises"`) see the wrapped functions too. It runs before the
  * app is imported. It also wraps `process.chdir` and `process.cwd`: a container can `chdir` into a
  * mount, `cwd()` then reports the virtual path, and relative paths resolve under the mount. Paths
- * that functions return (`realpath`, `readlink`, `mkdtemp`, `mkdir`'s first directory), and those
- * their errors name, come back as virtual paths. A path that leaves its mount (`/models/../x`) fails with EACCES naming it.
+ * that functions return (`realpath`, `readlink`, `mkdtemp`, `mkdir`'s first directory, the
+ * directories of `readdir`'s Dirents), and those their errors name, come back as virtual paths. A path that leaves its mount (`/models/../x`) fails with EACCES naming it.
  *
  * Limits: child processes the user code starts (a `python` subprocess) and native addons opening
  * files by path see the real file system, not the mounts; a symlink that already points out of a
@@ -68,6 +68,18 @@ export function installPathRemap(mounts: readonly Mount[]): void {
     return v;
   };
 
+  /** `readdir({ withFileTypes: true })`: each Dirent's directory (`parentPath`, `path`) is a virtual path. */
+  const virtualDirents = (entries: unknown): unknown => {
+    if (!Array.isArray(entries)) return entries;
+    for (const entry of entries) {
+      if (entry === null || typeof entry !== "object") continue;
+      for (const key of ["parentPath", "path"]) {
+        const descriptor = Object.getOwnPropertyDescriptor(entry, key);
+        if (descriptor?.writable && typeof descriptor.value === "string") (entry as Record<string, unknown>)[key] = table.toVirtual(descriptor.value);
+      }
+    }
+    return entries;
+  };
   /** An fs error naming a volume's host directory names the mount path instead (ENOENT, EEXIST...). */
   const virtualError = (err: unknown): unknown => {
     const e = err as NodeJS.ErrnoException & { dest?: unknown };
@@ -102,7 +114,8 @@ export function installPathRemap(mounts: readonly Mount[]): void {
           for (let i = 0; i < paths; i++) args[i] = toHost(args[i], base);
         };
       const names: Array<[string, Kind]> = target === fs ? [[base, kind], [`${base}Sync`, "sync"]] : [[base, kind]];
-      for (const [name, k] of names) wrap(target, name, k, remap, RETURNS_PATH.has(base) ? toVirtual : null, virtualError);
+      const mapResult = RETURNS_PATH.has(base) ? toVirtual : base === "readdir" ? virtualDirents : null;
+      for (const [name, k] of names) wrap(target, name, k, remap, mapResult, virtualError);
     }
   }
   const realpath = fs.realpath as Record<string, unknown>;

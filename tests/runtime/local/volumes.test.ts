@@ -107,3 +107,8 @@ test("errors of calls in a mount name the mount path, not the volume's host dire
   assert.doesNotMatch((out.chdir as { message: string }).message, new RegExp(stateDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   assert.equal(out.path, "/models/nope.txt");
 });
+
+test("readdir's Dirents name virtual directories", async () => {
+  // recursive sync: leaf (in tree) and f.txt (in tree/leaf); then the promise flavour: leaf again
+  assert.deepEqual(await rt.mod.direntPaths.remote(), ["/models/tree/leaf|f.txt", "/models/tree|leaf", "/models/tree|leaf"]);
+});
