@@ -2,7 +2,8 @@
  * `gantry run <app.ts> [--entry name] [-- args...]`: runs a local entrypoint on the embedded local
  * runtime. The app is analysed first (diagnostics: exit 1), then imported for its code; every
  * function and class runs in local containers configured from the spec. When the entrypoint
- * returns (or throws, or Ctrl-C), every container stops and its `@exit` hooks run.
+ * returns (or throws, or Ctrl-C, SIGTERM or SIGHUP arrives, or the process that started gantry
+ * exits), every container stops and its `@exit` hooks run.
  * Exit codes: 0 the entrypoint succeeded, 1 it threw (or the app has errors), 130 interrupted.
  */
 import { existsSync, statSync } from "node:fs";
@@ -12,8 +13,11 @@ import type { Command } from "commander";
 import { analyzeApp, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { setInvoker } from "../../sdk/invoker.ts";
 import { LocalRuntime } from "../../runtime/local/runtime.ts";
+import { watchParent } from "../../runtime/local/parent-watch.ts";
 import { importApp } from "../../runtime/worker/target.ts";
 import { UsageError } from "../main.ts";
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 interface RunFlags {
   entry?: string;
@@ -29,8 +33,9 @@ export function register(program: Command): void {
     .addHelpText("after", `
 Every function and class runs in local containers (child processes) configured from the app spec:
 timeouts, retries, concurrency, batching, autoscaling, volumes (under .gantry/volumes) and secrets
-(gantry secret create, .env files, Secret.fromDict). Ctrl-C stops the containers and runs their
-@exit hooks; a second Ctrl-C kills them.
+(gantry secret create, .env files, Secret.fromDict). Ctrl-C (or SIGTERM, SIGHUP, or the exit of
+the process that started gantry) stops the containers and runs their @exit hooks; a second Ctrl-C
+kills them.
 
 Examples:
   gantry run examples/hello/app.ts
@@ -77,22 +82,24 @@ async function runCommand(appArg: string, args: string[], flags: RunFlags): Prom
   const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues });
   setInvoker(runtime);
 
-  // Ctrl-C: stop the containers (their @exit hooks run); a second one kills them
+  // Ctrl-C, SIGTERM, a closed terminal (SIGHUP) or the death of the process that started us (a
+  // killed `npx` wrapper): stop the containers (their @exit hooks run); a second signal kills them
   let interrupted = false;
   let onInterrupt: () => void = () => {};
   const interruption = new Promise<void>((resolveInterrupt) => (onInterrupt = resolveInterrupt));
-  const handler = () => {
+  const stopFor = (why: string, hint = " (Ctrl-C again to kill them)") => {
     if (interrupted) {
       process.stderr.write("gantry run: killing the containers\n");
       runtime.kill();
       process.exit(130);
     }
     interrupted = true;
-    process.stderr.write("\ngantry run: stopping the containers and running their @exit hooks (Ctrl-C again to kill them)\n");
+    process.stderr.write(`\ngantry run: ${why}: stopping the containers and running their @exit hooks${hint}\n`);
     onInterrupt();
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  const handler = (signal: NodeJS.Signals) => stopFor(signal === "SIGINT" ? "interrupted" : signal);
+  const parentWatch = watchParent((pid) => stopFor(`the process that started gantry (pid ${pid}) exited`, ""), { throughShell: true });
+  for (const signal of STOP_SIGNALS) process.on(signal, handler);
 
   let code = 0;
   try {
@@ -112,8 +119,8 @@ async function runCommand(appArg: string, args: string[], flags: RunFlags): Prom
     }
   } finally {
     await runtime.shutdown();
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+    parentWatch.stop();
+    for (const signal of STOP_SIGNALS) process.off(signal, handler);
     setInvoker(undefined);
   }
   process.exitCode = code;

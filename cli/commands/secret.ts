@@ -14,6 +14,7 @@ import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { parseDotenv } from "../../runtime/local/dotenv.ts";
 import { gantryHome, listSecrets, readSecret, writeSecret } from "../../runtime/local/secrets.ts";
+import { SecretError } from "../../runtime/errors.ts";
 import type { StackConfig } from "../../provider/plan/stack-config.ts";
 import type { SecretSpec } from "../../synth/spec.ts";
 
@@ -115,7 +116,13 @@ function create(name: string, pairs: string[], flags: CreateFlags): void {
     process.exitCode = 1;
     return;
   }
-  const file = writeSecret(name, values);
+  let file;
+  try {
+    file = writeSecret(name, values);
+  } catch (err) {
+    if (err instanceof SecretError) return fail(err.message);
+    throw err;
+  }
   process.stdout.write(`${existing ? "replaced" : "created"} secret "${name}" with keys ${Object.keys(values).sort().join(", ")} (${file})\n`);
 }
 

@@ -10,6 +10,7 @@ import { Channel } from "./channel.ts";
 import { PipeTransport } from "./pipe-transport.ts";
 import { ContainerInvoker } from "./container-invoker.ts";
 import { installPathRemap } from "./fs-remap.ts";
+import { watchParent } from "./parent-watch.ts";
 import { importApp, loadTarget } from "../worker/target.ts";
 import { webTarget } from "../worker/web-target.ts";
 import { runWorker } from "../worker/loop.ts";
@@ -25,17 +26,29 @@ const channel = new Channel<ToContainer, FromContainer>(socket, (message) => {
   else transport.handle(message);
 });
 const transport = new PipeTransport(channel);
-channel.onClose(() => {
-  transport.disconnected();
-  // without a supervisor nobody waits for us; give `@exit` hooks a moment, then go
-  setTimeout(() => process.exit(0), 10_000).unref();
-});
+let started = false;
 
-// Ctrl-C in a terminal reaches the whole process group: the supervisor decides when we stop
+/**
+ * The supervisor died (even by SIGKILL, the kernel closes its end of the pipe) or went away: stop
+ * at once, run `@exit` hooks, exit. Nobody waits for us any more; hooks get 10 s at most.
+ */
+function supervisorGone(): void {
+  if (!started) process.exit(0); // nothing of the app ran: nothing to tear down
+  transport.disconnected();
+  setTimeout(() => process.exit(0), 10_000).unref();
+}
+channel.onClose(supervisorGone);
+// the pipe is the signal; the parent pid is a backstop should another process hold its other end
+const parentWatch = watchParent(() => channel.destroy(), { everyMs: 1000 });
+
+// Ctrl-C in a terminal, and a closed terminal's SIGHUP, reach the whole process group: the
+// supervisor decides when we stop
 process.on("SIGINT", () => {});
+process.on("SIGHUP", () => {});
 process.on("SIGTERM", () => transport.stopLoop(0));
 
 const boot = await booted;
+started = true;
 const log = logger("container", { container: boot.label });
 installPathRemap(boot.mounts);
 setInvoker(new ContainerInvoker(transport, boot.spec));
@@ -60,5 +73,8 @@ try {
   await transport.setupFailed(encodeError(err));
   exitCode = 1;
 }
+parentWatch.stop();
+// a supervisor that is gone reads nothing more: no need to flush the pipe
+if (channel.isClosed) process.exit(exitCode);
 socket.end(() => process.exit(exitCode));
 setTimeout(() => process.exit(exitCode), 2000).unref();

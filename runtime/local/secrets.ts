@@ -7,7 +7,7 @@
  * - `Secret.fromDict({...})`: the values the static analysis read from the code (`secretValues`).
  * A required key that is missing fails the call before any container starts, naming the key.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { AppSpec } from "../../synth/spec.ts";
@@ -27,15 +27,38 @@ function secretFile(name: string, home: string): string {
   return join(home, "secrets", `${name}.json`);
 }
 
-/** Creates or replaces a secret in the local store (file mode 0600, directory 0700). */
+/**
+ * Creates or replaces a secret in the local store (file mode 0600, directory 0700). A store
+ * directory that already exists with looser modes (mkdir's mode applies only to new directories)
+ * is tightened first, with the secret files in it.
+ */
 export function writeSecret(name: string, values: Record<string, string>, home = gantryHome()): string {
   const file = secretFile(name, home);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  tightenStore(dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(values, null, 2) + "\n", { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
   return file;
+}
+
+/** Makes the store directory 0700 and every file in it 0600 (only the owner can do this). */
+function tightenStore(dir: string): void {
+  const restrict = (path: string, mode: number) => {
+    const current = statSync(path).mode & 0o777;
+    if (current === mode) return;
+    try {
+      chmodSync(path, mode);
+    } catch (err) {
+      throw new SecretError(`${path} has mode ${current.toString(8)} and could not be restricted to ${mode.toString(8)} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix its owner or mode before storing secrets in it`);
+    }
+  };
+  restrict(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) restrict(join(dir, entry.name), 0o600);
+  }
 }
 
 export function readSecret(name: string, home = gantryHome()): Record<string, string> | null {

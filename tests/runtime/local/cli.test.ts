@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fixturePath, isAlive, tempDir, waitFor } from "../helpers.ts";
@@ -97,4 +97,18 @@ test("gantry secret create writes the local store (mode 0600), list shows keys b
   const bad = await gantry(["secret", "create", "api2", "NOVALUE"], { GANTRY_HOME: home }).exited;
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"NOVALUE" is not KEY=VALUE/);
+});
+
+test("gantry secret create tightens an existing 0777 store directory to 0700 and its files to 0600", async () => {
+  const home = tempDir("gantry-home-");
+  const dir = join(home, "secrets");
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  writeFileSync(join(dir, "earlier.json"), '{"A":"1"}\n');
+  chmodSync(join(dir, "earlier.json"), 0o644);
+  const created = await gantry(["secret", "create", "api", "TOKEN=x"], { GANTRY_HOME: home }).exited;
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dir, "earlier.json")).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, "api.json")).mode & 0o777, 0o600);
 });

@@ -1,6 +1,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDotenv } from "../../../runtime/local/dotenv.ts";
 import { listSecrets, readSecret, writeSecret } from "../../../runtime/local/secrets.ts";
@@ -23,6 +23,19 @@ test("the local store writes one file per secret, readable only by its owner", (
   assert.deepEqual(readSecret("db", home), { USER: "u", PASSWORD: "p" });
   assert.deepEqual(listSecrets(home), [{ name: "db", keys: ["PASSWORD", "USER"] }]);
   assert.throws(() => writeSecret("../escape", { A: "b" }, home), /invalid secret name/);
+});
+
+test("writing a secret tightens an existing store directory (0777) to 0700 and its files to 0600", () => {
+  const home = tempDir();
+  const dir = join(home, "secrets");
+  mkdirSync(dir, { mode: 0o777 });
+  chmodSync(dir, 0o777); // the umask applies to mkdir's mode
+  writeFileSync(join(dir, "old.json"), "{}\n");
+  chmodSync(join(dir, "old.json"), 0o666);
+  writeSecret("new", { K: "v" }, home);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  assert.equal(statSync(join(dir, "old.json")).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, "new.json")).mode & 0o777, 0o600);
 });
 
 test("a secret missing from the store fails the call before it runs, saying how to create it", async () => {
