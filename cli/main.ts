@@ -25,7 +25,9 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   secret: () => import("./commands/secret.ts"),
 };
 
-const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+// gantry's package.json: one folder up from the sources, two from the built dist/cli/
+const packageJson = new URL(import.meta.url.endsWith(".ts") ? "../package.json" : "../../package.json", import.meta.url);
+const version = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
 
 /** The program with the named commands registered (all of them when `only` is empty). */
 export async function buildProgram(only: string[] = []): Promise<Command> {

@@ -46,3 +46,34 @@ export function writeStackConfigValue(file: string, key: string, value: unknown)
   doc.setIn(["config", key], doc.createNode(value));
   writeFileSync(file, doc.toString());
 }
+
+/**
+ * The stack's config as Pulumi hands it to a policy pack: the Node.js language host starts the
+ * pack with `PULUMI_CONFIG` set to the stack config as JSON (pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go, RunPlugin: "For policy packs we also need to
+ * adjust the environment to include stack configuration as well", then
+ * `maybeAppendEnv("PULUMI_CONFIG", string(configJSON))`). Keys are `namespace:key`; structured
+ * values (a map like `gantry:policy`) arrive as JSON text. Empty when the variable is not set.
+ */
+export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const raw = env.PULUMI_CONFIG;
+  if (!raw) return {};
+  let config: unknown;
+  try {
+    config = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`PULUMI_CONFIG is not JSON (${(err as Error).message})`);
+  }
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return {};
+  return Object.fromEntries(Object.entries(config as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? jsonOrText(v) : v]));
+}
+
+function jsonOrText(value: string): unknown {
+  const t = value.trimStart();
+  if (!t.startsWith("{") && !t.startsWith("[")) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
