@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { commonJsProblemOf } from "./app-module.ts";
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2 } as const;
 
@@ -51,6 +52,11 @@ function commandOf(argv: string[]): string[] {
 
 /** Runs the CLI and returns the exit code (commands set `process.exitCode` for 1). */
 export async function main(argv: string[]): Promise<number> {
+  const moduleProblem = commonJsProblemOf(argv);
+  if (moduleProblem) {
+    process.stderr.write(`gantry: ${moduleProblem}\n`);
+    return EXIT.usage;
+  }
   const program = await buildProgram(commandOf(argv));
   try {
     await program.parseAsync(argv);
