@@ -20,9 +20,12 @@ const fromSources = existsSync(sources);
 if (fromSources) {
   // `import "gantry"` in the examples means these sources (package.json: the "gantry-source"
   // export condition), here and in every process started from here (containers, front doors)
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --conditions=gantry-source`.trim();
-  const { register: registerHooks } = await import("node:module");
-  registerHooks(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION_HOOK)}`);
+  // (the tests start Node with it already: then nothing to add)
+  if (!import.meta.resolve("gantry").endsWith(".ts")) {
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --conditions=gantry-source`.trim();
+    const { register: registerHooks } = await import("node:module");
+    registerHooks(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION_HOOK)}`);
+  }
 }
 register();
 const { main } = await import(fromSources ? sources.href : "../dist/cli/main.js");
