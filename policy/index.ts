@@ -2,7 +2,8 @@
  * The Pulumi policy pack (`gantry/policy-pack`; the pack folder's entry, pulumi-pack.cjs, loads
  * it): `pulumi preview --policy-pack policy` runs gantry's policies inside the engine, with the
  * settings `gantry check --stack S` uses: the stack's `gantry:policy` (from the stack config
- * Pulumi passes the pack) and `--policy-pack-config F` with the same map as
+ * Pulumi passes the pack; inline `gantry:prices` / `gantry:usage` too) and `--policy-pack-config F`
+ * with the same map as
  * `gantry check --policy-config F`. A thin list: the policies are the pure functions under
  * policy/rules/.
  */
@@ -10,12 +11,17 @@ import { PolicyPack } from "@pulumi/policy";
 import { asPolicyMap } from "./config.ts";
 import { packPolicies } from "./pack.ts";
 import { POLICIES } from "./run.ts";
-import { stackConfigFromEnv } from "./stack-config.ts";
+import { inlineCostSettings, stackConfigFromEnv } from "./stack-config.ts";
 
 const stack = process.env.PULUMI_NODEJS_STACK;
-const where = `gantry:policy${stack ? ` of stack "${stack}"` : ""}`;
+const ofStack = stack ? ` of stack "${stack}"` : "";
+const config = stackConfigFromEnv();
+const cost = inlineCostSettings(config, `stack config${ofStack}`);
+for (const key of cost.skipped) {
+  process.stderr.write(`gantry policy pack: ${key}${ofStack} names a file, which the pack cannot locate (it is relative to the stack file); default values apply here, gantry check reads it\n`);
+}
 
 new PolicyPack("gantry", {
   description: "gantry: GPU spend and security policies for apps deployed with gantry",
-  policies: packPolicies(POLICIES, asPolicyMap(stackConfigFromEnv()["gantry:policy"], where), where),
+  policies: packPolicies(POLICIES, asPolicyMap(config["gantry:policy"], `gantry:policy${ofStack}`), `gantry:policy${ofStack}`, cost.options),
 });

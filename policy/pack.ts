@@ -19,7 +19,7 @@ import { z } from "zod";
 import { AppSpec } from "../synth/spec.ts";
 import { originOfProps, type Origin } from "./origin.ts";
 import type { PlanResource } from "../provider/plan.ts";
-import { costPlan } from "./cost.ts";
+import { costPlan, type CostOptions } from "./cost.ts";
 import { resolvePolicies, type RawPolicyConfig } from "./config.ts";
 import { POLICIES } from "./run.ts";
 import type { GantryPolicy, PolicyContext } from "./types.ts";
@@ -28,19 +28,20 @@ import type { GantryPolicy, PolicyContext } from "./types.ts";
  * One stack policy per gantry policy. `stackPolicy` is the stack's `gantry:policy` map (checked as
  * `gantry check` checks it: a bad name, level or setting throws PolicyConfigError).
  */
-export function packPolicies(policies: readonly GantryPolicy[] = POLICIES, stackPolicy?: RawPolicyConfig, where = "gantry:policy"): StackValidationPolicy[] {
+export function packPolicies(policies: readonly GantryPolicy[] = POLICIES, stackPolicy?: RawPolicyConfig, where = "gantry:policy",
+  costOptions: CostOptions = {}): StackValidationPolicy[] {
   return resolvePolicies(policies, stackPolicy, where).map(({ policy, level, config }) => ({
     name: policy.name,
     description: policy.description,
     enforcementLevel: level,
     configSchema: configSchemaOf(policy),
-    validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWith(policy, args, report, config as Record<string, unknown>),
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWith(policy, args, report, config as Record<string, unknown>, costOptions),
   }));
 }
 
 export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArgs, "resources" | "getConfig">, report: ReportViolation,
-  stackSettings: Record<string, unknown> = {}): void {
-  const ctx = contextFromEngine(args.resources);
+  stackSettings: Record<string, unknown> = {}, costOptions: CostOptions = {}): void {
+  const ctx = contextFromEngine(args.resources, costOptions);
   if (!ctx) {
     report(`no gantry app spec found among the stack's resources (expected a resource with a \`spec\` output); ${policy.name} checked nothing`);
     return;
@@ -59,7 +60,7 @@ export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArg
 }
 
 /** The policy context from the engine's view of the stack, or null when no spec is found. */
-export function contextFromEngine(resources: readonly PolicyResource[]): PolicyContext | null {
+export function contextFromEngine(resources: readonly PolicyResource[], costOptions: CostOptions = {}): PolicyContext | null {
   let spec: AppSpec | null = null;
   for (const r of resources) {
     const props = plain(r.props) as Record<string, unknown> | undefined;
@@ -72,7 +73,7 @@ export function contextFromEngine(resources: readonly PolicyResource[]): PolicyC
   if (!spec) return null;
   const planResources = resources.map(toPlanResource);
   const stack = stackOfUrn(resources[0]?.urn ?? "") ?? "unknown";
-  return { spec, resources: planResources, stack, cost: costPlan(spec, planResources) };
+  return { spec, resources: planResources, stack, cost: costPlan(spec, planResources, costOptions) };
 }
 
 function toPlanResource(r: PolicyResource): PlanResource {

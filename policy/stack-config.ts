@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument, isMap } from "yaml";
+import type { CostOptions } from "./cost.ts";
+import { defaultPrices, PriceOverrides, withOverrides } from "./prices.ts";
+import { parseUsage } from "./usage.ts";
 
 export function stackFileName(stack: string): string {
   return `Pulumi.${stack}.yaml`;
@@ -76,4 +79,25 @@ function jsonOrText(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+/**
+ * The cost settings of a stack config the pack can apply: `gantry:prices` and `gantry:usage`
+ * given inline. A file path there is relative to the stack file, which a policy pack is not told
+ * about: those are named in `skipped` (the pack says so) and the defaults hold.
+ */
+export function inlineCostSettings(config: Record<string, unknown>, where: string): { options: CostOptions; skipped: string[] } {
+  const options: CostOptions = {};
+  const skipped: string[] = [];
+  const prices = config["gantry:prices"];
+  if (typeof prices === "string") skipped.push("gantry:prices");
+  else if (prices !== undefined) {
+    const parsed = PriceOverrides.safeParse(prices);
+    if (!parsed.success) throw new Error(`${where}: gantry:prices: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    options.prices = withOverrides(defaultPrices(), parsed.data);
+  }
+  const usage = config["gantry:usage"];
+  if (typeof usage === "string") skipped.push("gantry:usage");
+  else if (usage !== undefined) options.usage = parseUsage(usage, `${where}: gantry:usage`);
+  return { options, skipped };
 }

@@ -8,7 +8,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +75,26 @@ test("from npm pack: a new user's project typechecks, runs and synthesizes the h
   assert.ok(plan.resources.length > 0);
   assert.ok(!synth.stdout.includes("nodejs20.x"), "no plan contains nodejs20.x");
   assert.doesNotMatch(synth.stderr, /NodeVersion|Node\.js version/i);
+
+  // the README's two-line Pulumi program: `gantry/pulumi` loads as plain JavaScript (no tsx)
+  const program = ok(sh(process.execPath, ["--input-type=module", "-e", 'import { gantryProgram } from "gantry/pulumi"; console.log(typeof gantryProgram({ app: "src/app.ts" }))'], inProject), "import gantry/pulumi");
+  assert.equal(program.stdout.trim(), "function");
+
+  // the installed policy pack, started as Pulumi starts it: prints its port
+  const packDir = join(project, "node_modules", "gantry", "policy");
+  const runPolicyPack = createRequire(join(packDir, "package.json")).resolve("@pulumi/pulumi/cmd/run-policy-pack");
+  const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", packDir], { cwd: packDir, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.once("data", (d) => resolve(String(d).trim()));
+      child.once("exit", (code) => reject(new Error(`the installed pack exited (${code}): ${stderr}`)));
+    });
+    assert.match(port, /^\d+$/);
+  } finally {
+    child.kill();
+  }
 
   // the same project as `npm init` leaves it: CommonJS
   ok(sh("npm", ["pkg", "set", "type=commonjs"], inProject), "npm pkg set");
