@@ -10,7 +10,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdirSync, mkdtempSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, ROOT } from "./built.ts";
@@ -75,6 +76,12 @@ test("from npm pack: a new user's project typechecks, runs and synthesizes the h
   assert.ok(plan.resources.length > 0);
   assert.ok(!synth.stdout.includes("nodejs20.x"), "no plan contains nodejs20.x");
   assert.doesNotMatch(synth.stderr, /NodeVersion|Node\.js version/i);
+  assert.ok(synth.stdout.includes("node:24-bookworm-slim"), "the image defaults to Node 24");
+  // the container bundle esbuild made from the built package: the app module loads under Node
+  const buildDir = join(project, ".gantry", "build", "hello-gantry", "dev");
+  const [imageDir] = readdirSync(buildDir);
+  assert.ok(existsSync(join(buildDir, imageDir, "main.mjs")), `no main.mjs in ${join(buildDir, imageDir)}`);
+  ok(sh(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(pathToFileURL(join(buildDir, imageDir, "app.mjs")).href)})`], inProject), "import the bundled app");
 
   // the README's two-line Pulumi program: `gantry/pulumi` loads as plain JavaScript (no tsx)
   const program = ok(sh(process.execPath, ["--input-type=module", "-e", 'import { gantryProgram } from "gantry/pulumi"; console.log(typeof gantryProgram({ app: "src/app.ts" }))'], inProject), "import gantry/pulumi");
