@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `gantry` executable. gantry is written in TypeScript and runs user apps written in
-// TypeScript, so the CLI registers tsx's loader first and then loads the real entry.
+// The `gantry` executable. Installed, gantry is JavaScript (dist/); users' apps may be TypeScript,
+// so tsx's loader is registered for them. In gantry's own checkout (cli/main.ts beside this file)
+// the CLI runs from the sources, through the same loader.
+import { existsSync } from "node:fs";
 import { register } from "tsx/esm/api";
 
 // `gantry spec app.ts | head` closes the pipe early: that is not an error.
@@ -11,6 +13,20 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+const SOURCE_CONDITION_HOOK =
+  'export const resolve = (specifier, context, next) => next(specifier, { ...context, conditions: [...context.conditions, "gantry-source"] });';
+const sources = new URL("./main.ts", import.meta.url);
+const fromSources = existsSync(sources);
+if (fromSources) {
+  // `import "gantry"` in the examples means these sources (package.json: the "gantry-source"
+  // export condition), here and in every process started from here (containers, front doors)
+  // (the tests start Node with it already: then nothing to add)
+  if (!import.meta.resolve("gantry").endsWith(".ts")) {
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --conditions=gantry-source`.trim();
+    const { register: registerHooks } = await import("node:module");
+    registerHooks(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION_HOOK)}`);
+  }
+}
 register();
-const { main } = await import("./main.ts");
+const { main } = await import(fromSources ? sources.href : "../dist/cli/main.js");
 process.exitCode = await main(process.argv);

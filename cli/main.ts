@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { commonJsProblemOf } from "./app-module.ts";
 
 export const EXIT = { ok: 0, diagnostics: 1, usage: 2 } as const;
 
@@ -25,7 +26,9 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   secret: () => import("./commands/secret.ts"),
 };
 
-const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+// gantry's package.json: one folder up from the sources, two from the built dist/cli/
+const packageJson = new URL(import.meta.url.endsWith(".ts") ? "../package.json" : "../../package.json", import.meta.url);
+const version = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
 
 /** The program with the named commands registered (all of them when `only` is empty). */
 export async function buildProgram(only: string[] = []): Promise<Command> {
@@ -49,6 +52,11 @@ function commandOf(argv: string[]): string[] {
 
 /** Runs the CLI and returns the exit code (commands set `process.exitCode` for 1). */
 export async function main(argv: string[]): Promise<number> {
+  const moduleProblem = commonJsProblemOf(argv);
+  if (moduleProblem) {
+    process.stderr.write(`gantry: ${moduleProblem}\n`);
+    return EXIT.usage;
+  }
   const program = await buildProgram(commandOf(argv));
   try {
     await program.parseAsync(argv);

@@ -19,7 +19,7 @@ type AnalyzeFn = (file: string) => unknown;
 export async function analyzeAppFile(file: string): Promise<AnalyzedApp> {
   let analyze: AnalyzeFn;
   try {
-    const mod = (await import(new URL("../synth/index.ts", import.meta.url).href)) as { analyzeApp?: AnalyzeFn };
+    const mod = (await import("../synth/index.ts")) as { analyzeApp?: AnalyzeFn };
     if (typeof mod.analyzeApp !== "function") throw new Error("synth/index.ts has no analyzeApp export");
     analyze = mod.analyzeApp;
   } catch (err) {

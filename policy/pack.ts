@@ -8,33 +8,46 @@
  * `{ spec, specHash }` as outputs; and on each resource either a `gantry:declaration` /
  * `gantry:source` ("file:line:col") tag, or a gantry component ancestor with `declaration` and
  * `source` properties. Without a spec the policies report that once and check nothing.
+ *
+ * Settings, as `gantry check --stack S` reads them: the stack's `gantry:policy` (Pulumi hands the
+ * pack its stack config, see index.ts) gives each policy's level and settings; the engine's
+ * `--policy-pack-config` JSON, when it names a policy, takes precedence (its level, and its
+ * settings key by key over the stack's).
  */
 import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { AppSpec } from "../synth/spec.ts";
 import { originOfProps, type Origin } from "./origin.ts";
 import type { PlanResource } from "../provider/plan.ts";
-import { costPlan } from "./cost.ts";
+import { costPlan, type CostOptions } from "./cost.ts";
+import { resolvePolicies, type RawPolicyConfig } from "./config.ts";
 import { POLICIES } from "./run.ts";
 import type { GantryPolicy, PolicyContext } from "./types.ts";
 
-export function packPolicies(policies: readonly GantryPolicy[] = POLICIES): StackValidationPolicy[] {
-  return policies.map((policy) => ({
+/**
+ * One stack policy per gantry policy. `stackPolicy` is the stack's `gantry:policy` map (checked as
+ * `gantry check` checks it: a bad name, level or setting throws PolicyConfigError).
+ */
+export function packPolicies(policies: readonly GantryPolicy[] = POLICIES, stackPolicy?: RawPolicyConfig, where = "gantry:policy",
+  costOptions: CostOptions = {}): StackValidationPolicy[] {
+  return resolvePolicies(policies, stackPolicy, where).map(({ policy, level, config }) => ({
     name: policy.name,
     description: policy.description,
-    enforcementLevel: policy.defaultLevel,
+    enforcementLevel: level,
     configSchema: configSchemaOf(policy),
-    validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWith(policy, args, report),
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => validateWith(policy, args, report, config as Record<string, unknown>, costOptions),
   }));
 }
 
-export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArgs, "resources" | "getConfig">, report: ReportViolation): void {
-  const ctx = contextFromEngine(args.resources);
+export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArgs, "resources" | "getConfig">, report: ReportViolation,
+  stackSettings: Record<string, unknown> = {}, costOptions: CostOptions = {}): void {
+  const ctx = contextFromEngine(args.resources, costOptions);
   if (!ctx) {
     report(`no gantry app spec found among the stack's resources (expected a resource with a \`spec\` output); ${policy.name} checked nothing`);
     return;
   }
-  const { enforcementLevel: _level, ...settings } = (args.getConfig<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
+  const { enforcementLevel: _level, ...engineSettings } = (args.getConfig<Record<string, unknown>>() ?? {}) as Record<string, unknown>;
+  const settings = { ...stackSettings, ...engineSettings };
   const parsed = policy.config.safeParse(settings);
   if (!parsed.success) {
     report(`invalid config for ${policy.name}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ")}`);
@@ -47,7 +60,7 @@ export function validateWith(policy: GantryPolicy, args: Pick<StackValidationArg
 }
 
 /** The policy context from the engine's view of the stack, or null when no spec is found. */
-export function contextFromEngine(resources: readonly PolicyResource[]): PolicyContext | null {
+export function contextFromEngine(resources: readonly PolicyResource[], costOptions: CostOptions = {}): PolicyContext | null {
   let spec: AppSpec | null = null;
   for (const r of resources) {
     const props = plain(r.props) as Record<string, unknown> | undefined;
@@ -60,7 +73,7 @@ export function contextFromEngine(resources: readonly PolicyResource[]): PolicyC
   if (!spec) return null;
   const planResources = resources.map(toPlanResource);
   const stack = stackOfUrn(resources[0]?.urn ?? "") ?? "unknown";
-  return { spec, resources: planResources, stack, cost: costPlan(spec, planResources) };
+  return { spec, resources: planResources, stack, cost: costPlan(spec, planResources, costOptions) };
 }
 
 function toPlanResource(r: PolicyResource): PlanResource {
@@ -109,8 +122,16 @@ export function stackOfUrn(urn: string): string | null {
   return m ? m[1] : null;
 }
 
-/** The policy's settings as the JSON Schema properties Pulumi validates config against. */
+/**
+ * The policy's settings as the JSON Schema properties Pulumi validates config against, without
+ * `default`s: the engine would fill them in, and a default sent back must not hide the stack's
+ * setting (zod applies the defaults when the settings are parsed).
+ */
 function configSchemaOf(policy: GantryPolicy): StackValidationPolicy["configSchema"] {
   const schema = z.toJSONSchema(policy.config, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, object> };
-  return { properties: (schema.properties ?? {}) as NonNullable<StackValidationPolicy["configSchema"]>["properties"] };
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => {
+    const { default: _default, ...rest } = v as Record<string, unknown>;
+    return [k, rest];
+  }));
+  return { properties: properties as NonNullable<StackValidationPolicy["configSchema"]>["properties"] };
 }

@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument, isMap } from "yaml";
+import type { CostOptions } from "./cost.ts";
+import { defaultPrices, PriceOverrides, withOverrides } from "./prices.ts";
+import { parseUsage } from "./usage.ts";
 
 export function stackFileName(stack: string): string {
   return `Pulumi.${stack}.yaml`;
@@ -45,4 +48,56 @@ export function writeStackConfigValue(file: string, key: string, value: unknown)
   if (!isMap(doc.get("config"))) doc.set("config", doc.createNode({}));
   doc.setIn(["config", key], doc.createNode(value));
   writeFileSync(file, doc.toString());
+}
+
+/**
+ * The stack's config as Pulumi hands it to a policy pack: the Node.js language host starts the
+ * pack with `PULUMI_CONFIG` set to the stack config as JSON (pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go, RunPlugin: "For policy packs we also need to
+ * adjust the environment to include stack configuration as well", then
+ * `maybeAppendEnv("PULUMI_CONFIG", string(configJSON))`). Keys are `namespace:key`; structured
+ * values (a map like `gantry:policy`) arrive as JSON text. Empty when the variable is not set.
+ */
+export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const raw = env.PULUMI_CONFIG;
+  if (!raw) return {};
+  let config: unknown;
+  try {
+    config = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`PULUMI_CONFIG is not JSON (${(err as Error).message})`);
+  }
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return {};
+  return Object.fromEntries(Object.entries(config as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? jsonOrText(v) : v]));
+}
+
+function jsonOrText(value: string): unknown {
+  const t = value.trimStart();
+  if (!t.startsWith("{") && !t.startsWith("[")) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The cost settings of a stack config the pack can apply: `gantry:prices` and `gantry:usage`
+ * given inline. A file path there is relative to the stack file, which a policy pack is not told
+ * about: those are named in `skipped` (the pack says so) and the defaults hold.
+ */
+export function inlineCostSettings(config: Record<string, unknown>, where: string): { options: CostOptions; skipped: string[] } {
+  const options: CostOptions = {};
+  const skipped: string[] = [];
+  const prices = config["gantry:prices"];
+  if (typeof prices === "string") skipped.push("gantry:prices");
+  else if (prices !== undefined) {
+    const parsed = PriceOverrides.safeParse(prices);
+    if (!parsed.success) throw new Error(`${where}: gantry:prices: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    options.prices = withOverrides(defaultPrices(), parsed.data);
+  }
+  const usage = config["gantry:usage"];
+  if (typeof usage === "string") skipped.push("gantry:usage");
+  else if (usage !== undefined) options.usage = parseUsage(usage, `${where}: gantry:usage`);
+  return { options, skipped };
 }

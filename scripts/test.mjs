@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs every tests/**/*.test.ts with Node's test runner (TypeScript through tsx).
+// Runs every tests/**/*.test.ts with Node's test runner (TypeScript through tsx), from the sources:
+// the "gantry-source" condition makes `import "gantry"` (examples, fixtures) resolve to sdk/*.ts in
+// every process the tests start, not to the built dist/ (see package.json exports).
 // `npm test -- tests/synth` narrows to files under the given paths.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +26,6 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=300000", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --conditions=gantry-source`.trim() } },
 );
 process.exit(result.status ?? 1);

@@ -21,7 +21,7 @@ export class Image {
   private constructor(readonly base: ImageBase, readonly layers: readonly ImageLayer[]) {}
 
   static debianSlim(options: { node?: string; python?: string } = {}): Image {
-    return new Image({ kind: "debianSlim", node: options.node ?? "20", python: options.python ?? null }, []);
+    return new Image({ kind: "debianSlim", node: options.node ?? "24", python: options.python ?? null }, []);
   }
   static fromRegistry(ref: string, options: { addNode?: string } = {}): Image {
     return new Image({ kind: "registry", ref, addNode: options.addNode ?? null }, []);

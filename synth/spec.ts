@@ -262,7 +262,7 @@ export const DEFAULTS = {
   maxContainers: null,
   bufferContainers: 0,
   scaledownWindow: 60,
-  nodeVersion: "20",
+  nodeVersion: "24",
 } as const;
 
 /** A declaration's options when it gives none, on image `image` (ids of `AppSpec.images`). */

@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import { Plan } from "../../provider/plan.ts";
 import { DIGEST_REF, recordDeployment } from "./records.ts";
 
-const GANTRY_BIN = fileURLToPath(new URL("../../cli/bin.mjs", import.meta.url));
+// the executable is cli/bin.mjs at the package root: two folders up from the sources, three from dist/
+const GANTRY_BIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../../cli/bin.mjs" : "../../../cli/bin.mjs", import.meta.url));
 
 /** A stack output as the Automation API returns it (`UpResult.outputs`). */
 export interface StackOutput {

@@ -15,9 +15,19 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const GANTRY_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/**
+ * gantry's own files are `.ts` when this runs from the sources (tests, a checkout) and `.js` in
+ * the built package (dist/, same layout). From the sources, the app's `import "gantry"` must reach
+ * the same sdk files the runtime entry imports (one sdk in the bundle, one registry): the package's
+ * `gantry-source` export condition points there.
+ */
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const OWN_EXT = FROM_SOURCES ? ".ts" : ".js";
 /** The container entry the runtime work provides; bundled when present. */
-export const RUNTIME_ENTRY = join(GANTRY_ROOT, "runtime", "container", "main.ts");
-const GATEWAY_ENTRY = join(GANTRY_ROOT, "runtime", "aws", "gateway", "handler.ts");
+export const RUNTIME_ENTRY = join(GANTRY_ROOT, "runtime", "container", `main${OWN_EXT}`);
+const GATEWAY_ENTRY = join(GANTRY_ROOT, "runtime", "aws", "gateway", `handler${OWN_EXT}`);
+/** Node 22 is the oldest runtime gantry supports (Lambda nodejs24.x, images Node 24 or 22). */
+const NODE_TARGET = "node22";
 
 export interface Bundle {
   /** directory relative to the project root */
@@ -46,7 +56,9 @@ async function bundle(projectRoot: string, outDir: string, entryPoints: Record<s
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: NODE_TARGET,
+    // esbuild adds "module" itself only when no conditions are given
+    ...(FROM_SOURCES ? { conditions: ["gantry-source", "module"] } : {}),
     outdir: join(projectRoot, outDir),
     outExtension: { ".js": ".mjs" },
     absWorkingDir: projectRoot,

@@ -158,7 +158,7 @@ export class WebGateway extends GantryComponent {
     if (i.token) variables.GANTRY_TOKEN_SECRET_ARN = i.token.secret.arn;
     return new aws.lambda.Function(name, {
       description: "gantry web gateway: validates, enqueues, waits (303 past 25 s)",
-      runtime: aws.lambda.Runtime.NodeJS20dX,
+      runtime: aws.lambda.Runtime.NodeJS24dX,
       architectures: ["arm64"],
       handler: "index.handler",
       code,

@@ -45,7 +45,8 @@ export interface PlanInputs {
  */
 export type PlanStep = (plan: Plan, inputs: PlanInputs) => Plan | Promise<Plan>;
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+// two folders up from the sources, three from the built dist/provider/plan/
+const VERSION = (JSON.parse(readFileSync(new URL(import.meta.url.endsWith(".ts") ? "../../package.json" : "../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const DEFAULT_REGION = "us-east-1";
 
 let running = false;

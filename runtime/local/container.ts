@@ -11,7 +11,8 @@ import { Channel } from "./channel.ts";
 import type { Call } from "./call.ts";
 import type { BootInfo, ContainerRequest, FromContainer, ToContainer } from "./protocol.ts";
 
-const CONTAINER_MAIN = fileURLToPath(new URL("./container-main.ts", import.meta.url));
+// .ts from the sources (tests, a checkout), .js from the built package
+const CONTAINER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./container-main.ts" : "./container-main.js", import.meta.url));
 const TSX_LOADER = import.meta.resolve("tsx");
 /** How long after a container's exit its pipe may still deliver messages. */
 const PIPE_DRAIN_MS = 1000;

@@ -10,7 +10,8 @@ import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 import { toWireError, type FailedMessage, type FromFrontDoor, type ReadyMessage, type StartMessage, type ToFrontDoor } from "./protocol.ts";
 import { forwardHttp, Upstream } from "./proxy.ts";
 
-const FRONT_DOOR_MAIN = fileURLToPath(new URL("./front-door-main.ts", import.meta.url));
+// .ts from the sources (tests, a checkout), .js from the built package
+const FRONT_DOOR_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./front-door-main.ts" : "./front-door-main.js", import.meta.url));
 const TSX_LOADER = import.meta.resolve("tsx");
 
 /** What the front door's calls run on: the supervisor's local runtime. */

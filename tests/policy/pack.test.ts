@@ -4,6 +4,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { contextFromEngine, packPolicies, validateWith } from "../../policy/pack.ts";
 import { POLICIES } from "../../policy/run.ts";
 import { gpuBudget } from "../../policy/rules/gpu-budget.ts";
+import { inlineCostSettings, stackConfigFromEnv } from "../../policy/stack-config.ts";
 import { cls, gpu, spec } from "./helpers.ts";
 
 const app = spec({ classes: [cls("LlamaInference", 17, { gpu: gpu("H100"), maxContainers: 20, timeout: 600 })] });
@@ -50,4 +51,15 @@ test("violations reach the engine with their source location; bad config and a m
   reports.length = 0;
   validateWith(gpuBudget, { resources: [res("aws:s3/bucket:Bucket", "b", {})], getConfig: <T>() => ({}) as T }, report);
   assert.match(reports[0], /no gantry app spec found/);
+});
+
+test("the stack config Pulumi hands a pack (PULUMI_CONFIG): structured values parsed, inline cost settings applied, file paths named", () => {
+  const config = stackConfigFromEnv({ PULUMI_CONFIG: JSON.stringify({ "aws:region": "us-east-1", "gantry:policy": '{"gpu-budget":{"monthlyUsd":10}}', "gantry:usage": "usage.yaml", "gantry:prices": '{"hoursPerMonth":720}' }) });
+  assert.equal(config["aws:region"], "us-east-1");
+  assert.deepEqual(config["gantry:policy"], { "gpu-budget": { monthlyUsd: 10 } });
+  const { options, skipped } = inlineCostSettings(config, "stack config");
+  assert.deepEqual(skipped, ["gantry:usage"]);
+  assert.ok(options.prices && !options.usage);
+  assert.deepEqual(stackConfigFromEnv({}), {});
+  assert.throws(() => stackConfigFromEnv({ PULUMI_CONFIG: "{" }), /PULUMI_CONFIG is not JSON/);
 });

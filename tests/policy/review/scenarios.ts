@@ -36,7 +36,7 @@ function web(head: boolean): Plan {
   const resources = [
     resource("aws:iam/rolePolicy:RolePolicy", "api-task", { role: "web-api-task", policy: policy(head ? [sqs, { Effect: "Allow", Action: "s3:*", Resource: "*" }] : [sqs]) }, "api", at(38)),
     resource("aws:sqs/queue:Queue", "api", { name: head ? "web-api-v2" : "web-api", visibilityTimeoutSeconds: 60 }, "api", at(38)),
-    resource("aws:lambda/function:Function", "gateway", { runtime: "nodejs20.x", memorySize: head ? 512 : 256, environment: { variables: { TOKEN: "[secret]" } } }),
+    resource("aws:lambda/function:Function", "gateway", { runtime: "nodejs24.x", memorySize: head ? 512 : 256, environment: { variables: { TOKEN: "[secret]" } } }),
     ...(head ? [resource("aws:secretsmanager/secret:Secret", "stripe", { name: "web/stripe" })] : [resource("aws:cloudwatch/logGroup:LogGroup", "old-logs", { retentionInDays: 7 })]),
   ];
   return plan(s, resources, "staging");

@@ -295,7 +295,7 @@ describe("web", () => {
     assert.deepEqual(view.resources("aws:apigatewayv2/route:Route", { declaration: "health" }).map((r) => r.inputs.routeKey), ["ANY /health"]);
     assert.equal(view.inputs("aws:apigatewayv2/route:Route", { declaration: null }).routeKey, "ANY /_gantry/{proxy+}");
     const fn = view.inputs("aws:lambda/function:Function");
-    assert.deepEqual([fn.runtime, fn.handler, fn.timeout, fn.architectures], ["nodejs20.x", "index.handler", 30, ["arm64"]]);
+    assert.deepEqual([fn.runtime, fn.handler, fn.timeout, fn.architectures], ["nodejs24.x", "index.handler", 30, ["arm64"]]);
     assert.deepEqual(view.inputs("aws:apigatewayv2/integration:Integration").payloadFormatVersion, "2.0");
   });
   it("the gateway carries the body's JSON Schema, the route's auth, and the docs assets", () => {
