@@ -187,6 +187,11 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   const stateQueues = new Map(spec.queues.map((q) => [q.name, new StateQueue(`queue-${slug(q.name)}`, info, q)]));
   const queues = new Map(units.map((u) => [u.id, new FunctionQueue(u.slug, info, unitRef(u), u)]));
 
+  // updateAutoscaler: every task knows every service's scaling target, and may change those only
+  const scalingTargets = new Map(units.map((u) => [u.id, scalingResourceId(capacity.cluster.name, u)]));
+  const scaling = scalingGrantOf(capacity.cluster, info, units.map((u) => taskFamilyOf(info, u)));
+  const wake = wakeTableOf(units);
+
   const needsToken = units.some((u) => u.endpoints.some((e) => !e.web.public) || (u.server !== null && !u.server.public));
   const token = needsToken ? new WebToken("gantry-web-token", info, config.webToken) : null;
   const api = endpointUnits.length ? new Api("gantry-api", info) : null;
@@ -194,6 +199,10 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     const gateway = new WebGateway("gantry-gateway", info, {
       config: gatewayConfig(spec, endpointUnits), bundle: gatewayBundle!, api,
       queues: new Map(endpointUnits.map((u) => [u.id, queues.get(u.id)!])), state, token, logRetentionDays: settings.logRetentionDays,
+      wake: {
+        targets: new Map(endpointUnits.filter((u) => wake[u.id]).map((u) => [u.id, { resourceId: scalingTargets.get(u.id)!, ...wake[u.id] }])),
+        serviceArn: scaling.serviceArn,
+      },
     });
     for (const unit of endpointUnits) new WebRoutes(unit.slug, info, unitRef(unit), unit, api, gateway);
   }
@@ -205,10 +214,6 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     webOf.set(unit.id, { targetGroup: route.targetGroup, loadBalancer: lb!.loadBalancer, securityGroup: lb!.securityGroup, rule: route.rule, pathPrefix: route.pathPrefix });
   }
 
-  // updateAutoscaler: every task knows every service's scaling target, and may change those only
-  const scalingTargets = new Map(units.map((u) => [u.id, scalingResourceId(capacity.cluster.name, u)]));
-  const scaling = scalingGrantOf(capacity.cluster, info, units.map((u) => taskFamilyOf(info, u)));
-  const wake = wakeTableOf(units);
   for (const unit of units) {
     new FunctionService(unit.slug, info, unitRef(unit), {
       unit, region, logRetentionDays: settings.logRetentionDays, specHash: inputs.specHash,

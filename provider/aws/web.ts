@@ -84,6 +84,8 @@ export interface WebGatewayInputs {
   api: Api;
   /** the queue of each unit with endpoints */
   queues: ReadonlyMap<string, FunctionQueue>;
+  /** how the gateway wakes each of those units from zero (runtime/aws/waker.ts), and its grant to */
+  wake: { targets: ReadonlyMap<string, { resourceId: pulumi.Input<string>; targetInputs: number; maxContainers: number }>; serviceArn: pulumi.Input<string> };
   state: CallState;
   token: WebToken | null;
   logRetentionDays: number;
@@ -133,6 +135,8 @@ export class WebGateway extends GantryComponent {
         allow("WriteLargeInputs", ["s3:PutObject"], units.map((u) => pulumi.interpolate`${bucket}/inputs/${u}/*`)),
         allow("ReadLargeResults", ["s3:GetObject"], units.map((u) => pulumi.interpolate`${bucket}/results/${u}/*`)),
         allow("ReadToken", ["secretsmanager:GetSecretValue"], i.token ? [i.token.secret.arn] : []),
+        // a web call to a unit at zero sets its desired count (runtime/aws/waker.ts)
+        ...(i.wake.targets.size ? [allow("WakeUnits", ["ecs:DescribeServices", "ecs:UpdateService"], [i.wake.serviceArn])] : []),
       ]),
     }, this.childOpts);
     return role;
@@ -144,9 +148,11 @@ export class WebGateway extends GantryComponent {
     // the routing table (routes and queue URLs) travels in the archive: it grows with the app,
     // and Lambda caps the whole environment at 4 KB (runtime/aws/gateway/table.ts)
     const queueUrls = pulumi.all([...i.queues].map(([unit, q]) => pulumi.all([unit, q.queue.url])));
-    const code = queueUrls.apply((pairs) => new pulumi.asset.AssetArchive({
+    const wake = pulumi.all([...i.wake.targets].map(([unit, w]) => pulumi.all([unit, w.resourceId]).apply(([u, resourceId]) =>
+      [u, { resourceId, targetInputs: w.targetInputs, maxContainers: w.maxContainers }] as const)));
+    const code = pulumi.all([queueUrls, wake]).apply(([pairs, targets]) => new pulumi.asset.AssetArchive({
       "index.mjs": file(i.bundle.entry),
-      [GATEWAY_TABLE_FILE]: new pulumi.asset.StringAsset(gatewayTableJson(i.config, Object.fromEntries(pairs))),
+      [GATEWAY_TABLE_FILE]: new pulumi.asset.StringAsset(gatewayTableJson(i.config, Object.fromEntries(pairs), Object.fromEntries(targets))),
       ...Object.fromEntries(SWAGGER_FILES.map((f) => [`node_modules/swagger-ui-dist/${f}`, file(`node_modules/swagger-ui-dist/${f}`)])),
     }));
     const variables: Record<string, pulumi.Input<string>> = {

@@ -22,6 +22,8 @@ export interface AwsClients {
   s3: CommandSender;
   /** Application Auto Scaling (`updateAutoscaler`); loaded on first use */
   autoscaling?: CommandSender;
+  /** ECS (waking a unit from zero, runtime/aws/waker.ts); loaded on first use when absent */
+  ecs?: CommandSender;
 }
 
 /**

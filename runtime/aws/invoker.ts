@@ -78,7 +78,9 @@ export class AwsInvoker implements Invoker {
     const targets = wakeTargetsOf(config);
     let ecs: Promise<CommandSender> | undefined;
     this.waker = options.waker !== undefined ? options.waker
-      : Object.keys(targets).length ? new Waker({ targets, ecs: () => (ecs ??= loadEcsClient()), log: (m) => console.error(`[gantry] ${m}`) }) : null;
+      : Object.keys(targets).length
+        ? new Waker({ targets, ecs: () => (ecs ??= clients.ecs ? Promise.resolve(clients.ecs) : loadEcsClient()), log: (m) => console.error(`[gantry] ${m}`) })
+        : null;
     this.results = new ResultStore(clients.ddb, config.resultsTable, config.resultTtlDays);
     this.payloads = new PayloadStore(clients.s3, config.bucket);
     this.waiter = new ResultWaiter(this.results);

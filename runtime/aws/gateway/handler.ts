@@ -44,7 +44,15 @@ const noForward: WebBackend["forward"] = async () => {
 
 /** Calls go to the queues of the routing table (the environment has no `GANTRY_QUEUES`). */
 export function gatewayBackend(table: GatewayTable, caller: AwsCallerConfig, clients: AwsClients): WebBackend {
-  const invoker = new AwsInvoker({ config: { ...caller, queues: table.queues }, clients, source: "web" });
+  // the table's wake targets become the invoker's: a web call wakes a unit at zero at once
+  const wake = Object.entries(table.wake ?? {});
+  const config: AwsCallerConfig = {
+    ...caller,
+    queues: table.queues,
+    scalingTargets: Object.fromEntries(wake.map(([unit, w]) => [unit, w.resourceId])),
+    wake: Object.fromEntries(wake.map(([unit, w]) => [unit, { targetInputs: w.targetInputs, maxContainers: w.maxContainers }])),
+  };
+  const invoker = new AwsInvoker({ config, clients, source: "web" });
   return backendFromInvoker(invoker, noForward);
 }
 

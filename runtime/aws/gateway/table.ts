@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { AppSpec } from "../../../synth/spec.ts";
 import { routesOfSpec, type EndpointRoute } from "../../web/routes.ts";
+import type { WakeTarget } from "../waker.ts";
 
 /** The file name in the gateway's archive, next to `index.mjs`. */
 export const GATEWAY_TABLE_FILE = "routes.json";
@@ -21,6 +22,8 @@ export interface GatewayRoutes {
 export interface GatewayTable extends GatewayRoutes {
   /** unit id -> its queue URL; every route's `unit` has one */
   queues: Record<string, string>;
+  /** unit id -> how the gateway wakes it from zero (runtime/aws/waker.ts); units never at zero are absent */
+  wake?: Record<string, WakeTarget>;
 }
 
 export class GatewayTableError extends Error {
@@ -34,9 +37,9 @@ export function gatewayRoutes(spec: AppSpec): GatewayRoutes {
 }
 
 /** The table as the provider writes it: deterministic JSON (same spec and URLs, same bytes). */
-export function gatewayTableJson(routes: GatewayRoutes, queues: Record<string, string>): string {
-  const sorted = Object.fromEntries(Object.entries(queues).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return `${JSON.stringify(checkTable({ ...routes, queues: sorted }), null, 2)}\n`;
+export function gatewayTableJson(routes: GatewayRoutes, queues: Record<string, string>, wake: Record<string, WakeTarget> = {}): string {
+  const sorted = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `${JSON.stringify(checkTable({ ...routes, queues: sorted(queues), wake: sorted(wake) }), null, 2)}\n`;
 }
 
 export function parseGatewayTable(text: string): GatewayTable {

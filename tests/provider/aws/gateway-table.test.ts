@@ -25,18 +25,23 @@ const spec = app({
     params: [{ name: "body", type: "{ n: number }" }],
   })),
 });
+const slugOf = (id: string) => unitsOf(spec).find((u) => u.id === id)!.slug;
 /** what SQS names a gantry queue: ~80 characters each */
 const queueUrl = (unit: string) => `https://sqs.us-east-1.amazonaws.com/123456789012/gantry-llm-demo-production-${unit}-queue`;
 
 let lambda: { environment: { variables: Record<string, string> }; code: { assets: Promise<Record<string, { text: Promise<string> }>> } };
 let table: GatewayTable;
+let rolePolicy: Promise<string>;
 
 before(async () => {
   let declared!: (inputs: typeof lambda) => void;
   const lambdaInputs = new Promise<typeof lambda>((resolve) => (declared = resolve));
+  let policyDeclared!: (policy: string) => void;
+  rolePolicy = new Promise<string>((resolve) => (policyDeclared = resolve));
   await pulumi.runtime.setMocks({
     newResource: (args) => {
       if (args.type === "aws:lambda/function:Function") declared(args.inputs);
+      if (args.type === "aws:iam/rolePolicy:RolePolicy") policyDeclared(args.inputs.policy);
       return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:mock:${args.name}`, invokeArn: `arn:aws:invoke:${args.name}`, executionArn: `arn:aws:execute-api:${args.name}`, name: args.name } };
     },
     call: () => ({}),
@@ -53,6 +58,10 @@ before(async () => {
   new WebGateway("gantry-gateway", info, {
     config: gatewayConfig(spec, units), bundle: { dir: ".gantry/build/gateway", entry: "index.mjs", hash: "h" } as never,
     api: new Api("gantry-api", info), queues: queues as never, state: state as never, token: null, logRetentionDays: 7,
+    wake: {
+      targets: new Map(units.map((u) => [u.id, { resourceId: pulumi.output(`service/gantry-capacity/${u.slug}`), targetInputs: 1, maxContainers: 3 }])),
+      serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/gantry-capacity/*",
+    },
   });
   lambda = await lambdaInputs;
   const assets = await lambda.code.assets;
@@ -65,6 +74,14 @@ describe("a gateway with 60 endpoints", () => {
     assert.equal(variables.GANTRY_QUEUES, undefined);
     const bytes = Object.entries(variables).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
     assert.ok(bytes < 512, `the environment is ${bytes} bytes`);
+  });
+
+  it("its archive's table says how to wake each unit, and its role may do only that to the stack's services", async () => {
+    assert.deepEqual(table.wake!.endpoint42, { resourceId: `service/gantry-capacity/${slugOf("endpoint42")}`, targetInputs: 1, maxContainers: 3 });
+    const policy = JSON.parse(await rolePolicy);
+    assert.deepEqual(policy.Statement.find((s: { Sid: string }) => s.Sid === "WakeUnits"), {
+      Sid: "WakeUnits", Effect: "Allow", Action: ["ecs:DescribeServices", "ecs:UpdateService"], Resource: "arn:aws:ecs:us-east-1:123456789012:service/gantry-capacity/*",
+    });
   });
 
   it("its archive's routing table has every route and every unit's queue URL", () => {
@@ -85,7 +102,15 @@ describe("a gateway with 60 endpoints", () => {
       },
       ddb: { send: async () => ({ Responses: {} }) },
       s3: { send: async () => { throw new Error("no large payloads in this test"); } },
+      // every unit is at zero: the first call to each wakes it to exactly one task
+      ecs: {
+        send: async (command: { constructor: { name: string }; input: { service?: string; services?: string[]; desiredCount?: number } }) => {
+          if (command.constructor.name === "UpdateServiceCommand") woken.push([command.input.service!, command.input.desiredCount!]);
+          return { services: [{ desiredCount: 0 }] };
+        },
+      },
     };
+    const woken: Array<[service: string, desired: number]> = [];
     // what callerConfigFromEnv reads from this environment: no queues there, they come from the table
     const caller = { queues: {}, resultsTable: "gantry-results", bucket: "gantry-payloads", maxMessageBytes: 1_048_576, resultTtlDays: 1 };
     const web = createGateway(table, { backend: gatewayBackend(table, caller, clients), token: null, signingKey: "k", syncWindowMs: 20 });
@@ -100,6 +125,7 @@ describe("a gateway with 60 endpoints", () => {
       assert.equal((await post(`/${name}`, { n: 1 })).statusCode, 303, `${name}: accepted, still running past the window`);
     }
     assert.deepEqual(sent, ["endpoint00", "endpoint42", "endpoint59"].map((n) => [queueUrl(n), n]));
+    assert.deepEqual(woken, ["endpoint00", "endpoint42", "endpoint59"].map((n) => [slugOf(n), 1]));
     web.close();
   });
 });
