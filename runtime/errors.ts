@@ -28,6 +28,11 @@ export class ContainerSetupError extends Error {
   override name = "ContainerSetupError";
 }
 
+/** `FunctionCall.fromId` or a result URL with an id the runtime never issued, or whose result expired. */
+export class UnknownCallError extends Error {
+  override name = "UnknownCallError";
+}
+
 /** A secret could not be resolved (unknown name, missing required key). */
 export class SecretError extends Error {
   override name = "SecretError";

@@ -79,6 +79,3 @@ export function currentInvoker(): Invoker {
   return invoker;
 }
 
-export function hasInvoker(): boolean {
-  return (globalThis as Holder)[KEY] !== undefined;
-}

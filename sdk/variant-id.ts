@@ -5,6 +5,8 @@
  * `withOptions(o)`, `withConcurrency(c)` and `withBatching(b)` overrides are flattened into one set
  * of keys (their names do not collide), sorted; strings print bare, everything else as JSON.
  */
+import { sortKeys } from "../synth/hash.ts";
+
 export type VariantOverrides = Record<string, unknown>;
 
 export function variantId(className: string, overrides: VariantOverrides): string {
@@ -16,12 +18,4 @@ export function variantId(className: string, overrides: VariantOverrides): strin
 
 function renderValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
-  }
-  return value;
 }

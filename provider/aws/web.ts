@@ -35,8 +35,7 @@ import type { Network } from "./network.ts";
 import type { CallState } from "./state.ts";
 import type { Unit } from "./units.ts";
 
-/** API Gateway's integration timeout is 30 s; the gateway answers 303 a little before. */
-export const SYNC_WINDOW_MS = 25_000;
+/** API Gateway's integration timeout is 30 s; the gateway answers 303 a little before (LAMBDA_SYNC_WINDOW_MS). */
 export const GATEWAY_TIMEOUT_SECONDS = 30;
 
 export class Api extends GantryComponent {

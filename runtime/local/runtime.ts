@@ -18,7 +18,7 @@ import type { AppSpec } from "../../synth/spec.ts";
 import { findProjectRoot } from "../../synth/analyze/analyze.ts";
 import { checkMethod, checkParameters, resolveDeclaration, type ResolvedDeclaration } from "../declaration.ts";
 import { decodeError, decodeValue, encodeArgs, encodeError, encodeValue } from "../serialize.ts";
-import { InputCancelledError, TimeoutError } from "../errors.ts";
+import { InputCancelledError, TimeoutError, UnknownCallError } from "../errors.ts";
 import { setupTimeoutSeconds } from "../delivery.ts";
 import { mapCalls } from "../map.ts";
 import { newCallId, paramNames, targetLabel } from "../targets.ts";
@@ -61,10 +61,7 @@ interface Declaration extends ResolvedDeclaration {
   web: "app" | "server" | null;
 }
 
-/** `FunctionCall.fromId` / a result URL with an id this runtime never issued (or has forgotten). */
-export class UnknownCallError extends Error {
-  override name = "UnknownCallError";
-}
+export { UnknownCallError } from "../errors.ts";
 
 /** Where Dicts and Volumes live: `$GANTRY_STATE_DIR`, else `.gantry/` in the project root (nearest package.json). */
 export function defaultStateDir(appFile: string): string {

@@ -45,13 +45,7 @@ export class CallTimeoutError extends Error {
   }
 }
 
-/** Thrown by backends for a call id they do not know (never spawned, or its result expired). */
-export class UnknownCallError extends Error {
-  override name = "UnknownCallError";
-  constructor(callId: string) {
-    super(`unknown call ${callId}`);
-  }
-}
+export { UnknownCallError } from "../errors.ts";
 
 export function isTimeoutError(error: unknown): boolean {
   return error instanceof Error && error.name === "TimeoutError";

@@ -35,7 +35,7 @@ export class InProcessBackend implements WebBackend {
 
   async result(callId: string, { timeoutMs }: { timeoutMs: number }): Promise<unknown> {
     const call = this.calls.get(callId);
-    if (!call) throw new UnknownCallError(callId);
+    if (!call) throw new UnknownCallError(`unknown call ${callId}`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CallTimeoutError(callId, timeoutMs)), timeoutMs);

@@ -5,6 +5,7 @@
  */
 import type { Node } from "ts-morph";
 import { variantId } from "../../sdk/variant-id.ts";
+import { sortKeys } from "../hash.ts";
 import type { BatchingSpec, ClassSpec, ConcurrencySpec, DeclarationOptions, VariantSpec } from "../spec.ts";
 import { readBatching, readConcurrency } from "./classes.ts";
 import type { Context } from "./context.ts";
@@ -69,7 +70,7 @@ export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: 
     options,
     concurrency,
     batching: batchingByMethod,
-    overrides: sortKeys(overrides),
+    overrides: sortKeys(overrides) as Record<string, unknown>,
     source: ctx.location(cls.parts[0].node),
   };
 }
@@ -79,8 +80,4 @@ export function addVariant(spec: ClassSpec, variant: VariantSpec): void {
   const existing = spec.variants.findIndex((v) => v.id === variant.id);
   if (existing === -1) spec.variants.push(variant);
   else if (earlier(variant.source, spec.variants[existing].source)) spec.variants[existing] = variant;
-}
-
-function sortKeys(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
 }
