@@ -1,6 +1,6 @@
 /**
  * Variants found in code: `Cls.of(X).withOptions({...}).withConcurrency({...}).withBatching({...})`
- * with static arguments, anywhere in the analysed files. Each distinct set of overrides is one
+ * (or the same chain on `Cls.fromName("<this app>", "X")`) with static arguments, anywhere in the analysed files. Each distinct set of overrides is one
  * deployed pool, named with the same `variantId` the runtime computes from the same overrides.
  */
 import type { Node } from "ts-morph";
@@ -14,7 +14,8 @@ import type { Resources } from "./resources.ts";
 import { earlier } from "./resources.ts";
 import type { SdkValue } from "./values.ts";
 
-type ClsValue = Extract<SdkValue, { type: "cls" }>;
+/** `Cls.of(X)...` or `Cls.fromName(...)...` once resolved to a class of this app: only its links matter here. */
+type ClsValue = Extract<SdkValue, { type: "cls" | "clsName" }>;
 
 export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: Node, spec: ClassSpec): VariantSpec | undefined {
   const overrides: Record<string, unknown> = {};
