@@ -48,6 +48,24 @@ export interface CommonOptions {
 export interface FunctionOptions extends CommonOptions {
   /** `Cron("0 2 * * *")` or `Period({ hours: 6 })`: functions only */
   schedule?: Schedule;
+  /** inputs one container takes at once (Modal's `@concurrent` on a function); classes use the `@concurrent` decorator */
+  concurrency?: ConcurrentOptions;
+}
+
+/** What `fn.withOptions(...)` / `Cls.withOptions(...)` may change per pool; images, secrets and volumes cannot. */
+export type VariantOptions = Omit<CommonOptions, "image" | "secrets" | "volumes" | "retries"> & { retries?: number };
+export type FunctionVariantOptions = VariantOptions;
+
+/** The option names a variant may set (checked at runtime too, for untyped callers). */
+export const VARIANT_OPTION_KEYS: ReadonlySet<string> = new Set(["gpu", "cpu", "memory", "timeout", "retries", "minContainers",
+  "maxContainers", "bufferContainers", "scaledownWindow", "enableMemorySnapshot", "spot", "env"]);
+
+export function assertVariantOptions(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (!VARIANT_OPTION_KEYS.has(key)) {
+      throw new TypeError(`withOptions: "${key}" cannot differ per variant (allowed: ${[...VARIANT_OPTION_KEYS].join(", ")})`);
+    }
+  }
 }
 
 export type ClsOptions = CommonOptions;
@@ -67,7 +85,7 @@ export const RENAMED_OPTIONS: Record<string, string> = {
   concurrencyLimit: "maxContainers",
   containerIdleTimeout: "scaledownWindow",
   keepWarm: "minContainers",
-  allowConcurrentInputs: "@concurrent({ maxInputs })",
+  allowConcurrentInputs: "the concurrency: { maxInputs } option of app.function, or @concurrent({ maxInputs }) on an @app.cls class",
 };
 
 /** Refuses old Modal names at registration too (the static analysis reports them with a location). */

@@ -91,6 +91,8 @@ class Analysis {
   private readonly functions: FunctionSpec[] = [];
   private readonly entrypoints: EntrypointSpec[] = [];
   private readonly declaredAt = new Map<string, Node[]>();
+  /** `app.function(...)` calls -> their specs (for `fn.withOptions(...)` variants) */
+  private readonly functionsByCall = new Map<ts.Node, FunctionSpec>();
   /** this app's name, once found (`Cls.fromName` of it names a class of this app) */
   private appName: string | null = null;
 
@@ -115,7 +117,7 @@ class Analysis {
 
     const resources = this.res.collect();
     const classes = [...this.appClasses.values()];
-    for (const c of classes) c.variants.sort((a, b) => compare(a.id, b.id));
+    for (const c of [...classes, ...this.functions]) c.variants?.sort((a, b) => compare(a.id, b.id));
     const draft: AppSpec = {
       specVersion: SPEC_VERSION,
       app: { name: app?.name ?? "", source: app ? this.ctx.location(app.node) : { file: this.project.rel(this.project.appFile), line: 1, column: 1 } },
@@ -185,7 +187,10 @@ class Analysis {
           const kind = call.getExpression().asKindOrThrow(ts.SyntaxKind.PropertyAccessExpression).getName();
           if (kind === "function") {
             const spec = parseFunction(this.ctx, this.ev, this.res, call, declared);
-            if (spec) this.functions.push(spec);
+            if (spec) {
+              this.functions.push(spec);
+              this.functionsByCall.set(call.compilerNode, spec);
+            }
           } else {
             const spec = parseEntrypoint(this.ctx, this.ev, call, declared);
             if (spec) this.entrypoints.push(spec);
@@ -305,6 +310,11 @@ class Analysis {
           }
           const variant = parseVariant(this.ctx, this.res, v.sdk, call, spec);
           if (variant) addVariant(spec, variant);
+        } else if (isSdk(v, "fnVariant")) {
+          const spec = this.functionsByCall.get(v.sdk.call.compilerNode);
+          if (!spec) continue; // the declaration itself is reported (not exported, misplaced)
+          const variant = parseVariant(this.ctx, this.res, v.sdk, call, { ...spec, concurrency: spec.concurrency ?? null, methods: [] });
+          if (variant) addVariant(Object.assign(spec, { variants: spec.variants ?? [] }), variant);
         } else if (isSdk(v, "clsName")) {
           const spec = this.classByName(v.sdk);
           if (!spec) continue;

@@ -71,7 +71,13 @@ export function callSdkMethod(ctx: Context, receiver: SdkValue, method: string, 
   }
   if (receiver.type === "app") {
     if (method === "cls") return { type: "decorator", name: "cls", args };
-    if (method === "function" || method === "localEntrypoint") return { type: "declaration" };
+    if (method === "function" || method === "localEntrypoint") return { type: "declaration", call: node, kind: method };
+  }
+  if ((receiver.type === "declaration" && receiver.kind === "function" || receiver.type === "fnVariant")
+    && (method === "withOptions" || method === "withConcurrency" || method === "withBatching")) {
+    const parts = receiver.type === "fnVariant" ? receiver.parts : [];
+    const part = { method, args: args[0] ?? unknownValue(node, "no options given", `pass an object, e.g. ${method}({ ... })`), node: nameNode } as const;
+    return { type: "fnVariant", call: receiver.call, parts: [...parts, part] };
   }
   if ((receiver.type === "cls" || receiver.type === "clsName") && (method === "withOptions" || method === "withConcurrency" || method === "withBatching")) {
     return { ...receiver, parts: [...receiver.parts, { method, args: args[0] ?? unknownValue(node, "no options given", `pass an object, e.g. ${method}({ ... })`), node: nameNode }] };

@@ -58,6 +58,7 @@ export function parseFunction(ctx: Context, ev: Evaluator, res: Resources, call:
     web,
     params,
     returns,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   };
 }
 

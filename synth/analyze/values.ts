@@ -90,7 +90,9 @@ export type SdkValue =
   /** `parameter<T>(opts?)` */
   | { type: "parameter"; options: SValue | null }
   /** `app.function(...)`, `app.localEntrypoint(...)`: a declaration, not a value options can use */
-  | { type: "declaration" };
+  | { type: "declaration"; call: Node; kind: "function" | "localEntrypoint" }
+  /** `fn.withOptions(...)` / `fn.withConcurrency(...)` on a function declared by `call` */
+  | { type: "fnVariant"; call: Node; parts: VariantPart[] };
 
 export type DecoratorName = "cls" | "method" | "enter" | "exit" | "batched" | "concurrent" | "webEndpoint";
 
@@ -142,6 +144,7 @@ function describeSdk(s: SdkValue): string {
     case "decorator": return `the @${s.name} decorator`;
     case "parameter": return "a parameter() field";
     case "declaration": return "a gantry declaration";
+    case "fnVariant": return "a function variant";
   }
 }
 

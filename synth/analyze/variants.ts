@@ -15,9 +15,12 @@ import { earlier } from "./resources.ts";
 import type { SdkValue } from "./values.ts";
 
 /** `Cls.of(X)...` or `Cls.fromName(...)...` once resolved to a class of this app: only its links matter here. */
-type ClsValue = Extract<SdkValue, { type: "cls" | "clsName" }>;
+type ClsValue = Extract<SdkValue, { type: "cls" | "clsName" | "fnVariant" }>;
 
-export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: Node, spec: ClassSpec): VariantSpec | undefined {
+/** What a variant starts from: a class, or a function (which has no methods, so nothing to batch). */
+export type VariantBase = Pick<ClassSpec, "name" | "options" | "concurrency" | "methods">;
+
+export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: Node, spec: VariantBase): VariantSpec | undefined {
   const overrides: Record<string, unknown> = {};
   const given: Partial<DeclarationOptions> = {};
   let concurrency: ConcurrencySpec | null = spec.concurrency;
@@ -75,8 +78,8 @@ export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: 
   };
 }
 
-/** Adds a variant to its class, once per id (the earliest place it is written wins). */
-export function addVariant(spec: ClassSpec, variant: VariantSpec): void {
+/** Adds a variant to its class or function, once per id (the earliest place it is written wins). */
+export function addVariant(spec: { variants: VariantSpec[] }, variant: VariantSpec): void {
   const existing = spec.variants.findIndex((v) => v.id === variant.id);
   if (existing === -1) spec.variants.push(variant);
   else if (earlier(variant.source, spec.variants[existing].source)) spec.variants[existing] = variant;

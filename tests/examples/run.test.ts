@@ -21,7 +21,7 @@ async function gantry(...args: string[]) {
 }
 
 const expected: Record<string, RegExp[]> = {
-  hello: [/^7² = 49$/m, /^\[ 1, 4, 9, 16, 25 \]$/m],
+  hello: [/^7² = 49$/m, /^\[ 1, 4, 9, 16, 25 \]$/m, /^cubes: 1 8 27 64$/m],
   "model-class": [/^to be or not to be$/m, /^your functions on your$/m, /^question to be or not to$/m, /^own cloud and$/m],
   lifecycle: [/^count = 1$/m, /^count = 3$/m, /^count = 13$/m, /exit: counted to 13/],
   embeddings: [/skipping "  ": empty text/, /^gantry +\[/m, /^\[ 0\.999, 0\.\d+, 0\.\d+ \]$/m],

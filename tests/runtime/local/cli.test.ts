@@ -98,3 +98,11 @@ test("gantry secret create writes the local store (mode 0600), list shows keys b
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"NOVALUE" is not KEY=VALUE/);
 });
+
+test("a function variant runs in its own pool, with the function's concurrency", async () => {
+  const { code, stdout, stderr } = await gantry(["run", fixturePath("fn-variants.ts")]).exited;
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^containers: 1$/m, "the variant's maxContainers: 1");
+  const peak = Number(/^peak: (\d+)$/m.exec(stdout)?.[1]);
+  assert.ok(peak > 1 && peak <= 4, `one container took several inputs at once (peak ${peak})`);
+});
