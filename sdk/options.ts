@@ -36,13 +36,23 @@ export interface CommonOptions {
   env?: Record<string, string>;
 
   /** @deprecated Modal's old name: use `maxContainers`. */
-  concurrencyLimit?: never;
+  concurrencyLimit?: RenamedOption<"concurrencyLimit was renamed: use maxContainers">;
   /** @deprecated Modal's old name: use `scaledownWindow`. */
-  containerIdleTimeout?: never;
+  containerIdleTimeout?: RenamedOption<"containerIdleTimeout was renamed: use scaledownWindow">;
   /** @deprecated Modal's old name: use `minContainers`. */
-  keepWarm?: never;
-  /** @deprecated Modal's old name: use the `@concurrent({ maxInputs })` decorator. */
-  allowConcurrentInputs?: never;
+  keepWarm?: RenamedOption<"keepWarm was renamed: use minContainers">;
+  /** @deprecated Modal's old name: use `concurrency: { maxInputs }` on app.function, `@concurrent({ maxInputs })` on a class. */
+  allowConcurrentInputs?: RenamedOption<"allowConcurrentInputs was renamed: use concurrency: { maxInputs } (app.function) or @concurrent({ maxInputs }) (class)">;
+}
+
+declare const renamed: unique symbol;
+/**
+ * The type of an old Modal option name: no value is assignable to it, and tsc's message names the
+ * replacement (`Type 'number' is not assignable to type 'RenamedOption<"keepWarm was renamed: use
+ * minContainers">'`), where `never` read as "not assignable to type 'undefined'".
+ */
+export interface RenamedOption<Message extends string> {
+  readonly [renamed]: Message;
 }
 
 export interface FunctionOptions extends CommonOptions {
