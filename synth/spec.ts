@@ -154,6 +154,8 @@ export const FunctionSpec = z.object({
   concurrency: ConcurrencySpec.optional(),
   /** `fn.withOptions(...)` / `fn.withConcurrency(...)` variants found in code, sorted by id; absent without any */
   variants: z.array(VariantSpec).optional(),
+  /** option names written in `app.function(options, ...)`, sorted; absent in specs from before it was recorded */
+  written: z.array(z.string()).optional(),
 });
 export type FunctionSpec = z.infer<typeof FunctionSpec>;
 
@@ -193,6 +195,8 @@ export const ClassSpec = z.object({
   exit: z.array(HookSpec),
   concurrency: ConcurrencySpec.nullable(),
   variants: z.array(VariantSpec),
+  /** option names written in `@app.cls(options)`, sorted; absent in specs from before it was recorded */
+  written: z.array(z.string()).optional(),
 });
 export type ClassSpec = z.infer<typeof ClassSpec>;
 

@@ -59,6 +59,7 @@ export function parseFunction(ctx: Context, ev: Evaluator, res: Resources, call:
     params,
     returns,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    written: options.written,
   };
 }
 

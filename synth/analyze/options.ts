@@ -40,15 +40,18 @@ export interface ParsedOptions {
   schedule: ScheduleSpec | null;
   /** `concurrency: { maxInputs, targetInputs }` (functions only) */
   concurrency: ConcurrencySpec | null;
+  /** the option names written in code, sorted (so "set to the default" and "not set" differ) */
+  written: string[];
 }
 
 export function parseOptions(ctx: Context, res: Resources, value: SValue | undefined, kind: OptionsKind): ParsedOptions {
   const given: Partial<DeclarationOptions> = {};
-  const out: ParsedOptions = { given, schedule: null, concurrency: null };
+  const out: ParsedOptions = { given, schedule: null, concurrency: null, written: [] };
   if (!value) return out;
   const what = kind === "variant" ? "withOptions option" : "option";
   const props = readObject(ctx, value, what, OPTION_NAMES, RENAMED_OPTIONS);
   if (!props) return out;
+  out.written = [...props.keys()].sort();
   for (const [name, prop] of props) {
     if (kind === "variant" && !(VARIANT_OPTION_NAMES as readonly string[]).includes(name)) {
       ctx.report("GANTRY1707", prop.key, `"${name}" cannot differ per variant; withOptions accepts ${VARIANT_OPTION_NAMES.join(", ")}`);

@@ -58,3 +58,8 @@ test("the old name allowConcurrentInputs on a function names the function option
   assert.match(diagnostics[0].message, /concurrency: \{ maxInputs \} option of app\.function/);
   assert.match(diagnostics[1].message, /embed has no @batched method/);
 });
+
+test("the spec records which options were written, sorted (timeout: 300 is not the same as no timeout)", () => {
+  assert.deepEqual(fn(specOf("porting/function-variants"), "embed").written, ["concurrency", "gpu", "maxContainers"]);
+  assert.deepEqual(cls(specOf("porting/from-name"), "Model").written, ["gpu"]);
+});
