@@ -46,6 +46,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1602: { severity: "error", meaning: "a declaration not bound to a top-level `export const`" },
   GANTRY1603: { severity: "error", meaning: "the handler of a function is not a function" },
   GANTRY1604: { severity: "warning", meaning: "an `@app.cls` class that is not exported" },
+  GANTRY1605: { severity: "warning", meaning: "a `webApp` / `webServer` that never scales to zero (the message gives the monthly floor cost)" },
   // ---- classes
   GANTRY1700: { severity: "error", meaning: "a gantry member or class decorator outside an `@app.cls` class" },
   GANTRY1701: { severity: "error", meaning: "a `@batched` method that does not take exactly one array parameter" },

@@ -63,3 +63,11 @@ test("the spec records which options were written, sorted (timeout: 300 is not t
   assert.deepEqual(fn(specOf("porting/function-variants"), "embed").written, ["concurrency", "gpu", "maxContainers"]);
   assert.deepEqual(cls(specOf("porting/from-name"), "Model").written, ["gpu"]);
 });
+
+test("a webApp that never scales to zero is a warning at the declaration, with its monthly floor cost", () => {
+  const { diagnostics, spec } = analyzeFixture("porting/web-app");
+  assert.ok(spec, "a warning, not an error");
+  assert.deepEqual(diagnostics.map(brief), ["GANTRY1605 app.ts:8:49"]);
+  assert.match(diagnostics[0].message, /ui is a webApp, which never scales to zero: one container always runs \(A10G on g5\.\w+: \$\d+\.\d\d\/hour, about \$\d+\/month/);
+  assert.match(diagnostics[0].message, /minContainers: 1/);
+});
