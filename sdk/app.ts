@@ -1,5 +1,8 @@
 /** `new App("name")`: the unit of deployment, holding functions, classes and local entrypoints. */
-import { assertNoRenamedOptions, type ClsOptions, type FunctionOptions } from "./options.ts";
+import {
+  assertNoRenamedOptions, assertVariantOptions, type ClsOptions, type ConcurrentOptions, type FunctionOptions, type FunctionVariantOptions,
+} from "./options.ts";
+import { variantId, type VariantOverrides } from "./variant-id.ts";
 import { CallHandleImpl, type FunctionHandle } from "./handles.ts";
 import { registerApp, type ClassDeclaration, type EntrypointDeclaration, type FunctionDeclaration } from "./registry.ts";
 import { webMarkerOf } from "./web.ts";
@@ -13,6 +16,15 @@ export class LocalEntrypoint {
 }
 
 const declarationOf = new WeakMap<object, FunctionDeclaration>();
+/** every function handle, base or variant -> its declaration */
+const variantHandles = new WeakMap<object, FunctionDeclaration>();
+
+/** A function handle's declaration and the variant id its calls go to (the function's name for the base pool). */
+export function functionVariantOf(handle: unknown): { declaration: FunctionDeclaration; variant: string | undefined } | undefined {
+  if (typeof handle !== "object" || handle === null) return undefined;
+  const declaration = variantHandles.get(handle);
+  return declaration ? { declaration, variant: (handle as { variant?: string }).variant } : undefined;
+}
 
 /** The declaration behind a function handle, or undefined for anything else. */
 export function functionDeclarationOf(handle: unknown): FunctionDeclaration | undefined {
@@ -33,13 +45,38 @@ export class App {
     assertNoRenamedOptions(options, `app.function in app "${this.name}"`);
     const declaration: FunctionDeclaration = { kind: "function", app: this, name: undefined, options, fn, web: webMarkerOf(fn) };
     this.functions.push(declaration);
-    const handle = new CallHandleImpl(
-      () => this.target(declaration),
-      async (args) => declaration.fn(...args),
-    );
-    Object.defineProperty(handle, "name", { get: () => declaration.name, enumerable: true });
+    const handle = this.functionHandle(declaration, {});
     declarationOf.set(handle, declaration);
     return handle as unknown as FunctionHandle<Parameters<F>, Awaited<ReturnType<F>>>;
+  }
+
+  /**
+   * A handle on a function's base pool (no overrides) or on one of its variants. Variant handles
+   * are not registered as the declaration's handle, so exporting one does not name the function.
+   */
+  private functionHandle(declaration: FunctionDeclaration, overrides: VariantOverrides): CallHandleImpl {
+    const variant = () => (Object.keys(overrides).length ? variantId(this.target(declaration).name, overrides) : undefined);
+    const handle = new CallHandleImpl(
+      () => ({ ...this.target(declaration), ...(variant() ? { variant: variant() } : {}) }),
+      async (args) => declaration.fn(...args),
+    );
+    const derive = (more: VariantOverrides) => this.functionHandle(declaration, { ...overrides, ...more });
+    Object.defineProperties(handle, {
+      name: { get: () => declaration.name, enumerable: true },
+      /** the variant id this handle's calls go to (the function's name for the base pool) */
+      variant: { get: () => variant() ?? declaration.name },
+      withOptions: {
+        value: (options: FunctionVariantOptions) => {
+          assertVariantOptions(options);
+          return derive({ ...options });
+        },
+      },
+      withConcurrency: {
+        value: (options: ConcurrentOptions) => derive({ maxInputs: options.maxInputs, targetInputs: options.targetInputs }),
+      },
+    });
+    variantHandles.set(handle, declaration);
+    return handle;
   }
 
   /** Code that runs on the caller's machine and drives remote work: `gantry run app.ts`. */

@@ -7,7 +7,7 @@ import { currentInvoker, type CallTarget } from "./invoker.ts";
 import { constructWithParameters, type ParamBrand } from "./decorators.ts";
 import { describeClass, registeredApps } from "./registry.ts";
 import { variantId, type VariantOverrides } from "./variant-id.ts";
-import type { AutoscalerSettings, BatchedOptions, ClsOptions, ConcurrentOptions } from "./options.ts";
+import { assertVariantOptions, type AutoscalerSettings, type BatchedOptions, type ConcurrentOptions, type VariantOptions } from "./options.ts";
 
 type ParamKeys<C, Req extends boolean> = {
   [K in keyof C]: C[K] extends { readonly [B in ParamBrand]: { required: Req } } ? K : never;
@@ -39,10 +39,7 @@ export type Instance<C> = { readonly [K in MethodKeys<C>]: MethodHandle<C[K]> } 
 
 type InstanceArgs<C> = {} extends ParamsOf<C> ? [params?: ParamsOf<C>] : [params: ParamsOf<C>];
 
-/** withOptions takes the options that can differ per pool; images, secrets and volumes cannot. */
-export type VariantOptions = Omit<ClsOptions, "image" | "secrets" | "volumes" | "retries"> & { retries?: number };
-const VARIANT_OPTION_KEYS = new Set(["gpu", "cpu", "memory", "timeout", "retries", "minContainers", "maxContainers",
-  "bufferContainers", "scaledownWindow", "enableMemorySnapshot", "spot", "env"]);
+export type { VariantOptions } from "./options.ts";
 
 interface ClassRef {
   app: () => string;
@@ -67,11 +64,7 @@ export class Cls<C extends object> {
   }
 
   withOptions(options: VariantOptions): Cls<C> {
-    for (const key of Object.keys(options)) {
-      if (!VARIANT_OPTION_KEYS.has(key)) {
-        throw new TypeError(`withOptions: "${key}" cannot differ per variant (allowed: ${[...VARIANT_OPTION_KEYS].join(", ")})`);
-      }
-    }
+    assertVariantOptions(options);
     return new Cls<C>(this.ref, { ...this.overrides, ...options });
   }
   withConcurrency(options: ConcurrentOptions): Cls<C> {

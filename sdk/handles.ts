@@ -3,6 +3,7 @@
  * Every call goes through the process's invoker (see invoker.ts); `.local()` runs in this process.
  */
 import { currentInvoker, type CallTarget, type MapOptions } from "./invoker.ts";
+import type { ConcurrentOptions, FunctionVariantOptions } from "./options.ts";
 
 /** Both an async stream of results (`for await`) and a promise of all of them (`await`). */
 export class MapResult<R> implements AsyncIterable<R>, PromiseLike<R[]> {
@@ -61,6 +62,13 @@ export interface CallHandle<A extends unknown[], R> {
 export interface FunctionHandle<A extends unknown[], R> extends CallHandle<A, R> {
   /** the exported binding's name, once the runtime has bound the module's exports */
   readonly name: string | undefined;
+  /**
+   * The same function in its own pool with other options (`fn.withOptions({ gpu: "T4", maxContainers: 2 })`).
+   * Written with static arguments, the synthesizer finds it and deploys that pool.
+   */
+  withOptions(options: FunctionVariantOptions): FunctionHandle<A, R>;
+  /** The same function in its own pool taking `maxInputs` inputs per container at once. */
+  withConcurrency(options: ConcurrentOptions): FunctionHandle<A, R>;
 }
 
 async function* asTuples(inputs: Elements<unknown>, spread: boolean): AsyncIterable<unknown[]> {

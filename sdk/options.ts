@@ -36,18 +36,46 @@ export interface CommonOptions {
   env?: Record<string, string>;
 
   /** @deprecated Modal's old name: use `maxContainers`. */
-  concurrencyLimit?: never;
+  concurrencyLimit?: RenamedOption<"concurrencyLimit was renamed: use maxContainers">;
   /** @deprecated Modal's old name: use `scaledownWindow`. */
-  containerIdleTimeout?: never;
+  containerIdleTimeout?: RenamedOption<"containerIdleTimeout was renamed: use scaledownWindow">;
   /** @deprecated Modal's old name: use `minContainers`. */
-  keepWarm?: never;
-  /** @deprecated Modal's old name: use the `@concurrent({ maxInputs })` decorator. */
-  allowConcurrentInputs?: never;
+  keepWarm?: RenamedOption<"keepWarm was renamed: use minContainers">;
+  /** @deprecated Modal's old name: use `concurrency: { maxInputs }` on app.function, `@concurrent({ maxInputs })` on a class. */
+  allowConcurrentInputs?: RenamedOption<"allowConcurrentInputs was renamed: use concurrency: { maxInputs } (app.function) or @concurrent({ maxInputs }) (class)">;
+}
+
+declare const renamed: unique symbol;
+/**
+ * The type of an old Modal option name: no value is assignable to it, and tsc's message names the
+ * replacement (`Type 'number' is not assignable to type 'RenamedOption<"keepWarm was renamed: use
+ * minContainers">'`), where `never` read as "not assignable to type 'undefined'".
+ */
+export interface RenamedOption<Message extends string> {
+  readonly [renamed]: Message;
 }
 
 export interface FunctionOptions extends CommonOptions {
   /** `Cron("0 2 * * *")` or `Period({ hours: 6 })`: functions only */
   schedule?: Schedule;
+  /** inputs one container takes at once (Modal's `@concurrent` on a function); classes use the `@concurrent` decorator */
+  concurrency?: ConcurrentOptions;
+}
+
+/** What `fn.withOptions(...)` / `Cls.withOptions(...)` may change per pool; images, secrets and volumes cannot. */
+export type VariantOptions = Omit<CommonOptions, "image" | "secrets" | "volumes" | "retries"> & { retries?: number };
+export type FunctionVariantOptions = VariantOptions;
+
+/** The option names a variant may set (checked at runtime too, for untyped callers). */
+export const VARIANT_OPTION_KEYS: ReadonlySet<string> = new Set(["gpu", "cpu", "memory", "timeout", "retries", "minContainers",
+  "maxContainers", "bufferContainers", "scaledownWindow", "enableMemorySnapshot", "spot", "env"]);
+
+export function assertVariantOptions(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (!VARIANT_OPTION_KEYS.has(key)) {
+      throw new TypeError(`withOptions: "${key}" cannot differ per variant (allowed: ${[...VARIANT_OPTION_KEYS].join(", ")})`);
+    }
+  }
 }
 
 export type ClsOptions = CommonOptions;
@@ -67,7 +95,7 @@ export const RENAMED_OPTIONS: Record<string, string> = {
   concurrencyLimit: "maxContainers",
   containerIdleTimeout: "scaledownWindow",
   keepWarm: "minContainers",
-  allowConcurrentInputs: "@concurrent({ maxInputs })",
+  allowConcurrentInputs: "the concurrency: { maxInputs } option of app.function, or @concurrent({ maxInputs }) on an @app.cls class",
 };
 
 /** Refuses old Modal names at registration too (the static analysis reports them with a location). */

@@ -47,6 +47,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1602: { severity: "error", meaning: "a declaration not bound to a top-level `export const`" },
   GANTRY1603: { severity: "error", meaning: "the handler of a function is not a function" },
   GANTRY1604: { severity: "warning", meaning: "an `@app.cls` class that is not exported" },
+  GANTRY1605: { severity: "warning", meaning: "a `webApp` / `webServer` that never scales to zero (the message gives the monthly floor cost)" },
   // ---- classes
   GANTRY1700: { severity: "error", meaning: "a gantry member or class decorator outside an `@app.cls` class" },
   GANTRY1701: { severity: "error", meaning: "a `@batched` method that does not take exactly one array parameter" },
@@ -56,6 +57,8 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1705: { severity: "error", meaning: "invalid `@concurrent` or `@batched` values" },
   GANTRY1706: { severity: "warning", meaning: "an `@enter({ snap: true })` hook without `enableMemorySnapshot: true`" },
   GANTRY1707: { severity: "error", meaning: "an invalid variant (`Cls.of(X).withOptions(...)` and friends)" },
+  GANTRY1708: { severity: "error", meaning: "a `Cls.fromName` of this app naming a class it does not declare" },
+  GANTRY1709: { severity: "warning", meaning: "a variant of another app's class (`Cls.fromName(other, X).withOptions(...)`): this app deploys no pool for it" },
   // ---- images
   GANTRY1800: { severity: "warning", meaning: "an unpinned package in an image layer" },
   GANTRY1801: { severity: "error", meaning: "an invalid image builder call" },

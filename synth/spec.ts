@@ -120,6 +120,25 @@ export const BatchingSpec = z.object({
 });
 export type BatchingSpec = z.infer<typeof BatchingSpec>;
 
+/**
+ * A variant found in code: `Cls.of(X).withOptions({ gpu: "H100" })` (also withConcurrency /
+ * withBatching), or `fn.withOptions({ gpu: "T4" })` / `fn.withConcurrency(...)` on a function, with
+ * static arguments. Each is deployed as its own pool. `id` is stable and
+ * derived from the overrides, e.g. `LlamaInference~gpu=H100`.
+ */
+export const VariantSpec = z.object({
+  id: z.string(),
+  /** the full options of this variant (base options with the overrides applied) */
+  options: DeclarationOptions,
+  concurrency: ConcurrencySpec.nullable(),
+  /** method name -> batching override */
+  batching: z.record(z.string(), BatchingSpec),
+  /** only the keys the variant changes, as written (for review output) */
+  overrides: z.record(z.string(), z.unknown()),
+  source: SourceLocation,
+});
+export type VariantSpec = z.infer<typeof VariantSpec>;
+
 export const FunctionSpec = z.object({
   kind: z.literal("function"),
   /** the exported binding's name */
@@ -131,6 +150,12 @@ export const FunctionSpec = z.object({
   /** parameter names and their TypeScript types, as written */
   params: z.array(z.object({ name: z.string(), type: z.string() })),
   returns: z.string(),
+  /** `concurrency: { maxInputs, targetInputs }` of app.function; absent without it */
+  concurrency: ConcurrencySpec.optional(),
+  /** `fn.withOptions(...)` / `fn.withConcurrency(...)` variants found in code, sorted by id; absent without any */
+  variants: z.array(VariantSpec).optional(),
+  /** option names written in `app.function(options, ...)`, sorted; absent in specs from before it was recorded */
+  written: z.array(z.string()).optional(),
 });
 export type FunctionSpec = z.infer<typeof FunctionSpec>;
 
@@ -157,23 +182,6 @@ export type MethodSpec = z.infer<typeof MethodSpec>;
 export const HookSpec = z.object({ name: z.string(), snap: z.boolean(), source: SourceLocation });
 export type HookSpec = z.infer<typeof HookSpec>;
 
-/**
- * A variant found in code: `Cls.of(X).withOptions({ gpu: "H100" })` (also withConcurrency /
- * withBatching) with static arguments. Each is deployed as its own pool. `id` is stable and
- * derived from the overrides, e.g. `LlamaInference~gpu=H100`.
- */
-export const VariantSpec = z.object({
-  id: z.string(),
-  /** the full options of this variant (base options with the overrides applied) */
-  options: DeclarationOptions,
-  concurrency: ConcurrencySpec.nullable(),
-  /** method name -> batching override */
-  batching: z.record(z.string(), BatchingSpec),
-  /** only the keys the variant changes, as written (for review output) */
-  overrides: z.record(z.string(), z.unknown()),
-  source: SourceLocation,
-});
-export type VariantSpec = z.infer<typeof VariantSpec>;
 
 export const ClassSpec = z.object({
   kind: z.literal("class"),
@@ -187,6 +195,8 @@ export const ClassSpec = z.object({
   exit: z.array(HookSpec),
   concurrency: ConcurrencySpec.nullable(),
   variants: z.array(VariantSpec),
+  /** option names written in `@app.cls(options)`, sorted; absent in specs from before it was recorded */
+  written: z.array(z.string()).optional(),
 });
 export type ClassSpec = z.infer<typeof ClassSpec>;
 

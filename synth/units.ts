@@ -1,6 +1,6 @@
 /**
- * What a unit is, once for every target: each function, each class and each class variant found
- * in code is deployed as its own unit (one queue, one pool of containers, one autoscaler). Here
+ * What a unit is, once for every target: each function, each class and each variant of either
+ * found in code is deployed as its own unit (one queue, one pool of containers, one autoscaler). Here
  * each unit gets its resolved concurrency (what one container takes at once, what the autoscaler
  * aims for), its batching per method and its scaling bounds. The local runtime, the AWS provider,
  * the cost model and the worker all read these numbers, so `gantry run` and a deployed stack scale
@@ -50,11 +50,11 @@ export interface Unit {
   kind: "function" | "class";
   /** the function or class name in code */
   name: string;
-  /** the class a variant belongs to; null for functions and base classes */
+  /** the function or class a variant belongs to; null for base functions and classes */
   variantOf: string | null;
   source: SourceLocation;
   options: DeclarationOptions;
-  /** `@concurrent` as written (the variant's `withConcurrency` applied); null without it */
+  /** `@concurrent` (a function's `concurrency` option) as written, the variant's `withConcurrency` applied; null without it */
   declaredConcurrency: ConcurrencySpec | null;
   concurrency: UnitConcurrency;
   /** method name -> batching, for `@batched` methods (variant overrides applied) */
@@ -106,9 +106,13 @@ export function unitsOf(spec: AppSpec): Unit[] {
   return unitsInSpecOrder(spec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Every unit in the spec's order: the functions, then each class followed by its variants (reports read in this order). */
+/** Every unit in the spec's order: each function, then each class, each followed by its variants (reports read in this order). */
 export function unitsInSpecOrder(spec: AppSpec): Unit[] {
-  const units: Unit[] = spec.functions.map(functionUnit);
+  const units: Unit[] = [];
+  for (const fn of spec.functions) {
+    units.push(functionUnit(fn, null));
+    for (const v of fn.variants ?? []) units.push(functionUnit(fn, v));
+  }
   for (const cls of spec.classes) {
     units.push(classUnit(cls, null));
     for (const v of cls.variants) units.push(classUnit(cls, v));
@@ -129,18 +133,9 @@ export function unitFor(spec: AppSpec, target: CallTarget): Unit {
   const cls = spec.classes.find((c) => c.name === target.name);
   let unit: Unit;
   if (fn && !target.method) {
-    unit = functionUnit(fn);
+    unit = functionUnit(fn, deployedVariant(fn.name, fn.variants ?? [], target.variant));
   } else if (cls) {
-    let variant: VariantSpec | null = null;
-    if (target.variant && target.variant !== cls.name) {
-      variant = cls.variants.find((v) => v.id === target.variant) ?? null;
-      if (!variant) {
-        const deployed = [cls.name, ...cls.variants.map((v) => v.id)].join(", ");
-        throw new Error(`${cls.name}: the variant ${target.variant} was not deployed (deployed: ${deployed}); ` +
-          "variants must be written in code with static arguments so the synthesizer finds them");
-      }
-    }
-    unit = classUnit(cls, variant);
+    unit = classUnit(cls, deployedVariant(cls.name, cls.variants, target.variant));
   } else {
     const known = [...spec.functions.map((f) => f.name), ...spec.classes.map((c) => c.name)].join(", ") || "none";
     throw new Error(`app "${app}" has no function or class "${target.name}" in its spec (declared: ${known})`);
@@ -149,21 +144,40 @@ export function unitFor(spec: AppSpec, target: CallTarget): Unit {
   return unit;
 }
 
+/** The variant a target asks for (null: the base unit); one that was not deployed is an error listing those that were. */
+function deployedVariant(name: string, variants: VariantSpec[], wanted: string | undefined): VariantSpec | null {
+  if (!wanted || wanted === name) return null;
+  const variant = variants.find((v) => v.id === wanted);
+  if (variant) return variant;
+  const deployed = [name, ...variants.map((v) => v.id)].join(", ");
+  throw new Error(`${name}: the variant ${wanted} was not deployed (deployed: ${deployed}); ` +
+    "variants must be written in code with static arguments so the synthesizer finds them");
+}
+
 export function checkMethod(unit: Pick<Unit, "id" | "methods">, method: string): void {
   if (!unit.methods.includes(method)) {
     throw new TypeError(`${unit.id} has no method "${method}" (methods: ${unit.methods.join(", ") || "none"})`);
   }
 }
 
-function functionUnit(fn: FunctionSpec): Unit {
-  const web = fn.web;
+/**
+ * The base function (variant null) or one of its variants. A variant is the same code in its own
+ * pool: it serves no web endpoint or server and runs no schedule of its own (those stay with the
+ * declaration, as for class variants).
+ */
+function functionUnit(fn: FunctionSpec, variant: VariantSpec | null): Unit {
+  const web = variant ? null : fn.web;
   const server = web && web.kind !== "endpoint" ? web : null;
+  const declared = variant ? variant.concurrency : fn.concurrency ?? null;
+  const options = variant ? variant.options : fn.options;
   return {
-    id: fn.name, kind: "function", name: fn.name, variantOf: null, source: fn.source, options: fn.options,
-    declaredConcurrency: null, concurrency: resolveConcurrency(null, {}), batching: {}, schedule: fn.schedule,
+    id: variant ? variant.id : fn.name, kind: "function", name: fn.name, variantOf: variant ? fn.name : null,
+    source: variant ? variant.source : fn.source, options,
+    declaredConcurrency: declared, concurrency: resolveConcurrency(declared, {}), batching: {},
+    schedule: variant ? null : fn.schedule,
     server,
     endpoints: web && web.kind === "endpoint" ? [{ method: null, web, takesArgs: fn.params.length > 0 }] : [],
-    scaling: scalingOf(fn.options, server),
+    scaling: scalingOf(options, server),
     methods: [],
     parameters: [],
   };

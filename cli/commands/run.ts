@@ -1,5 +1,6 @@
 /**
- * `gantry run <app.ts> [--entry name] [-- args...]`: runs a local entrypoint on the embedded local
+ * `gantry run <app.ts>[::name] [--entry name] [-- args...]`: runs a local entrypoint, or calls a
+ * function or `Class.method` directly (its result printed; see run-entry.ts), on the embedded local
  * runtime. The app is analysed first (diagnostics: exit 1), then imported for its code; every
  * function and class runs in local containers configured from the spec. When the entrypoint
  * returns (or throws, or Ctrl-C, SIGTERM or SIGHUP arrives, or the process that started gantry
@@ -16,6 +17,7 @@ import { LocalRuntime } from "../../runtime/local/runtime.ts";
 import { watchParent } from "../../runtime/local/parent-watch.ts";
 import { importApp } from "../../runtime/worker/target.ts";
 import { UsageError } from "../main.ts";
+import { formatResult, selectEntry, splitAppArg } from "./run-entry.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
@@ -27,9 +29,9 @@ export function register(program: Command): void {
   program
     .command("run")
     .description("run a local entrypoint of an app on the embedded local runtime (no cloud, no Docker)")
-    .argument("<app>", "the app file, e.g. examples/hello/app.ts")
+    .argument("<app>", "the app file, e.g. examples/hello/app.ts; app.ts::square calls the function square")
     .argument("[args...]", "arguments for the entrypoint (after --), passed as a string array")
-    .option("--entry <name>", "the local entrypoint to run (needed when the app has several)")
+    .option("--entry <name>", "the local entrypoint to run (needed when the app has several), or a function or Class.method to call")
     .addHelpText("after", `
 Every function and class runs in local containers (child processes) configured from the app spec:
 timeouts, retries, concurrency, batching, autoscaling, volumes (under .gantry/volumes) and secrets
@@ -40,6 +42,7 @@ kills them.
 Examples:
   gantry run examples/hello/app.ts
   gantry run app.ts --entry backfill -- 2024-01-01 2024-01-31
+  gantry run examples/hello/app.ts::square -- 7      (calls square("7"), prints the result)
 
 Environment: GANTRY_STATE_DIR (Dicts and Volumes; default .gantry/ in the project root),
 GANTRY_HOME (the secret store; default ~/.gantry), GANTRY_LOG_LEVEL (runtime logs; default warn).
@@ -47,7 +50,12 @@ Exit codes: 0 success, 1 the entrypoint failed or the app has errors, 2 usage er
     .action((app: string, args: string[], flags: RunFlags) => runCommand(app, args, flags));
 }
 
-async function runCommand(appArg: string, args: string[], flags: RunFlags): Promise<void> {
+async function runCommand(appWithEntry: string, args: string[], flags: RunFlags): Promise<void> {
+  const { file: appArg, entry: fromPath } = splitAppArg(appWithEntry);
+  if (fromPath !== undefined && flags.entry !== undefined && fromPath !== flags.entry) {
+    throw new UsageError(`${appWithEntry} and --entry ${flags.entry} name different entries: give one`);
+  }
+  const entryName = fromPath ?? flags.entry;
   if (!existsSync(appArg) || !statSync(appArg).isFile()) throw new UsageError(`no such file: ${appArg}`);
   const appFile = resolve(appArg);
   const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
@@ -63,21 +71,13 @@ async function runCommand(appArg: string, args: string[], flags: RunFlags): Prom
     return;
   }
 
-  const entries = spec.entrypoints.map((e) => e.name);
-  let entry = flags.entry;
-  if (entry !== undefined && !entries.includes(entry)) {
-    throw new UsageError(`${appArg} has no local entrypoint "${entry}" (entrypoints: ${entries.join(", ") || "none"})`);
+  const selected = selectEntry(spec, appArg, entryName);
+  if ("missing" in selected) {
+    process.stderr.write(selected.missing);
+    process.exitCode = 1;
+    return;
   }
-  if (entry === undefined) {
-    if (entries.length === 0) {
-      process.stderr.write(`gantry run: ${appArg} has no local entrypoint; add one:\n` +
-        `  export const main = app.localEntrypoint(async (args: string[]) => { ... });\n`);
-      process.exitCode = 1;
-      return;
-    }
-    if (entries.length > 1) throw new UsageError(`${appArg} has several local entrypoints: choose one with --entry (${entries.join(", ")})`);
-    entry = entries[0];
-  }
+  const entry = selected.name;
 
   const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues });
   setInvoker(runtime);
@@ -104,10 +104,18 @@ async function runCommand(appArg: string, args: string[], flags: RunFlags): Prom
   let code = 0;
   try {
     const app = await importApp(appFile, spec.app.name);
-    const declaration = app.entrypoints.find((e) => e.name === entry);
-    if (!declaration) throw new Error(`the app module does not export the entrypoint "${entry}"`);
+    const run = async (): Promise<void> => {
+      if (selected.kind !== "entrypoint") {
+        const out = formatResult(await runtime.remote(selected.target, args), color && !!process.stdout.isTTY);
+        if (out !== undefined) process.stdout.write(`${out}\n`);
+        return;
+      }
+      const declaration = app.entrypoints.find((e) => e.name === entry);
+      if (!declaration) throw new Error(`the app module does not export the entrypoint "${entry}"`);
+      await declaration.fn(args);
+    };
     const outcome = await Promise.race([
-      Promise.resolve().then(() => declaration.fn(args)).then(() => "done" as const),
+      run().then(() => "done" as const),
       interruption.then(() => "interrupted" as const),
     ]);
     if (outcome === "interrupted") code = 130;

@@ -42,10 +42,23 @@ export class TextModel {
 // A variant found by the synthesizer: its own pool with a bigger GPU.
 export const bigModel = Cls.of(TextModel).withOptions({ gpu: "H100" });
 
+// The same class looked up by name, as Modal's guide writes it: the name resolves to TextModel of
+// this app, so this variant gets its own pool too (more inputs per container).
+const ModelByName = Cls.fromName<TextModel>("model-class", "TextModel");
+export const busyModel = ModelByName.withConcurrency({ maxInputs: 8 });
+
+// Modal's `@concurrent` on a function: one container takes up to 8 prompts at once.
+export const tokenize = app.function({ concurrency: { maxInputs: 8 } }, async (text: string) => text.split(" ").length);
+
+// A staging override, as Modal's `fn.with_options(...)`: the same code in its own, smaller pool.
+export const tokenizeStaging = tokenize.withOptions({ maxContainers: 1 });
+
 export const main = app.localEntrypoint(async () => {
   const bard = Cls.of(TextModel).instance({ corpus: "shakespeare" });
   const docs = Cls.of(TextModel).instance({ corpus: "gantry", temperature: 1 });
   console.log(await bard.generate.remote("to"));
   console.log(await docs.generate.remote("your", 3));
   console.log(await bigModel.instance({ corpus: "shakespeare" }).generate.remote("question"));
+  console.log(await busyModel.instance({ corpus: "gantry" }).generate.remote("own", 2));
+  console.log(`words: ${(await tokenizeStaging.map(["to be", "or not to be"])).join(" ")}`);
 });

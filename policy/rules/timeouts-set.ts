@@ -2,11 +2,13 @@
  * Timeouts are set on purpose: a pool still on the default timeout (300 s) is flagged, a bound can
  * be set per stack, and in a plan each work queue's visibility timeout must exceed the function
  * timeout (or an input in progress is handed to a second container).
- * The spec records values, not whether they were written, so an explicit `timeout: 300` reads as the default.
+ * The spec records which options were written (`written`), so an explicit `timeout: 300` counts as
+ * set; a spec without that record falls back to comparing with the default.
  */
 import { z } from "zod";
 import { DEFAULTS } from "../../synth/spec.ts";
-import { poolsOf } from "../pools.ts";
+import type { AppSpec } from "../../synth/spec.ts";
+import { poolsOf, type Pool } from "../pools.ts";
 import type { Finding, GantryPolicy } from "../types.ts";
 
 const Config = z.strictObject({
@@ -30,7 +32,7 @@ export const timeoutsSet: GantryPolicy<Config> = {
     for (const pool of pools) {
       const t = pool.options.timeout;
       // a variant inherits its class's timeout: report the class only
-      if (config.requireExplicit && t === DEFAULTS.timeout && pool.kind !== "variant") {
+      if (config.requireExplicit && pool.kind !== "variant" && !timeoutWritten(ctx.spec, pool)) {
         findings.push({ message: `${pool.id} has no timeout (the default ${DEFAULTS.timeout} s applies); set timeout`, declaration: pool.id, source: pool.source });
       }
       if (config.maxSeconds !== undefined && t > config.maxSeconds) {
@@ -53,3 +55,12 @@ export const timeoutsSet: GantryPolicy<Config> = {
     return findings;
   },
 };
+
+/** Whether code wrote `timeout` for the pool's declaration (without a `written` record: not the default). */
+function timeoutWritten(spec: AppSpec, pool: Pool): boolean {
+  const declaration = pool.kind === "function"
+    ? spec.functions.find((f) => f.name === pool.declaration)
+    : spec.classes.find((c) => c.name === pool.declaration);
+  const written = declaration?.written;
+  return written ? written.includes("timeout") : pool.options.timeout !== DEFAULTS.timeout;
+}

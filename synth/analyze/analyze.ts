@@ -15,6 +15,7 @@ import { parseEntrypoint, parseFunction, type Declared } from "./functions.ts";
 import { ProjectFiles, type Binding } from "./project.ts";
 import { Resources } from "./resources.ts";
 import { isSdk, type SdkValue, type SValue } from "./values.ts";
+import { didYouMean } from "./suggest.ts";
 import { addVariant, parseVariant } from "./variants.ts";
 
 type EntrypointSpec = AppSpec["entrypoints"][number];
@@ -90,6 +91,10 @@ class Analysis {
   private readonly functions: FunctionSpec[] = [];
   private readonly entrypoints: EntrypointSpec[] = [];
   private readonly declaredAt = new Map<string, Node[]>();
+  /** `app.function(...)` calls -> their specs (for `fn.withOptions(...)` variants) */
+  private readonly functionsByCall = new Map<ts.Node, FunctionSpec>();
+  /** this app's name, once found (`Cls.fromName` of it names a class of this app) */
+  private appName: string | null = null;
 
   constructor(private readonly project: ProjectFiles) {
     this.ctx = new Context(project);
@@ -102,6 +107,7 @@ class Analysis {
   run(): AnalysisResult {
     for (const file of this.project.files) this.reportSyntaxErrors(file);
     const app = this.findApp();
+    this.appName = app?.name ?? null;
     for (const file of this.project.files) this.declarations(file);
     this.misplacedDeclarations();
     this.strayDecorators();
@@ -111,7 +117,7 @@ class Analysis {
 
     const resources = this.res.collect();
     const classes = [...this.appClasses.values()];
-    for (const c of classes) c.variants.sort((a, b) => compare(a.id, b.id));
+    for (const c of [...classes, ...this.functions]) c.variants?.sort((a, b) => compare(a.id, b.id));
     const draft: AppSpec = {
       specVersion: SPEC_VERSION,
       app: { name: app?.name ?? "", source: app ? this.ctx.location(app.node) : { file: this.project.rel(this.project.appFile), line: 1, column: 1 } },
@@ -181,7 +187,10 @@ class Analysis {
           const kind = call.getExpression().asKindOrThrow(ts.SyntaxKind.PropertyAccessExpression).getName();
           if (kind === "function") {
             const spec = parseFunction(this.ctx, this.ev, this.res, call, declared);
-            if (spec) this.functions.push(spec);
+            if (spec) {
+              this.functions.push(spec);
+              this.functionsByCall.set(call.compilerNode, spec);
+            }
           } else {
             const spec = parseEntrypoint(this.ctx, this.ev, call, declared);
             if (spec) this.entrypoints.push(spec);
@@ -301,11 +310,44 @@ class Analysis {
           }
           const variant = parseVariant(this.ctx, this.res, v.sdk, call, spec);
           if (variant) addVariant(spec, variant);
+        } else if (isSdk(v, "fnVariant")) {
+          const spec = this.functionsByCall.get(v.sdk.call.compilerNode);
+          if (!spec) continue; // the declaration itself is reported (not exported, misplaced)
+          const variant = parseVariant(this.ctx, this.res, v.sdk, call, { ...spec, concurrency: spec.concurrency ?? null, methods: [] });
+          if (variant) addVariant(Object.assign(spec, { variants: spec.variants ?? [] }), variant);
+        } else if (isSdk(v, "clsName")) {
+          const spec = this.classByName(v.sdk);
+          if (!spec) continue;
+          const variant = parseVariant(this.ctx, this.res, v.sdk, call, spec);
+          if (variant) addVariant(spec, variant);
         } else if (v.kind === "unknown" && this.chainStartsAtClsOf(call)) {
           this.ctx.reportUnknown(v, "a variant");
         }
       }
     }
+  }
+
+  /**
+   * The class of this app a `Cls.fromName(app, name)` variant chain names. Another app's class
+   * cannot get a pool from this app (a warning naming where to declare it); an unknown class of
+   * this app is an error with the closest class name.
+   */
+  private classByName(ref: Extract<SdkValue, { type: "clsName" }>): ClassSpec | undefined {
+    const classes = [...this.appClasses.values()];
+    const written = `Cls.fromName(${JSON.stringify(ref.app)}, ${JSON.stringify(ref.name)})`;
+    if (this.appName === null) return undefined; // the missing app is reported already
+    if (ref.app !== this.appName) {
+      const hint = classes.some((c) => c.name === ref.name) ? `; did you mean this app, Cls.fromName(${JSON.stringify(this.appName)}, ${JSON.stringify(ref.name)}) or Cls.of(${ref.name})?` : "";
+      this.ctx.report("GANTRY1709", ref.node, `${written} names a class of another app, so this app deploys no pool for its variant: declare the variant in the app "${ref.app}" (e.g. export const big = Cls.of(${ref.name}).withOptions({ ... })) so its pool exists${hint}`);
+      return undefined;
+    }
+    const spec = classes.find((c) => c.name === ref.name);
+    if (!spec) {
+      const names = classes.map((c) => c.name);
+      const known = names.length ? `; its @app.cls classes are ${names.join(", ")}` : "; it declares no @app.cls class";
+      this.ctx.report("GANTRY1708", ref.node, `${written}: the app "${this.appName}" has no class ${ref.name}${didYouMean(ref.name, names)}${known}`);
+    }
+    return spec;
   }
 
   private chainStartsAtClsOf(call: CallExpression): boolean {

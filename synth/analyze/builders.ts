@@ -48,6 +48,7 @@ export function callGantry(ctx: Context, name: string, args: SValue[], argNodes:
       if (first?.kind === "unknown") return first;
       return unknownValue(node, "Cls.of() takes a class declared with @app.cls", "pass the class itself, e.g. Cls.of(MyModel)");
     }
+    case "Cls.fromName": return clsFromName(ctx, first, second, node);
     case "webEndpoint":
       // two arguments wrap a function; one argument is the method decorator
       if (args.length >= 2) return { type: "web", wrapper: "webEndpoint", options: first, handler: second };
@@ -71,12 +72,27 @@ export function callSdkMethod(ctx: Context, receiver: SdkValue, method: string, 
   }
   if (receiver.type === "app") {
     if (method === "cls") return { type: "decorator", name: "cls", args };
-    if (method === "function" || method === "localEntrypoint") return { type: "declaration" };
+    if (method === "function" || method === "localEntrypoint") return { type: "declaration", call: node, kind: method };
   }
-  if (receiver.type === "cls" && (method === "withOptions" || method === "withConcurrency" || method === "withBatching")) {
+  if ((receiver.type === "declaration" && receiver.kind === "function" || receiver.type === "fnVariant")
+    && (method === "withOptions" || method === "withConcurrency" || method === "withBatching")) {
+    const parts = receiver.type === "fnVariant" ? receiver.parts : [];
+    const part = { method, args: args[0] ?? unknownValue(node, "no options given", `pass an object, e.g. ${method}({ ... })`), node: nameNode } as const;
+    return { type: "fnVariant", call: receiver.call, parts: [...parts, part] };
+  }
+  if ((receiver.type === "cls" || receiver.type === "clsName") && (method === "withOptions" || method === "withConcurrency" || method === "withBatching")) {
     return { ...receiver, parts: [...receiver.parts, { method, args: args[0] ?? unknownValue(node, "no options given", `pass an object, e.g. ${method}({ ... })`), node: nameNode }] };
   }
   return unknownValue(node, `${describeValue({ kind: "sdk", sdk: receiver, node })}.${method}(...) is not read by the analysis`, "use a literal or a const");
+}
+
+/** `Cls.fromName(app, name)`: both names static strings; which class it is, the analysis decides later. */
+function clsFromName(ctx: Context, appArg: SValue | undefined, nameArg: SValue | undefined, node: Node): Result {
+  if (!appArg || !nameArg) return missingArgs(ctx, node, `Cls.fromName("my-app", "MyClass")`);
+  const app = readString(ctx, appArg, "the app name of Cls.fromName");
+  const name = readString(ctx, nameArg, "the class name of Cls.fromName");
+  if (app === undefined || name === undefined) return unknownValue(node, "Cls.fromName needs string literals", "", true);
+  return { type: "clsName", app, name, node, parts: [] };
 }
 
 function missingArgs(ctx: Context, node: Node, usage: string): SValue {

@@ -109,6 +109,7 @@ export function parseClass(
     exit,
     concurrency,
     variants: [],
+    written: options.written,
   };
 }
 

@@ -12,6 +12,7 @@ import type { Resources } from "./resources.ts";
 import { signatureOf } from "./signature.ts";
 import { describeValue, isSdk, type SValue } from "./values.ts";
 import { parseWebApp, parseWebEndpoint, parseWebServer } from "./web.ts";
+import { warnAlwaysOn } from "./web-floor.ts";
 
 type EntrypointSpec = AppSpec["entrypoints"][number];
 
@@ -49,15 +50,19 @@ export function parseFunction(ctx: Context, ev: Evaluator, res: Resources, call:
     return undefined;
   }
   const { params, returns } = signatureOf(fn.node);
+  const fullOptions = withDefaults(res, options.given);
+  if (web) warnAlwaysOn(ctx, decl.name, web, fullOptions, handler.node);
   return {
     kind: "function",
     name: decl.name,
     source: ctx.location(decl.nameNode),
-    options: withDefaults(res, options.given),
+    options: fullOptions,
     schedule: options.schedule,
     web,
     params,
     returns,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    written: options.written,
   };
 }
 

@@ -3,8 +3,9 @@
  * each field read and validated at its own location, then defaults applied.
  */
 import { normalizeGpu, parseGpuShape } from "../gpu.ts";
-import { DEFAULTS, defaultOptions, type DeclarationOptions, type GpuSpec, type RetriesSpec, type ScheduleSpec, type VolumeMount } from "../spec.ts";
+import { DEFAULTS, defaultOptions, type ConcurrencySpec, type DeclarationOptions, type GpuSpec, type RetriesSpec, type ScheduleSpec, type VolumeMount } from "../spec.ts";
 import { retries as readRetriesObject } from "./builders.ts";
+import { readConcurrency } from "./classes.ts";
 import type { Context } from "./context.ts";
 import { DEFAULT_IMAGE, readEnv } from "./images.ts";
 import { readBoolean, readInt, readNumber, readObject, toPlain } from "./read.ts";
@@ -14,6 +15,7 @@ import { describeValue, isSdk, type Prop, type SValue } from "./values.ts";
 export const OPTION_NAMES = [
   "image", "gpu", "cpu", "memory", "timeout", "retries", "secrets", "volumes", "schedule",
   "minContainers", "maxContainers", "bufferContainers", "scaledownWindow", "enableMemorySnapshot", "spot", "env",
+  "concurrency",
 ] as const;
 
 /** Modal's old names, refused with the new one. */
@@ -21,7 +23,7 @@ export const RENAMED_OPTIONS: Record<string, string> = {
   concurrencyLimit: "use maxContainers",
   containerIdleTimeout: "use scaledownWindow",
   keepWarm: "use minContainers",
-  allowConcurrentInputs: "use the @concurrent({ maxInputs }) class decorator",
+  allowConcurrentInputs: "use the concurrency: { maxInputs } option of app.function, or the @concurrent({ maxInputs }) decorator on an @app.cls class",
 };
 
 /** What `withOptions` may change per variant (images, secrets and volumes are shared by all pools). */
@@ -36,15 +38,20 @@ export interface ParsedOptions {
   /** only the options that were given (and valid) */
   given: Partial<DeclarationOptions>;
   schedule: ScheduleSpec | null;
+  /** `concurrency: { maxInputs, targetInputs }` (functions only) */
+  concurrency: ConcurrencySpec | null;
+  /** the option names written in code, sorted (so "set to the default" and "not set" differ) */
+  written: string[];
 }
 
 export function parseOptions(ctx: Context, res: Resources, value: SValue | undefined, kind: OptionsKind): ParsedOptions {
   const given: Partial<DeclarationOptions> = {};
-  const out: ParsedOptions = { given, schedule: null };
+  const out: ParsedOptions = { given, schedule: null, concurrency: null, written: [] };
   if (!value) return out;
   const what = kind === "variant" ? "withOptions option" : "option";
   const props = readObject(ctx, value, what, OPTION_NAMES, RENAMED_OPTIONS);
   if (!props) return out;
+  out.written = [...props.keys()].sort();
   for (const [name, prop] of props) {
     if (kind === "variant" && !(VARIANT_OPTION_NAMES as readonly string[]).includes(name)) {
       ctx.report("GANTRY1707", prop.key, `"${name}" cannot differ per variant; withOptions accepts ${VARIANT_OPTION_NAMES.join(", ")}`);
@@ -105,6 +112,14 @@ function readField(ctx: Context, res: Resources, name: (typeof OPTION_NAMES)[num
       if (isSdk(v, "cron")) out.schedule = { kind: "cron", expression: v.sdk.expression, timezone: v.sdk.timezone, source: ctx.location(v.node) };
       else if (isSdk(v, "period")) out.schedule = { kind: "period", seconds: v.sdk.seconds, source: ctx.location(v.node) };
       else wrongKind(ctx, v, "schedule", "Cron(\"0 2 * * *\") or Period({ hours: 6 })");
+      return;
+    }
+    case "concurrency": {
+      if (kind === "class") {
+        ctx.report("GANTRY1304", prop.key, "concurrency is the option of app.function; on a class write the @concurrent({ maxInputs }) decorator");
+        return;
+      }
+      out.concurrency = readConcurrency(ctx, v, prop.key)?.concurrency ?? null;
       return;
     }
     case "minContainers": setIfDefined(given, "minContainers", readInt(ctx, v, "option minContainers", 0, Infinity)); return;

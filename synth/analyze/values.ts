@@ -64,7 +64,7 @@ export type SecretData =
   | { kind: "dict"; values: Record<string, string> }
   | { kind: "dotenv"; path: string; keys: string[] };
 
-/** One `.withOptions/.withConcurrency/.withBatching(...)` link of a `Cls.of(X)` chain. */
+/** One `.withOptions/.withConcurrency/.withBatching(...)` link of a `Cls.of(X)` or `Cls.fromName(...)` chain. */
 export interface VariantPart {
   method: "withOptions" | "withConcurrency" | "withBatching";
   args: SValue;
@@ -81,6 +81,8 @@ export type SdkValue =
   | { type: "period"; seconds: number }
   | { type: "retries"; retries: RetriesSpec }
   | { type: "cls"; classDecl: ClassDeclaration; parts: VariantPart[] }
+  /** `Cls.fromName("app", "Class")`: resolved to a class of this app (or reported) once the classes are known */
+  | { type: "clsName"; app: string; name: string; node: Node; parts: VariantPart[] }
   /** `webEndpoint(opts, fn)`, `webApp(factory, opts?)`, `webServer(opts, factory)` around a handler */
   | { type: "web"; wrapper: "webEndpoint" | "webApp" | "webServer"; options: SValue | null; handler: SValue }
   /** a decorator factory's result: `@method()`, `@app.cls({...})`, `@batched({...})` */
@@ -88,7 +90,9 @@ export type SdkValue =
   /** `parameter<T>(opts?)` */
   | { type: "parameter"; options: SValue | null }
   /** `app.function(...)`, `app.localEntrypoint(...)`: a declaration, not a value options can use */
-  | { type: "declaration" };
+  | { type: "declaration"; call: Node; kind: "function" | "localEntrypoint" }
+  /** `fn.withOptions(...)` / `fn.withConcurrency(...)` on a function declared by `call` */
+  | { type: "fnVariant"; call: Node; parts: VariantPart[] };
 
 export type DecoratorName = "cls" | "method" | "enter" | "exit" | "batched" | "concurrent" | "webEndpoint";
 
@@ -134,11 +138,13 @@ function describeSdk(s: SdkValue): string {
     case "cron": return "a Cron schedule";
     case "period": return "a Period schedule";
     case "retries": return "a Retries policy";
-    case "cls": return "a Cls handle";
+    case "cls":
+    case "clsName": return "a Cls handle";
     case "web": return `a ${s.wrapper}(...) handler`;
     case "decorator": return `the @${s.name} decorator`;
     case "parameter": return "a parameter() field";
     case "declaration": return "a gantry declaration";
+    case "fnVariant": return "a function variant";
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Variants found in code: `Cls.of(X).withOptions({...}).withConcurrency({...}).withBatching({...})`
- * with static arguments, anywhere in the analysed files. Each distinct set of overrides is one
+ * (or the same chain on `Cls.fromName("<this app>", "X")`) with static arguments, anywhere in the analysed files. Each distinct set of overrides is one
  * deployed pool, named with the same `variantId` the runtime computes from the same overrides.
  */
 import type { Node } from "ts-morph";
@@ -15,9 +15,13 @@ import type { Resources } from "./resources.ts";
 import { earlier } from "./resources.ts";
 import type { SdkValue } from "./values.ts";
 
-type ClsValue = Extract<SdkValue, { type: "cls" }>;
+/** `Cls.of(X)...` or `Cls.fromName(...)...` once resolved to a class of this app: only its links matter here. */
+type ClsValue = Extract<SdkValue, { type: "cls" | "clsName" | "fnVariant" }>;
 
-export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: Node, spec: ClassSpec): VariantSpec | undefined {
+/** What a variant starts from: a class, or a function (which has no methods, so nothing to batch). */
+export type VariantBase = Pick<ClassSpec, "name" | "options" | "concurrency" | "methods">;
+
+export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: Node, spec: VariantBase): VariantSpec | undefined {
   const overrides: Record<string, unknown> = {};
   const given: Partial<DeclarationOptions> = {};
   let concurrency: ConcurrencySpec | null = spec.concurrency;
@@ -75,8 +79,8 @@ export function parseVariant(ctx: Context, res: Resources, cls: ClsValue, node: 
   };
 }
 
-/** Adds a variant to its class, once per id (the earliest place it is written wins). */
-export function addVariant(spec: ClassSpec, variant: VariantSpec): void {
+/** Adds a variant to its class or function, once per id (the earliest place it is written wins). */
+export function addVariant(spec: { variants: VariantSpec[] }, variant: VariantSpec): void {
   const existing = spec.variants.findIndex((v) => v.id === variant.id);
   if (existing === -1) spec.variants.push(variant);
   else if (earlier(variant.source, spec.variants[existing].source)) spec.variants[existing] = variant;

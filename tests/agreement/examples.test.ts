@@ -12,8 +12,9 @@ import { analyzeApp, normalizeCron, normalizeGpu } from "../../synth/index.ts";
 import { DEFAULTS, type AppSpec, type DeclarationOptions, type ScheduleSpec, type WebSpec } from "../../synth/spec.ts";
 import { registeredApps, describeClass, type MemberMeta } from "../../sdk/registry.ts";
 import { parameterFields } from "../../sdk/decorators.ts";
+import { functionVariantOf } from "../../sdk/app.ts";
 import { Cls, Retries, type App } from "gantry";
-import type { FunctionOptions } from "../../sdk/options.ts";
+import type { ConcurrentOptions, FunctionOptions } from "../../sdk/options.ts";
 import type { Schedule } from "../../sdk/schedule.ts";
 import type { WebMarker } from "../../sdk/web.ts";
 
@@ -110,8 +111,16 @@ for (const file of apps) {
 
     // variants held in module-level exports must be ones the synthesizer found
     const specVariants = new Set(spec.classes.flatMap((c) => c.variants.map((v) => v.id)));
+    const specUnits = new Set(spec.functions.flatMap((f) => [f.name, ...(f.variants ?? []).map((v) => v.id)]));
     for (const value of Object.values(mod)) {
       if (value instanceof Cls) assert.ok(specVariants.has(value.variant), `variant ${value.variant} not in the spec`);
+      const fnVariant = functionVariantOf(value)?.variant;
+      if (fnVariant) assert.ok(specUnits.has(fnVariant), `function variant ${fnVariant} not in the spec`);
+    }
+    // function-level concurrency agrees too
+    for (const f of spec.functions) {
+      const declared: ConcurrentOptions | undefined = app.findFunction(f.name)?.options.concurrency;
+      assert.deepEqual(f.concurrency ?? null, declared ? { maxInputs: declared.maxInputs, targetInputs: declared.targetInputs ?? declared.maxInputs } : null, `${f.name} concurrency`);
     }
   });
 }

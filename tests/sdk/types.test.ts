@@ -19,3 +19,19 @@ test("typed handles: well-typed calls compile and every @ts-expect-error line fa
   const diagnostics = compile(fileURLToPath(new URL("./fixtures/typed-handles.ts", import.meta.url)));
   assert.deepEqual(diagnostics, []);
 });
+
+test("an old Modal option name is a type error naming its replacement", () => {
+  const diagnostics = compile(fileURLToPath(new URL("./fixtures/broken/renamed-options.ts", import.meta.url)));
+  const lines = diagnostics.map((d) => d.slice(d.lastIndexOf("/") + 1));
+  const expected: [number, RegExp][] = [
+    [6, /concurrencyLimit was renamed: use maxContainers/],
+    [7, /containerIdleTimeout was renamed: use scaledownWindow/],
+    [8, /keepWarm was renamed: use minContainers/],
+    [9, /allowConcurrentInputs was renamed: use concurrency: \{ maxInputs \} \(app\.function\)/],
+  ];
+  assert.equal(lines.length, expected.length, lines.join("\n"));
+  for (const [i, [line, message]] of expected.entries()) {
+    assert.ok(lines[i].startsWith(`renamed-options.ts:${line}: `), lines[i]);
+    assert.match(lines[i], message);
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { timeoutsSet } from "../../../policy/rules/timeouts-set.ts";
-import { fn, resource, spec, at } from "../helpers.ts";
+import { cls, fn, resource, spec, at } from "../helpers.ts";
 import { check } from "./_check.ts";
 
 test("passes: explicit timeouts within the bound, queues that outlast them", () => {
@@ -19,4 +19,12 @@ test("fails: a default timeout, one over the bound, and a queue that would deliv
   assert.match(findings[0].message, /default 300 s applies/);
   assert.match(findings[2].message, /visibility timeout 7200 s, not above the function timeout 7200 s/);
   assert.equal(findings[2].urn, queue.urn);
+});
+
+test("an explicit timeout: 300 is set, though it equals the default; without it the default is flagged", () => {
+  const s = spec({
+    functions: [fn("explicit", 4, { timeout: 300 }, { written: ["timeout"] }), fn("implicit", 9, {}, { written: ["gpu"] })],
+    classes: [cls("Model", 12, { timeout: 300 }, { written: ["gpu", "timeout"] })],
+  });
+  assert.deepEqual(check(timeoutsSet, s, {}, "prod", []).map((f) => f.declaration), ["implicit"]);
 });

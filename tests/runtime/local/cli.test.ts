@@ -48,7 +48,7 @@ test("choosing an entrypoint: several need --entry, an unknown one is a usage er
   assert.match(several.stderr, /several local entrypoints: choose one with --entry \(fail, hang, main\)/);
   const unknown = await gantry(["run", app, "--entry", "nope"]).exited;
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /has no local entrypoint "nope" \(entrypoints: fail, hang, main\)/);
+  assert.match(unknown.stderr, /has no local entrypoint, function or class method "nope" \(have: fail, hang, main, explode, square, Holder\.hold\)/);
   const missing = await gantry(["run", "no/such/app.ts"]).exited;
   assert.equal(missing.code, 2);
 });
@@ -111,4 +111,33 @@ test("gantry secret create tightens an existing 0777 store directory to 0700 and
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   assert.equal(statSync(join(dir, "earlier.json")).mode & 0o777, 0o600);
   assert.equal(statSync(join(dir, "api.json")).mode & 0o777, 0o600);
+});
+
+test("a function variant runs in its own pool, with the function's concurrency", async () => {
+  const { code, stdout, stderr } = await gantry(["run", fixturePath("fn-variants.ts")]).exited;
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^containers: 1$/m, "the variant's maxContainers: 1");
+  const peak = Number(/^peak: (\d+)$/m.exec(stdout)?.[1]);
+  assert.ok(peak > 1 && peak <= 4, `one container took several inputs at once (peak ${peak})`);
+});
+
+test("gantry run app.ts::fn calls a function directly with the arguments as strings and prints its result", async () => {
+  const byPath = await gantry(["run", `${app}::square`, "--", "5"]).exited;
+  assert.equal(byPath.code, 0, byPath.stderr);
+  assert.equal(byPath.stdout, "25\n");
+  const byFlag = await gantry(["run", app, "--entry", "explode", "--", "on purpose"]).exited;
+  assert.equal(byFlag.code, 1);
+  assert.match(byFlag.stderr, /gantry run: explode failed:[\s\S]*TypeError: exploded: on purpose/);
+});
+
+test("gantry run app.ts::Class.method calls a method of a class without required parameters", async () => {
+  const { code, stdout, stderr } = await gantry(["run", `${fixturePath("fn-variants.ts")}::Greeter.greet`, "--", "ada"]).exited;
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "{ hello: 'ada' }\n");
+  const holder = await gantry(["run", `${app}::Holder.hold`]).exited;
+  assert.equal(holder.code, 2);
+  assert.match(holder.stderr, /Holder has required parameters \(dir\)/);
+  const unknown = await gantry(["run", `${app}::sqare`]).exited;
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no local entrypoint, function or class method "sqare" \(have: .*square.*Holder\.hold/);
 });
