@@ -197,7 +197,13 @@ export class CapacityGroup extends GantryComponent {
           spotAllocationStrategy: "capacity-optimized-prioritized",
         },
       },
-      ...(group.warmPool ? { warmPool: { poolState: "Stopped", minSize: 0, instanceReusePolicy: { reuseOnScaleIn: true } } } : {}),
+      ...(group.warmPool ? {
+        warmPool: {
+          poolState: "Stopped", minSize: 0, instanceReusePolicy: { reuseOnScaleIn: true },
+          // bounded: by default the pool would hold max - desired stopped instances (units.ts)
+          maxGroupPreparedCapacity: group.preparedInstances,
+        },
+      } : {}),
       // ECS adds AmazonECSManaged itself; declaring it keeps Pulumi from removing it
       tags: this.asgTags({ AmazonECSManaged: "true", Name: name }),
     }, { ...this.childOpts, ignoreChanges: ["desiredCapacity"] });

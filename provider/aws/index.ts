@@ -66,6 +66,11 @@ export function validateUnits(spec: AppSpec, units: Unit[], groups: CapacityGrou
         problems.push((err as Error).message);
       }
     }
+    if (unit.options.spot && unit.options.enableMemorySnapshot) {
+      // memory snapshots are warm pools of stopped instances, and PutWarmPool refuses groups whose
+      // launch template requests Spot Instances (EC2 Auto Scaling API reference, PutWarmPool)
+      problems.push(`${where}: spot: true and enableMemorySnapshot: true cannot go together on AWS: memory snapshots are an EC2 Auto Scaling warm pool, which AWS does not allow on a group that requests Spot Instances; drop one of the two (or run a spot variant without enableMemorySnapshot)`);
+    }
     if (unit.options.timeout > MAX_TIMEOUT_SECONDS) {
       // SQS hides a received message for 12 hours at most; the runtime cannot extend that (runtime/aws/README.md)
       problems.push(`${where}: timeout ${unit.options.timeout} s is too long for AWS: SQS hides an input from other containers for at most 12 hours after its receive, so a longer attempt would run a second time in parallel; use at most timeout: ${MAX_TIMEOUT_SECONDS} (12 h less ${VISIBILITY_MARGIN_SECONDS} s to store the outcome), in code or in gantry:overrides, or split the work into calls that checkpoint to a Volume or Dict`);

@@ -47,6 +47,13 @@ export interface CapacityGroup {
   /** instances needed when every unit on the group runs `maxContainers` tasks */
   maxInstances: number;
   warmPool: boolean;
+  /**
+   * With a warm pool: the most instances it keeps prepared (warm or in service), AWS's
+   * `maxGroupPreparedCapacity`; without it the pool holds max - desired stopped instances, each
+   * launched at deploy time. Enough for the snapshot units' minContainers + bufferContainers, at
+   * least one.
+   */
+  preparedInstances: number;
 }
 
 function shapeKey(shape: GpuShape): string {
@@ -148,6 +155,7 @@ export function capacityGroupsOf(units: Unit[]): CapacityGroup[] {
         units: [],
         maxInstances: 0,
         warmPool: false,
+        preparedInstances: 0,
       };
       groups.set(unit.capacity, group);
     }
@@ -166,6 +174,11 @@ export function capacityGroupsOf(units: Unit[]): CapacityGroup[] {
     let instances = 0;
     for (const u of members) instances += Math.ceil(maxContainersOf(u) / tasksPerInstance(first, u.task));
     group.maxInstances = instances;
+    if (group.warmPool) {
+      const prepared = members.filter((u) => u.options.enableMemorySnapshot)
+        .reduce((n, u) => n + Math.ceil((minContainersOf(u) + u.options.bufferContainers) / tasksPerInstance(first, u.task)), 0);
+      group.preparedInstances = Math.min(group.maxInstances, Math.max(1, prepared));
+    }
   }
   return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
 }

@@ -243,6 +243,8 @@ export class LoadBalancer extends GantryComponent {
       securityGroups: [this.securityGroup.id],
       subnets: inputs.network.publicSubnetIds,
       dropInvalidHeaderFields: true,
+      // requests whose framing is ambiguous (RFC 7230 desync classes) are refused, not forwarded
+      desyncMitigationMode: "strictest",
       // longer than the container front door's synchronous window (150 s), so a waiting request is not cut
       idleTimeout: 180,
       tags: this.tags,

@@ -321,6 +321,10 @@ describe("web", () => {
     assert.equal(env("api").GANTRY_HTTP_PORT, "8000");
     assert.equal(env("api").GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
   });
+  it("the load balancer refuses ambiguous request framing (desync) and drops invalid header fields", () => {
+    const lb = view.inputs("aws:lb/loadBalancer:LoadBalancer");
+    assert.deepEqual([lb.desyncMitigationMode, lb.dropInvalidHeaderFields], ["strictest", true]);
+  });
 });
 
 describe("source locations and outputs", () => {

@@ -30,9 +30,13 @@ describe("variations", () => {
     assert.equal(view.inputs("aws:ec2/securityGroup:SecurityGroup", { declaration: "square" }).vpcId, "vpc-0abc");
   });
 
-  it("enableMemorySnapshot keeps a stopped warm pool on the group", async () => {
+  it("enableMemorySnapshot keeps a stopped warm pool on the group, bounded to what min + buffer need (at least one)", async () => {
     const view = await planOf(app({ classes: [cls("Model", 3, { gpu: gpu("L4"), maxContainers: 1, enableMemorySnapshot: true })] }));
-    assert.deepEqual(view.inputs("aws:autoscaling/group:Group").warmPool, { instanceReusePolicy: { reuseOnScaleIn: true }, minSize: 0, poolState: "Stopped" });
+    assert.deepEqual(view.inputs("aws:autoscaling/group:Group").warmPool, { instanceReusePolicy: { reuseOnScaleIn: true }, maxGroupPreparedCapacity: 1, minSize: 0, poolState: "Stopped" });
+    // without maxGroupPreparedCapacity AWS keeps max - desired stopped instances, each launched at deploy time
+    const busy = await planOf(app({ classes: [cls("Model", 3, { gpu: gpu("L4"), maxContainers: 8, minContainers: 1, bufferContainers: 2, enableMemorySnapshot: true })] }));
+    assert.equal(busy.inputs("aws:autoscaling/group:Group").maxSize, 8);
+    assert.equal(busy.inputs("aws:autoscaling/group:Group").warmPool.maxGroupPreparedCapacity, 3);
     const userData = Buffer.from(view.inputs("aws:ec2/launchTemplate:LaunchTemplate").userData, "base64").toString();
     assert.match(userData, /ECS_WARM_POOLS_CHECK=true/);
     // the image is pulled before the instance is stopped into the pool, and tasks start from it
@@ -62,6 +66,18 @@ describe("variations", () => {
           "tests/provider/fixtures/apps/llm/app.ts:7:1: huge: memory 64000 MiB does not fit g4dn.xlarge (at most 14233 MiB for tasks)",
           "tests/provider/fixtures/apps/llm/app.ts:3:1: volume \"old-data\" has createIfMissing: false; set gantry:volumes.old-data.fileSystemId in Pulumi.<stack>.yaml to the existing EFS file system",
         ]);
+        return true;
+      },
+    );
+  });
+
+  it("spot with enableMemorySnapshot is refused at the declaration: AWS allows no warm pool on a Spot group", async () => {
+    await assert.rejects(
+      planOf(app({ functions: [fn("preempt", 5, { gpu: gpu("L4"), maxContainers: 1, spot: true, enableMemorySnapshot: true })] })),
+      (err: unknown) => {
+        assert.ok(err instanceof SynthError);
+        assert.equal(err.problems.length, 1);
+        assert.match(err.problems[0], /^tests\/provider\/fixtures\/apps\/llm\/app\.ts:5:1: preempt: spot: true and enableMemorySnapshot: true cannot go together on AWS: memory snapshots are an EC2 Auto Scaling warm pool/);
         return true;
       },
     );
