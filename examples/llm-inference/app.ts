@@ -8,7 +8,7 @@ import { App, Cls, Image, Queue, Retries, Secret, Volume, concurrent, enter, exi
 
 export const app = new App("llm-inference");
 
-const inferenceImage = Image.debianSlim({ node: "20", python: "3.11" })
+const inferenceImage = Image.debianSlim({ node: "24", python: "3.11" })
   .aptInstall("libgomp1=12.2.0-14")
   .npmInstall("onnxruntime-node@1.20.1")
   .pipInstall("torch==2.3.0", "transformers==4.41.0")

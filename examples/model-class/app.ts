@@ -6,7 +6,7 @@ import { App, Cls, Image, Volume, enter, method, parameter, concurrent } from "g
 
 export const app = new App("model-class");
 
-const image = Image.debianSlim({ node: "20" }).npmInstall("onnxruntime-node@1.20.1");
+const image = Image.debianSlim({ node: "24" }).npmInstall("onnxruntime-node@1.20.1");
 const weights = Volume.fromName("model-weights", { createIfMissing: true });
 
 const CORPORA: Record<string, string> = {
