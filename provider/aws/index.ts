@@ -211,7 +211,9 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     });
     for (const unit of endpointUnits) new WebRoutes(unit.slug, info, unitRef(unit), unit, api, gateway);
   }
-  const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, { network, certificateArn: settings.certificateArn }) : null;
+  const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, {
+    network, certificateArn: settings.certificateArn, privateServers: serverUnits.some((u) => !u.server!.public),
+  }) : null;
   const priorities = rulePriorities(serverUnits.map((u) => u.id));
   const webOf = new Map<string, WebAttachment>();
   for (const unit of serverUnits) {

@@ -12,8 +12,9 @@
  *   endpoints, set from stack config `gantry:webToken` (a secure value).
  * - gantry:aws:LoadBalancer and gantry:aws:ServerRoute — one Application Load Balancer for the
  *   app's `webApp`/`webServer` functions, routed by path prefix (`/<name>`) to their ECS
- *   services; HTTPS when `gantry:certificateArn` is set, else HTTP only. The runtime in the
- *   container checks bearer tokens for private ones.
+ *   services; HTTPS when `gantry:certificateArn` is set, else HTTP only — and then internal when a
+ *   private one is behind it (its bearer token never travels over plain HTTP on the internet).
+ *   The runtime in the container checks bearer tokens for private ones.
  *
  * Cost: API Gateway $1.00 per million requests, Lambda per request and duration; the load
  * balancer ~$16/month plus LCUs while it exists.
@@ -225,6 +226,8 @@ export class WebRoutes extends GantryComponent {
 export interface LoadBalancerInputs {
   network: Network;
   certificateArn: string | null;
+  /** a private webApp/webServer is behind it: its callers send a bearer token */
+  privateServers: boolean;
 }
 
 export class LoadBalancer extends GantryComponent {
@@ -236,12 +239,19 @@ export class LoadBalancer extends GantryComponent {
   constructor(name: string, info: StackInfo, inputs: LoadBalancerInputs, opts?: pulumi.ComponentResourceOptions) {
     super("gantry:aws:LoadBalancer", name, info, null, opts);
     const https = inputs.certificateArn !== null;
+    // a bearer token never crosses the internet in cleartext: without a certificate, a load
+    // balancer with private servers behind it is internal (reachable from inside the VPC only)
+    const internal = !https && inputs.privateServers;
+    if (internal) {
+      pulumi.log.warn("the load balancer is internal (reachable from inside the VPC only): private webApp/webServer endpoints take a bearer token, " +
+        "which must not travel over plain HTTP; set gantry:certificateArn to an ACM certificate to serve them over HTTPS on the internet", this);
+    }
     this.securityGroup = this.createSecurityGroup(name, inputs.network, https);
     this.loadBalancer = new aws.lb.LoadBalancer(name, {
       loadBalancerType: "application",
-      internal: false,
+      internal,
       securityGroups: [this.securityGroup.id],
-      subnets: inputs.network.publicSubnetIds,
+      subnets: internal ? inputs.network.privateSubnetIds : inputs.network.publicSubnetIds,
       dropInvalidHeaderFields: true,
       // requests whose framing is ambiguous (RFC 7230 desync classes) are refused, not forwarded
       desyncMitigationMode: "strictest",

@@ -321,6 +321,14 @@ describe("web", () => {
     assert.equal(env("api").GANTRY_HTTP_PORT, "8000");
     assert.equal(env("api").GANTRY_TOKEN_SECRET_ARN, "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf");
   });
+  it("without a certificate, a load balancer with a private webApp behind it is internal: no bearer token over plain HTTP", async () => {
+    const lb = view.inputs("aws:lb/loadBalancer:LoadBalancer");
+    assert.deepEqual([lb.internal, lb.subnets], [true, ["subnet-gantry-network-private-1", "subnet-gantry-network-private-2"]]);
+    const tls = await planOf(llmApp(), { secretValues: { "dict-1a2b3c": { OPENAI_KEY: "sk-live-123" } }, config: { "gantry:certificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/abc" } });
+    const exposed = tls.inputs("aws:lb/loadBalancer:LoadBalancer");
+    assert.deepEqual([exposed.internal, exposed.subnets], [false, ["subnet-gantry-network-public-1", "subnet-gantry-network-public-2"]]);
+    assert.equal(tls.inputs("aws:lb/listener:Listener", { name: "gantry-lb-https" }).protocol, "HTTPS");
+  });
   it("the load balancer refuses ambiguous request framing (desync) and drops invalid header fields", () => {
     const lb = view.inputs("aws:lb/loadBalancer:LoadBalancer");
     assert.deepEqual([lb.desyncMitigationMode, lb.dropInvalidHeaderFields], ["strictest", true]);
