@@ -52,7 +52,7 @@ export interface AwsCallerConfig {
   volumes?: Record<string, string>;
   /** unit id -> its ECS service as an Application Auto Scaling resource id, `service/<cluster>/<service>` */
   scalingTargets?: Record<string, string>;
-  /** unit id -> what a caller needs to wake it from zero (`GANTRY_WAKE`, runtime/aws/waker.ts); its service is in `scalingTargets` */
+  /** unit id -> what a caller needs to wake it from zero (the contract's `wake`, runtime/aws/waker.ts); its service is in `scalingTargets` */
   wake?: Record<string, { targetInputs: number; maxContainers: number }>;
 }
 
@@ -114,11 +114,11 @@ type Env = NodeJS.ProcessEnv;
 export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
   const problems: string[] = [];
   const required = (name: string) => env[name] || (problems.push(`${name}: missing`), "");
-  const json = <T = string>(name: string): Record<string, T> => {
+  const json = (name: string): Record<string, string> => {
     const raw = env[name];
     if (!raw) return {};
     try {
-      return JSON.parse(raw) as Record<string, T>;
+      return JSON.parse(raw) as Record<string, string>;
     } catch {
       problems.push(`${name}=${JSON.stringify(raw.slice(0, 80))}: not valid JSON`);
       return {};
@@ -141,7 +141,6 @@ export function callerConfigFromEnv(env: Env = process.env): AwsCallerConfig {
     stateQueues: json("GANTRY_STATE_QUEUES"),
     volumes: json("GANTRY_VOLUMES"),
     scalingTargets: json("GANTRY_SCALING_TARGETS"),
-    wake: json<{ targetInputs: number; maxContainers: number }>("GANTRY_WAKE"),
   };
   if (problems.length) throw new ContainerContractError(problems, "the AWS caller's environment is incomplete");
   return config;

@@ -64,6 +64,17 @@ export function newAwsCallId(): string {
   return `fc-${randomUUID()}`;
 }
 
+/** A Waker over the clients' ECS client (loaded on first use), or none when no unit can be woken. */
+export function wakerFor(targets: Record<string, WakeTarget>, clients: AwsClients): Waker | null {
+  if (Object.keys(targets).length === 0) return null;
+  let ecs: Promise<CommandSender> | undefined;
+  return new Waker({
+    targets,
+    ecs: () => (ecs ??= clients.ecs ? Promise.resolve(clients.ecs) : loadEcsClient()),
+    log: (m) => console.error(`[gantry] ${m}`),
+  });
+}
+
 export class AwsInvoker implements Invoker {
   readonly results: ResultStore;
   private readonly payloads: PayloadStore;
@@ -75,12 +86,7 @@ export class AwsInvoker implements Invoker {
 
   constructor(private readonly options: AwsInvokerOptions) {
     const { config, clients } = options;
-    const targets = wakeTargetsOf(config);
-    let ecs: Promise<CommandSender> | undefined;
-    this.waker = options.waker !== undefined ? options.waker
-      : Object.keys(targets).length
-        ? new Waker({ targets, ecs: () => (ecs ??= clients.ecs ? Promise.resolve(clients.ecs) : loadEcsClient()), log: (m) => console.error(`[gantry] ${m}`) })
-        : null;
+    this.waker = options.waker !== undefined ? options.waker : wakerFor(wakeTargetsOf(config), clients);
     this.results = new ResultStore(clients.ddb, config.resultsTable, config.resultTtlDays);
     this.payloads = new PayloadStore(clients.s3, config.bucket);
     this.waiter = new ResultWaiter(this.results);

@@ -13,6 +13,7 @@
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { FRAMING_HEADERS } from "../web/framing.ts";
+import { writeChunk } from "../web/http.ts";
 
 /** Connection-level headers that belong to one hop only (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "upgrade"];
@@ -84,17 +85,7 @@ async function sendBody(body: ReadableStream<Uint8Array>, outgoing: ClientReques
       if (outgoing.destroyed) return;
       sent += chunk.byteLength;
       if (length !== null && sent > length) throw new Error("the body is longer than its Content-Length");
-      if (!outgoing.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const go = () => {
-            outgoing.off("drain", go);
-            outgoing.off("close", go);
-            resolve();
-          };
-          outgoing.on("drain", go);
-          outgoing.on("close", go);
-        });
-      }
+      await writeChunk(outgoing, chunk);
     }
     if (length !== null && sent !== length) throw new Error("the body is shorter than its Content-Length");
     if (!outgoing.destroyed) outgoing.end();

@@ -1,4 +1,19 @@
 /** Small response helpers and the size-limited body reader shared by the web layer. */
+import type { Writable } from "node:stream";
+
+/** Writes a chunk; when the stream's buffer is full, waits until it drains (or closes). */
+export async function writeChunk(stream: Writable, chunk: Uint8Array): Promise<void> {
+  if (stream.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const go = () => {
+      stream.off("drain", go);
+      stream.off("close", go);
+      resolve();
+    };
+    stream.on("drain", go);
+    stream.on("close", go);
+  });
+}
 
 /** Every error the web layer answers has this body: `{ "error": { "type", "message", ... } }`. */
 export function errorResponse(status: number, type: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {

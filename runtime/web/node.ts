@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { answerClientError, FRAMING_HEADERS, framingError, RequestsPerSocket } from "./framing.ts";
 import { healthResponse, type ReadyCheck } from "./health.ts";
+import { writeChunk } from "./http.ts";
 
 export type FetchHandler = (request: Request) => Promise<Response> | Response;
 
@@ -245,17 +246,7 @@ async function send(req: IncomingMessage, res: ServerResponse, response: Respons
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (res.destroyed) break;
-      if (!res.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
-            resolve();
-          };
-          res.on("drain", done);
-          res.on("close", done);
-        });
-      }
+      await writeChunk(res, chunk);
     }
   } catch {
     // the body failed part-way (an upstream went away) or is longer than its Content-Length: the

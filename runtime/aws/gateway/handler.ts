@@ -17,7 +17,7 @@ import {
 } from "../../web/index.ts";
 import { createClients, type AwsClients } from "../clients.ts";
 import { callerConfigFromEnv, type AwsCallerConfig } from "../config.ts";
-import { AwsInvoker } from "../invoker.ts";
+import { AwsInvoker, wakerFor } from "../invoker.ts";
 import { readGatewayTable, type GatewayRoutes, type GatewayTable } from "./table.ts";
 
 export interface GatewayOptions {
@@ -44,15 +44,8 @@ const noForward: WebBackend["forward"] = async () => {
 
 /** Calls go to the queues of the routing table (the environment has no `GANTRY_QUEUES`). */
 export function gatewayBackend(table: GatewayTable, caller: AwsCallerConfig, clients: AwsClients): WebBackend {
-  // the table's wake targets become the invoker's: a web call wakes a unit at zero at once
-  const wake = Object.entries(table.wake ?? {});
-  const config: AwsCallerConfig = {
-    ...caller,
-    queues: table.queues,
-    scalingTargets: Object.fromEntries(wake.map(([unit, w]) => [unit, w.resourceId])),
-    wake: Object.fromEntries(wake.map(([unit, w]) => [unit, { targetInputs: w.targetInputs, maxContainers: w.maxContainers }])),
-  };
-  const invoker = new AwsInvoker({ config, clients, source: "web" });
+  // a web call wakes a unit at zero at once, with the table's wake targets
+  const invoker = new AwsInvoker({ config: { ...caller, queues: table.queues }, clients, source: "web", waker: wakerFor(table.wake ?? {}, clients) });
   return backendFromInvoker(invoker, noForward);
 }
 
