@@ -11,7 +11,7 @@
  * visibility) is derived by the writer, from runtime/delivery.ts, and arrives here as a number.
  *
  * The core is target-neutral. `transport` is what one transport needs, a union on `kind`: `aws`
- * (SQS, DynamoDB, S3) today; another transport adds its schema to TransportContract and its
+ * (SQS, DynamoDB, S3) and `redis` (the Kubernetes target); another transport adds its schema to TransportContract and its
  * variables to TRANSPORT_FIELDS, the core untouched. Secrets' own variables (the user's secret
  * keys, GANTRY_WEB_TOKEN) are not part of the contract: they are the user's values, not wiring.
  */
@@ -63,7 +63,35 @@ export const AwsTransportContract = z.object({
 });
 export type AwsTransportContract = z.output<typeof AwsTransportContract>;
 
-export const TransportContract = z.discriminatedUnion("kind", [AwsTransportContract]);
+/**
+ * Redis (the Kubernetes target): one server carries every unit's work stream, retries, dead letters,
+ * call records and results, under keys from runtime/redis/keys.ts. The password is a secret, not
+ * wiring: it arrives as `GANTRY_REDIS_PASSWORD` from the unit's Kubernetes Secret, outside the contract.
+ */
+export const RedisTransportContract = z.object({
+  kind: z.literal("redis"),
+  /** redis:// or rediss:// (TLS); no credentials in it */
+  url: z.string().regex(/^rediss?:\/\/[^@/\s]+(\/\d+)?$/, "a redis:// or rediss:// URL without credentials"),
+  /** the unit's own ACL user (least privilege); absent: the default user */
+  username: text.optional(),
+  /** every key of this stack starts here (runtime/redis/keys.ts): several stacks can share one server */
+  namespace: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'"),
+  /** seconds an entry stays with a consumer before another claims it: the writer's timeout + 60 s (the SQS visibility rule) */
+  claimIdleSeconds: z.number().int().min(1),
+  resultTtlDays: z.number().int().min(1),
+  /** unit id -> `namespace/name` of its KEDA ScaledObject (`updateAutoscaler`) */
+  scaledObjects: names,
+  // knobs the stack leaves to their defaults (tests shorten them)
+  /** XREADGROUP BLOCK, ms */
+  blockMs: z.number().int().min(1).default(5000),
+  /** between ownership heartbeats (XCLAIM JUSTID); default: a third of the claim idle time */
+  heartbeatMs: z.number().min(10).optional(),
+  /** how often running inputs are checked for cancellation */
+  cancelPollMs: z.number().min(10).default(1000),
+});
+export type RedisTransportContract = z.output<typeof RedisTransportContract>;
+
+export const TransportContract = z.discriminatedUnion("kind", [AwsTransportContract, RedisTransportContract]);
 export type TransportContract = z.output<typeof TransportContract>;
 export type TransportKind = TransportContract["kind"];
 
@@ -201,13 +229,29 @@ const TRANSPORT_FIELDS: { [K in TransportKind]: Fields<TransportInput<K>> } = {
     cancelPollMs: asNumber("GANTRY_CANCEL_POLL_MS"),
     resultInlineBytes: asNumber("GANTRY_RESULT_INLINE_BYTES"),
   },
+  redis: {
+    url: asText("GANTRY_REDIS_URL"),
+    username: asText("GANTRY_REDIS_USER"),
+    namespace: asText("GANTRY_REDIS_NAMESPACE"),
+    claimIdleSeconds: asNumber("GANTRY_CLAIM_IDLE_SECONDS"),
+    resultTtlDays: asNumber("GANTRY_RESULT_TTL_DAYS"),
+    scaledObjects: asJson("GANTRY_SCALED_OBJECTS"),
+    blockMs: asNumber("GANTRY_REDIS_BLOCK_MS"),
+    heartbeatMs: asNumber("GANTRY_HEARTBEAT_MS"),
+    cancelPollMs: asNumber("GANTRY_CANCEL_POLL_MS"),
+  },
 };
 
 const TRANSPORT_KINDS = Object.keys(TRANSPORT_FIELDS) as TransportKind[];
 
+/** The codecs of one kind, as the generic helpers below take them. */
+function transportFields(kind: TransportKind): Fields<object> {
+  return TRANSPORT_FIELDS[kind] as Fields<object>;
+}
+
 /** Every variable of the contract for a transport kind (what a task's environment may hold). */
 export function containerEnvNames(kind: TransportKind): string[] {
-  return [TRANSPORT_VARIABLE, ...[...codecs(CORE_FIELDS), ...codecs(TRANSPORT_FIELDS[kind])].map(([, c]) => c.env)].sort();
+  return [TRANSPORT_VARIABLE, ...[...codecs(CORE_FIELDS), ...codecs(transportFields(kind))].map(([, c]) => c.env)].sort();
 }
 
 export class ContainerContractError extends Error {
@@ -228,7 +272,7 @@ export function encodeContainerEnv(contract: ContainerContractInput): Record<str
   const env: Record<string, string> = {
     ...encodeFields(CORE_FIELDS, core),
     [TRANSPORT_VARIABLE]: transport.kind,
-    ...encodeFields(TRANSPORT_FIELDS[transport.kind], transport),
+    ...encodeFields(transportFields(transport.kind), transport),
   };
   return Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -241,7 +285,7 @@ export function decodeContainerEnv(env: Record<string, string | undefined> = pro
   let transport: Record<string, unknown> | undefined;
   if (!kind) problems.push(`${TRANSPORT_VARIABLE}: missing (one of ${TRANSPORT_KINDS.join(", ")})`);
   else if (!TRANSPORT_KINDS.includes(kind as TransportKind)) problems.push(`${TRANSPORT_VARIABLE}=${JSON.stringify(kind)}: not a transport (one of ${TRANSPORT_KINDS.join(", ")})`);
-  else transport = { kind, ...decodeFields(TRANSPORT_FIELDS[kind as TransportKind], env, problems) };
+  else transport = { kind, ...decodeFields(transportFields(kind as TransportKind), env, problems) };
   const parsed = ContainerContract.safeParse({ ...core, transport: transport ?? { kind: TRANSPORT_KINDS[0] } });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -38,6 +38,7 @@ export type ContainerTransportFactory = (contract: ContainerContract) => Contain
 /** One entry per transport kind, loaded on demand. */
 const TRANSPORTS: { [K in TransportKind]: () => Promise<ContainerTransportFactory> } = {
   aws: async () => (await import("../aws/container.ts")).awsContainerTransport,
+  redis: async () => (await import("../redis/container.ts")).redisContainerTransport,
 };
 
 export async function containerTransportOf(contract: ContainerContract): Promise<ContainerTransport> {

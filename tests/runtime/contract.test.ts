@@ -40,7 +40,7 @@ describe("the container contract", () => {
       assert.equal(named.filter((n) => n === "GANTRY_BATCHING").length, 1, "an unreadable variable is not also reported missing");
       return true;
     });
-    assert.throws(() => decodeContainerEnv({ ...encodeContainerEnv(awsContract()), GANTRY_TRANSPORT: "carrier-pigeon" }), /GANTRY_TRANSPORT="carrier-pigeon": not a transport \(one of aws\)/);
+    assert.throws(() => decodeContainerEnv({ ...encodeContainerEnv(awsContract()), GANTRY_TRANSPORT: "carrier-pigeon" }), /GANTRY_TRANSPORT="carrier-pigeon": not a transport \(one of aws, redis\)/);
   });
 
   test("a nested problem is named inside its variable", () => {

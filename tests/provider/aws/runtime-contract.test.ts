@@ -21,6 +21,12 @@ import type { AppSpec } from "../../../synth/spec.ts";
 import { app, fn, llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 
+/** The AWS part of a decoded contract (these tests only build AWS tasks). */
+function awsOf(contract: ContainerContract): Extract<ContainerContract["transport"], { kind: "aws" }> {
+  assert.equal(contract.transport.kind, "aws");
+  return contract.transport as Extract<ContainerContract["transport"], { kind: "aws" }>;
+}
+
 const Q = "aws:sqs/queue:Queue";
 const TD = "aws:ecs/taskDefinition:TaskDefinition";
 const TARGET = "aws:appautoscaling/target:Target";
@@ -145,7 +151,7 @@ describe("the redrive count leaves room for the runtime's retries and crashes", 
   });
   it("the container is told the same count and visibility as its queue, unit by unit", () => {
     for (const [declaration, queue] of [["hourly", "hourly-queue"], ["LlamaInference", "llama-inference-queue"], ["LlamaInference[gpu=H100]", "llama-inference-gpu-h100-queue"], ["nightly", "nightly-queue"]]) {
-      const told = decodeContainerEnv(env(declaration)).transport;
+      const told = awsOf(decodeContainerEnv(env(declaration)));
       assert.equal(told.maxReceiveCount, redrive(queue).maxReceiveCount, declaration);
       assert.equal(told.visibilityTimeout, view.inputs(Q, { name: queue }).visibilityTimeoutSeconds, declaration);
       // above 1: the runtime re-enqueues a fresh copy on the last receive instead of letting SQS dead-letter it
@@ -243,7 +249,7 @@ describe("private webApp / webServer containers get the bearer token", () => {
   it("a private webApp: its token's secret, read by the task role (the runtime reads it at start), no other unit", () => {
     const e = env("api");
     const told = decodeContainerEnv(e);
-    assert.equal(told.transport.tokenSecretArn, TOKEN_ARN);
+    assert.equal(awsOf(told).tokenSecretArn, TOKEN_ARN);
     assert.deepEqual([told.httpPort, told.healthPort], [8000, null]);
     // the task role reads exactly its own whole-loaded secret and the token
     assert.deepEqual(statements("api-task").filter((s) => s.Action.includes("secretsmanager:GetSecretValue")), [{
@@ -253,16 +259,16 @@ describe("private webApp / webServer containers get the bearer token", () => {
     // not injected by ECS: the execution role has no reason to read it
     assert.deepEqual(resourcesOf(statements("api-exec"), "secretsmanager:GetSecretValue"), []);
     // the token is not loaded into the environment with the app's secrets
-    assert.ok(!told.transport.secretArns.includes(TOKEN_ARN));
+    assert.ok(!awsOf(told).secretArns.includes(TOKEN_ARN));
     for (const [d, slug] of [["square", "square"], ["health", "health"], ["EmbeddingService", "embedding-service"], ["LlamaInference", "llama-inference"]]) {
-      assert.equal(decodeContainerEnv(env(d)).transport.tokenSecretArn, undefined, d);
+      assert.equal(awsOf(decodeContainerEnv(env(d))).tokenSecretArn, undefined, d);
       for (const role of [`${slug}-task`, `${slug}-exec`]) assert.ok(!resourcesOf(statements(role), "secretsmanager:GetSecretValue").includes(TOKEN_ARN), role);
     }
   });
   it("a public webApp needs no token, and a private webServer gets it as a webApp does", () => {
     const tokenArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:gantry-web-token-secret-AbCdEf";
-    assert.equal(decodeContainerEnv(envOf("site", web)).transport.tokenSecretArn, undefined);
-    assert.equal(decodeContainerEnv(envOf("admin", web)).transport.tokenSecretArn, tokenArn);
+    assert.equal(awsOf(decodeContainerEnv(envOf("site", web))).tokenSecretArn, undefined);
+    assert.equal(awsOf(decodeContainerEnv(envOf("admin", web))).tokenSecretArn, tokenArn);
     const grants = (role: string) => (JSON.parse(web.inputs("aws:iam/rolePolicy:RolePolicy", { name: role }).policy).Statement as Statement[])
       .filter((s) => s.Action.includes("secretsmanager:GetSecretValue")).flatMap((s) => [s.Resource].flat());
     assert.deepEqual(grants("admin-task"), [tokenArn]);
