@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   deploy: () => import("./commands/deploy.ts"),
   promote: () => import("./commands/promote.ts"),
   secret: () => import("./commands/secret.ts"),
+  redrive: () => import("./commands/redrive.ts"),
 };
 
 // gantry's package.json: one folder up from the sources, two from the built dist/cli/
