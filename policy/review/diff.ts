@@ -16,7 +16,7 @@ import { normalState, sideOfPlan, stackOfUrn, type Preview, type PreviewState, t
 import { gpuFlagsFromResources, gpuFlagsFromSpecs } from "./flags/gpu.ts";
 import { iamFlags } from "./flags/iam.ts";
 import { publicFlagsFromResources, publicFlagsFromSpecs } from "./flags/public.ts";
-import { secretFlagsFromResources, secretFlagsFromSpecs } from "./flags/secrets.ts";
+import { secretFlagsFromResources, secretFlagsFromSpecs, secretInputFlags } from "./flags/secrets.ts";
 
 export interface DiffOptions {
   prices?: PriceTable;
@@ -196,6 +196,8 @@ function assemble(input: ReviewDiff["input"], b: Side, h: Side, changes: Resourc
   } else {
     flags.push(...gpuFlagsFromResources(b, h, changes, prices), ...publicFlagsFromResources(b, h), ...secretFlagsFromResources(h, changes));
   }
+  // a preview shows secret inputs changing that no spec records (a rotated token, a new ECR password)
+  if (input === "preview") flags.push(...secretInputFlags(h, changes));
   flags.push(...iamFlags(b, h));
 
   const summary = counted ?? { create: 0, update: 0, replace: 0, delete: 0, same };

@@ -5,9 +5,11 @@
  * policies, policy attachments). In order:
  *
  * 1. the plan (`--head-plan` / `--base-plan`): the resource's URN, else its nearest ancestor's;
- * 2. the resource's own `gantry:declaration` / `gantry:source` tags (or a gantry component's props);
- * 3. up the parent chain: an ancestor's tags, or the tags its other children carry (a gantry
- *    component hands its children the same tags, provider/aws/component.ts).
+ * 2. the resource's own `gantry:declaration` / `gantry:source` tags (or a gantry component's props),
+ *    for a component (registered without inputs) the tags its cloud children carry (a gantry
+ *    component hands its children the same tags, provider/aws/component.ts);
+ * 3. up the parent chain, the same for each ancestor; an ancestor the preview does not list (it
+ *    did not change) is found from its child's URN (`parentByName`).
  *
  * Tag values are sanitised (provider/aws/names.ts `tagValue`): `LlamaInference[gpu=H100]` is
  * tagged `LlamaInference_gpu=H100_`. A tag maps back to the declaration the plans name; without a
@@ -45,10 +47,11 @@ export function originResolver(states: readonly OriginState[], plans: readonly (
     if (o && !viaChildren.has(s.parent)) viaChildren.set(s.parent, o);
   }
 
+  const known = (urn: string) => planned.has(urn) || byUrn.has(urn) || viaChildren.has(urn);
   return (state) => {
     const fromPlan = planned.get(state.urn);
     if (fromPlan) return { declaration: fromPlan.declaration, source: fromPlan.source };
-    const mine = own(state);
+    const mine = own(state) ?? viaChildren.get(state.urn);
     if (mine) return mine;
     const seen = new Set<string>([state.urn]);
     for (let p = state.parent ?? null; p && !seen.has(p); ) {
@@ -58,10 +61,25 @@ export function originResolver(states: readonly OriginState[], plans: readonly (
       const s = byUrn.get(p);
       const o = (s && own(s)) ?? viaChildren.get(p);
       if (o) return o;
-      p = s?.parent ?? null;
+      p = s ? s.parent ?? null : parentByName(p, known);
     }
     return { declaration: null, source: null };
   };
+}
+
+/**
+ * The parent of a component the preview does not list (an unchanged component has no step). Its
+ * URN names its parent's type (`gantry:aws:FunctionService$gantry:aws:TaskRoles`) but not its
+ * parent's name; gantry names a component's child components after it (TaskRoles `summarize`
+ * under FunctionService `summarize`), so the parent is that URN when the preview or a plan knows it.
+ */
+function parentByName(urn: string, known: (urn: string) => boolean): string | null {
+  const parts = urn.split("::");
+  if (parts.length < 4) return null;
+  const chain = parts[2].split("$");
+  if (chain.length < 2) return null;
+  const candidate = [parts[0], parts[1], chain.slice(0, -1).join("$"), parts.slice(3).join("::")].join("::");
+  return known(candidate) ? candidate : null;
 }
 
 /** `urn:pulumi:prod::proj::gantry:aws:FunctionService$gantry:aws:TaskRoles::name`: the last type is a gantry component's. */

@@ -1,10 +1,12 @@
 /**
  * "Secret changed": secrets added, removed, given new keys or (for `fromDict`) new values, and
  * declarations that gain access to a secret. Names and keys only, never values. For a bare preview:
- * Secrets Manager secrets and secret versions that change.
+ * Secrets Manager secrets and secret versions that change; for any preview: every secret input
+ * (a value the engine printed as "[secret]") that changes, or that a new resource is given.
  */
 import type { AppSpec, SecretSpec } from "../../../synth/spec.ts";
 import type { Flag, ResourceChange, Side } from "../model.ts";
+import { formatPath, type PathSegment } from "../paths.ts";
 
 export function secretFlagsFromSpecs(base: AppSpec, head: AppSpec): Flag[] {
   const flags: Flag[] = [];
@@ -61,4 +63,38 @@ export function secretFlagsFromResources(head: Side, changes: readonly ResourceC
     flags.push({ kind: "secret-changed", declaration: c.declaration, source: c.source, details: [what] });
   }
   return flags;
+}
+
+const SECRETS_MANAGER = /^aws:secretsmanager\//;
+
+/**
+ * Secret inputs of any resource: the engine masks every secret value as "[secret]" (an ECR token
+ * in `registries[0].password`, `environment.TOKEN`), so a row with "[secret]" on either side of an
+ * update or replace is a secret that changes, and a created resource's "[secret]" inputs are
+ * secrets it is given. Secrets Manager resources have their own facts above.
+ */
+export function secretInputFlags(head: Side, changes: readonly ResourceChange[]): Flag[] {
+  const flags: Flag[] = [];
+  for (const c of changes) {
+    if (SECRETS_MANAGER.test(c.type)) continue;
+    const what = `${c.type.split(":").pop()} ${c.name}`;
+    let details: string[] = [];
+    if (c.op === "update" || c.op === "replace") {
+      details = c.properties
+        .filter((p) => p.before === "[secret]" || p.after === "[secret]")
+        .map((p) => `secret input ${p.path} of ${what} ${p.kind === "add" ? "added" : p.kind === "delete" ? "removed" : "changes"}`);
+    } else if (c.op === "create") {
+      const paths = secretPaths(head.resources.get(c.urn)?.inputs ?? {}, []);
+      if (paths.length) details = [`new ${what} has secret input${paths.length > 1 ? "s" : ""} ${paths.join(", ")}`];
+    }
+    if (details.length) flags.push({ kind: "secret-changed", declaration: c.declaration, source: c.source, details });
+  }
+  return flags;
+}
+
+function secretPaths(value: unknown, at: PathSegment[]): string[] {
+  if (value === "[secret]") return [formatPath(at)];
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, [...at, i]));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => secretPaths(v, [...at, k]));
+  return [];
 }
