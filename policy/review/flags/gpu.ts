@@ -11,6 +11,7 @@ import { poolsOf, type Pool } from "../../pools.ts";
 import type { Flag, NormalResource, ResourceChange, Side } from "../model.ts";
 import { asJsonDocument } from "../properties.ts";
 import { tagValue } from "../../../provider/aws/names.ts";
+import { kubernetesGpuFacts, kubernetesGpuWorkloads } from "./gpu-kubernetes.ts";
 
 export function gpuFlagsFromSpecs(base: AppSpec, head: AppSpec, prices: PriceTable = defaultPrices()): Flag[] {
   const before = new Map(poolsOf(base).map((p) => [p.id, p]));
@@ -69,13 +70,14 @@ function shapes(pool: Pool): GpuShape[] {
  * service onto the H100 group's capacity provider and raises that group's `maxSize`, so each of
  * these is read: Auto Scaling groups (instance types in the mixed instances policy, bounds, warm
  * pool), launch templates, capacity providers, services' capacity provider strategies, task
- * definitions' GPU counts, and scaling targets of GPU declarations. Facts are grouped per
- * declaration (or per shared pool).
+ * definitions' GPU counts, and scaling targets of GPU declarations; on Kubernetes, what
+ * gpu-kubernetes.ts reads. Facts are grouped per declaration (or per shared pool).
  */
 export function gpuFlagsFromResources(base: Side, head: Side, changes: readonly ResourceChange[], prices: PriceTable = defaultPrices()): Flag[] {
   const pools = new Map([...gpuPools(base, prices), ...gpuPools(head, prices)]);
   const gpuDeclarations = gpuDeclarationsOf([...base.resources.values(), ...head.resources.values()], pools, prices);
   for (const spec of [base.spec, head.spec]) for (const p of spec ? poolsOf(spec) : []) if (p.options.gpu) gpuDeclarations.add(p.id);
+  const gpuWorkloads = kubernetesGpuWorkloads([...base.resources.values(), ...head.resources.values()]);
   const found = new Map<string, Flag>();
   const add = (r: NormalResource, detail: string) => {
     const key = `${r.declaration ?? ""}\u0000${r.declaration ? "" : JSON.stringify(r.source)}`;
@@ -90,6 +92,7 @@ export function gpuFlagsFromResources(base: Side, head: Side, changes: readonly 
     const before = base.resources.get(c.urn);
     if (!after) continue;
     for (const detail of broadenedBy(after, before, pools, gpuDeclarations, prices)) add(after, detail);
+    for (const detail of kubernetesGpuFacts(after, before, gpuWorkloads)) add(after, detail);
   }
   return [...found.values()];
 }

@@ -11,6 +11,7 @@ import { diffPreview } from "../../../policy/review/diff.ts";
 import { renderMarkdown } from "../../../policy/review/markdown.ts";
 import type { ResourceChange } from "../../../policy/review/model.ts";
 import { readDiffInput } from "../../../policy/review/sides.ts";
+import { assertGolden } from "./golden.ts";
 import { Plan } from "../../../provider/plan.ts";
 import { readFileSync } from "node:fs";
 
@@ -33,7 +34,11 @@ test("quoted property paths: one row each, in Pulumi's form, the replacement mar
   const config = byName(k, "app-config");
   assert.deepEqual(config.properties, [{ path: 'data["app.properties"]', kind: "update", before: "checkout.timeout=30s", after: "checkout.timeout=45s", replaces: true }]);
   const web = byName(k, "web");
-  assert.deepEqual(web.properties.map((p) => p.path), ['metadata.annotations["example.com/revision"]', 'spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]']);
+  assert.deepEqual(web.properties.map((p) => p.path), [
+    'metadata.annotations["example.com/revision"]',
+    "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[0]",
+    'spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]',
+  ]);
 
   // gantry's own tags and labels, in a preview made from its plans
   const s = diffPreview(preview("secrets"));
@@ -125,4 +130,15 @@ test("IAM: a new role policy whose document is unknown at preview time is flagge
   const s = diffPreview(preview("secrets"));
   const unknown = s.flags.filter((f) => f.kind === "iam-broadened" && f.details.some((x) => x.includes("cannot tell yet")));
   assert.deepEqual(unknown.map((f) => [f.declaration, f.details]), [["digest", ["new RolePolicy digest-task (role digest-task): cannot tell yet, its policy is not known until the resources it refers to exist"]]]);
+});
+
+test("Kubernetes: GPUs per pod, the GPU type of the node affinity, KEDA's bound and the NodePool's GPU limit (golden)", () => {
+  const k = diffPreview(preview("kubernetes"));
+  assert.deepEqual(details(k, "gpu-spend-broadened"), [
+    "Deployment web GPUs per pod 1 -> 8",
+    "Deployment web GPU a10g -> h100",
+    "NodePool gpu-h100 GPU limit 8 -> 64",
+    "GPU Deployment/web maxReplicaCount 2 -> 10",
+  ]);
+  assertGolden(renderMarkdown(k), "kubernetes-preview.md");
 });
