@@ -29,6 +29,13 @@ export const PlanResource = z.object({
   declaration: z.string().nullable(),
   /** for a resource several declarations share (a capacity group): each of them, `source` the first's */
   serves: z.array(z.string()).optional(),
+  /**
+   * the `import` resource option: the ID of an existing cloud resource the stack adopts (only at
+   * deploy time, e.g. a named secret restored from its recovery window; offline plans never set it)
+   */
+  import: z.string().optional(),
+  /** the `ignoreChanges` resource option, when set */
+  ignoreChanges: z.array(z.string()).optional(),
 });
 export type PlanResource = z.infer<typeof PlanResource>;
 

@@ -16,7 +16,7 @@ import { checkSpec } from "./checks.ts";
 import { readGantryConfig, StackConfigReader, stackFile } from "./config.ts";
 import { ConfigError, SynthError } from "./errors.ts";
 import { applyOverrides } from "./overrides.ts";
-import { lookupTarget, type Target } from "./target.ts";
+import { lookupTarget, type LiveAccount, type Target } from "./target.ts";
 
 export interface ProgramOptions {
   /** the app file, relative to the project root; default: stack config `gantry:app` */
@@ -28,6 +28,8 @@ export interface ProgramOptions {
   secretValues?: Record<string, Record<string, string>>;
   /** called with the spec the stack deploys (overrides applied) and the code's spec hash */
   observe?: (deployed: Deployed) => void;
+  /** default: live, as under the Pulumi engine; null offline (provider/plan/build.ts) */
+  live?: LiveAccount | null;
 }
 
 /** What the program deploys: the spec with overrides applied, the code's hash, the target's name. */
@@ -100,5 +102,6 @@ export async function runGantryProgram(options: ProgramOptions = {}): Promise<Re
     stack: pulumi.getStack(),
     artifact,
     stackFile: stackFile(),
+    live: options.live === undefined ? { dryRun: pulumi.runtime.isDryRun() } : options.live,
   });
 }

@@ -17,6 +17,19 @@ import { awsTarget } from "./aws/index.ts";
 import type { GantryConfig, StackConfigReader } from "./config.ts";
 import type { Plan } from "./plan.ts";
 import type { AppSpec } from "../synth/spec.ts";
+import type { SecretAccount } from "./aws/secret-adoption.ts";
+
+/**
+ * The program runs against a live account (`pulumi preview` / `pulumi up`), not offline: the
+ * target may read it, and repair what a deploy would otherwise trip over (a named secret still in
+ * its recovery window after `pulumi destroy`).
+ */
+export interface LiveAccount {
+  /** `pulumi preview` (and the preview phase of `up`): read only, change nothing */
+  dryRun: boolean;
+  /** stand-in clients (tests); default: built from the stack config (aws:region, aws:profile) */
+  secretAccount?: SecretAccount;
+}
 
 /** Everything a target declares a stack from. */
 export interface TargetStack<Settings> {
@@ -39,6 +52,8 @@ export interface TargetStack<Settings> {
    * nothing is built, the target runs the artifact's image digests
    */
   artifact: Artifact | null;
+  /** null offline (gantry synth, plans, tests): no account is read */
+  live: LiveAccount | null;
 }
 
 export interface Target<Settings = unknown> {

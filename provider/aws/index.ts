@@ -25,6 +25,7 @@ import { BuiltImage, ecrRepositoryArn, PinnedImage, type AppImage } from "./imag
 import { shortHash, slug } from "./names.ts";
 import { Network } from "./network.ts";
 import { Schedule, scheduleExpressions } from "./schedule.ts";
+import { adoptNamedSecret, sdkSecretAccount } from "./secret-adoption.ts";
 import { AppSecret } from "./secrets.ts";
 import { CallState, DictTable, StateQueue } from "./state.ts";
 import { capacityGroupsOf, unitsOf, type CapacityGroup, type Unit } from "./units.ts";
@@ -152,6 +153,29 @@ async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<s
   return out;
 }
 
+/**
+ * At deploy time, the named secrets to adopt (restored from their recovery window) by name, see
+ * secret-adoption.ts; offline, none.
+ */
+async function adoptNamedSecrets(inputs: AwsAppInputs, info: StackInfo): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const live = inputs.live;
+  const named = inputs.spec.secrets.flatMap((s) => (s.kind === "named" ? [s] : []));
+  if (!live || !named.length) return out;
+  const awsConfig = new pulumi.Config("aws");
+  const account = live.secretAccount ?? sdkSecretAccount({ region: awsConfig.get("region"), profile: awsConfig.get("profile") });
+  for (const s of named) {
+    const adoption = await adoptNamedSecret(account, { app: info.app, stack: info.stack, name: s.name }, live.dryRun);
+    if (adoption.kind === "adopt") {
+      pulumi.log.info(`${formatSource(s.source)}: secret ${s.name} was restored from its recovery window and is adopted with its value`);
+      out.set(s.name, adoption.arn);
+    } else if (adoption.kind === "warn") {
+      pulumi.log.warn(`${formatSource(s.source)}: ${adoption.message}`);
+    }
+  }
+  return out;
+}
+
 /** Declares the stack (already checked by awsTarget.validate); returns its outputs. */
 export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string, unknown>> {
   const { spec, config, settings, projectRoot } = inputs;
@@ -177,11 +201,13 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     [...new Set(units.filter((u) => u.capacity === g.key).map((u) => u.options.image))].map((id) => appImages.get(id)!.ref)]));
   const capacity = new Capacity("gantry-capacity", info, { network, groups, prePull, declarations: new Map(units.map((u) => [u.id, unitRef(u)])) });
   const state = new CallState("gantry-state", info);
+  const adoptArns = await adoptNamedSecrets(inputs, info);
   const secrets = new Map(spec.secrets.map((s) => {
     const label = s.kind === "named" ? s.name : s.id;
     return [s.id, new AppSecret(`secret-${slug(label)}`, info, {
       spec: s, projectRoot, dictValues: inputs.secretValues[s.id],
       configValue: s.kind === "named" ? config.secrets[s.name] : undefined,
+      adoptArn: s.kind === "named" ? adoptArns.get(s.name) : undefined,
     })];
   }));
   const privateSubnetCount = settings.network.kind === "existing" ? settings.network.privateSubnetIds.length : 2;

@@ -9,11 +9,13 @@
  * written to. Credentials, region and endpoint come from the AWS SDK's default chain
  * (`AWS_ENDPOINT_URL_SECRETS_MANAGER` points it at a stand-in).
  * IAM: secretsmanager:DescribeSecret and secretsmanager:PutSecretValue on the secret.
+ * The program (secret-adoption.ts) also uses these lookups, and RestoreSecret.
  */
 import {
   DescribeSecretCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
+  RestoreSecretCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { tagsFor } from "./component.ts";
@@ -99,5 +101,14 @@ export async function putStackSecretValue(client: SecretsManagerClient, arn: str
     return { versionId: out.VersionId };
   } catch (err) {
     throw failure(`PutSecretValue ${arn}`, err);
+  }
+}
+
+/** Cancels a scheduled deletion: the secret, its value and its ARN come back as they were. */
+export async function restoreStackSecret(client: SecretsManagerClient, arn: string): Promise<void> {
+  try {
+    await client.send(new RestoreSecretCommand({ SecretId: arn }));
+  } catch (err) {
+    throw failure(`RestoreSecret ${arn}`, err);
   }
 }

@@ -9,6 +9,8 @@
  * - `Secret.fromDotenv(path)`: the file's values, read at deploy time, as a Pulumi secret.
  *
  * Only the declarations that list a secret get IAM access to it (see iam.ts).
+ * A named secret still in its recovery window after `pulumi destroy` is restored and adopted at
+ * the next `pulumi up` (secret-adoption.ts), so a stack can be recreated within the 7 days.
  * Cost: $0.40 per secret per month.
  */
 import * as aws from "@pulumi/aws";
@@ -17,6 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SecretSpec } from "../../synth/spec.ts";
 import { GantryComponent, type StackInfo } from "./component.ts";
+import { ADOPTION_IGNORED_INPUTS } from "./secret-adoption.ts";
 
 export interface SecretInputs {
   spec: SecretSpec;
@@ -25,6 +28,8 @@ export interface SecretInputs {
   dictValues: Record<string, string> | undefined;
   /** stack config `gantry:secrets.<name>`, when the stack sets this secret's value */
   configValue: pulumi.Output<Record<string, string>> | undefined;
+  /** a named secret restored from its recovery window at this `pulumi up` (secret-adoption.ts) */
+  adoptArn?: string;
 }
 
 /** The physical name of a `Secret.fromName` secret; `gantry secret create --stack` writes here. */
@@ -57,7 +62,7 @@ export class AppSecret extends GantryComponent {
     const label = spec.kind === "named" ? spec.name : spec.id;
     super("gantry:aws:Secret", name, info, { declaration: `secret:${label}`, source: spec.source }, opts);
     this.keys = spec.kind === "named" ? (spec.requiredKeys.length ? [...spec.requiredKeys] : null) : [...spec.keys];
-    this.secret = this.createSecret(name, info, spec);
+    this.secret = this.createSecret(name, info, spec, inputs.adoptArn);
     const value = this.valueOf(inputs);
     if (value) {
       new aws.secretsmanager.SecretVersion(`${name}-value`, { secretId: this.secret.id, secretString: value }, this.childOpts);
@@ -65,14 +70,15 @@ export class AppSecret extends GantryComponent {
     this.registerOutputs({ arn: this.secret.arn });
   }
 
-  private createSecret(name: string, info: StackInfo, spec: SecretSpec): aws.secretsmanager.Secret {
+  private createSecret(name: string, info: StackInfo, spec: SecretSpec, adoptArn: string | undefined): aws.secretsmanager.Secret {
     if (spec.kind === "named") {
+      const adopt: pulumi.CustomResourceOptions = adoptArn ? { import: adoptArn, ignoreChanges: ADOPTION_IGNORED_INPUTS } : {};
       return new aws.secretsmanager.Secret(`${name}-secret`, {
         name: namedSecretName(info.app, info.stack, spec.name),
         description: `gantry secret "${spec.name}" of app ${info.app} (stack ${info.stack}); set with: gantry secret create ${spec.name} KEY=VALUE --stack ${info.stack}`,
         recoveryWindowInDays: 7,
         tags: this.tags,
-      }, this.childOpts);
+      }, { ...this.childOpts, ...adopt });
     }
     return new aws.secretsmanager.Secret(`${name}-secret`, {
       description: `gantry ${spec.kind === "dict" ? "Secret.fromDict" : `Secret.fromDotenv(${spec.path})`} of app ${info.app} (stack ${info.stack})`,

@@ -12,6 +12,7 @@ import type { AppSpec } from "../../synth/spec.ts";
 import { ARTIFACT_KEY } from "../artifact.ts";
 import { Plan, PLAN_VERSION, type PlanResource } from "../plan.ts";
 import { runGantryProgram, type Deployed } from "../run.ts";
+import type { LiveAccount } from "../target.ts";
 import { declarationRecords, resetDeclarationRecords, type ResourceOrigin } from "../source.ts";
 import { sortKeys } from "../spec-hash.ts";
 import { mockCall, mockResource } from "./mock-values.ts";
@@ -37,6 +38,11 @@ export interface PlanInputs {
    * change before it reaches a promoted stack, which would otherwise refuse the changed code
    */
   ignoreArtifact?: boolean;
+  /**
+   * run as `pulumi preview`/`up` would against a live account, with these stand-ins for its
+   * clients (tests of deploy-time behaviour); default: offline, no account is read
+   */
+  live?: LiveAccount;
 }
 
 /**
@@ -90,6 +96,8 @@ function toResources(registrations: Registration[], root: string): PlanResource[
       source: origin ? { ...origin.source } : null,
       declaration: origin ? origin.declaration : null,
       ...(origin?.serves ? { serves: [...origin.serves] } : {}),
+      ...(r.importId ? { import: r.importId } : {}),
+      ...(r.ignoreChanges.length ? { ignoreChanges: [...r.ignoreChanges].sort() } : {}),
     });
   }
   return out.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
@@ -139,6 +147,7 @@ export async function buildPlan(inputs: PlanInputs, steps: readonly PlanStep[] =
       spec: inputs.spec,
       secretValues: inputs.secretValues,
       observe: (d) => { deployed = d; },
+      live: inputs.live ?? null,
     });
     const resolved = resolveOutputs(outputs);
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

@@ -15,6 +15,9 @@ export interface Registration {
   /** serialized inputs: secrets, unknowns, assets and resource references carry their signatures */
   object: Record<string, unknown>;
   dependsOn: string[];
+  /** the `import` resource option ("" when unset) */
+  importId: string;
+  ignoreChanges: string[];
 }
 
 interface RegisterRequest {
@@ -24,6 +27,8 @@ interface RegisterRequest {
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
+  getImportid(): string;
+  getIgnorechangesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
@@ -50,6 +55,8 @@ export class RecordingMonitor extends MockMonitor {
       object: request.getObject()?.toJavaScript() ?? {},
       // dependencies beyond the ones inputs already carry: the explicit `dependsOn`
       dependsOn: request.getDependenciesList().filter((u) => !propertyDeps.has(u)),
+      importId: request.getImportid(),
+      ignoreChanges: request.getIgnorechangesList(),
     };
     const done: Callback = (err, response) => {
       if (!err && response) this.registrations.push({ ...pending, urn: response.getUrn() });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { AppSpec } from "../../synth/spec.ts";
 import type { Plan, PlanResource } from "../../provider/plan.ts";
 import { buildPlan } from "../../provider/plan/build.ts";
+import type { LiveAccount } from "../../provider/target.ts";
 
 export interface Filter {
   declaration?: string | null;
@@ -62,13 +63,14 @@ export function stackConfig(values: Record<string, unknown> = {}, secretKeys: st
   };
 }
 
-export async function planOf(spec: AppSpec, options: { config?: Record<string, unknown>; secretKeys?: string[]; secretValues?: Record<string, Record<string, string>>; stack?: string } = {}): Promise<PlanView> {
+export async function planOf(spec: AppSpec, options: { config?: Record<string, unknown>; secretKeys?: string[]; secretValues?: Record<string, Record<string, string>>; stack?: string; live?: LiveAccount } = {}): Promise<PlanView> {
   const plan = await buildPlan({
     projectRoot: process.cwd(),
     stack: options.stack ?? "dev",
     spec,
     secretValues: options.secretValues ?? {},
     config: stackConfig(options.config ?? {}, options.secretKeys ?? []),
+    ...(options.live ? { live: options.live } : {}),
   });
   return new PlanView(plan);
 }
