@@ -131,6 +131,11 @@ export function previewFailure(preview: Preview, headPlan?: Plan): PreviewFailur
     .filter((d) => d.severity === "error")
     .map((d) => ({ severity: "error", urn: d.urn ?? null, message: `${d.prefix ?? ""}${d.message ?? ""}`.trimEnd() }));
   if (diagnostics.length) reasons.push(`the preview reported ${diagnostics.length === 1 ? "an error" : `${diagnostics.length} errors`}`);
+  // the language host's report of an exception in the program: Node's "Running program '…' failed
+  // with an unhandled exception:" (pulumi/pulumi sdk/nodejs/cmd/run/run.ts), Python's "Program failed …"
+  if (diagnostics.some((d) => /failed with an unhandled exception/.test(d.message))) {
+    reasons.push("its program threw: the resources it would have declared after that, and every delete, are not in it");
+  }
   if (!preview.changeSummary) reasons.push("it has no change summary: the engine stopped before the end of the preview");
   else {
     for (const op of ["create", "update", "replace", "delete"]) {

@@ -62,6 +62,7 @@ test("the unchanged count is the change summary's `same`, not the steps listed a
 test("a preview whose program threw: reported as failed at the top, and gantry diff exits 3", () => {
   const d = diffPreview(preview("gpu-failed"));
   assert.ok(d.failure);
+  assert.deepEqual(d.failure.reasons, ["the preview reported an error", "its program threw: the resources it would have declared after that, and every delete, are not in it"]);
   assert.match(d.failure.diagnostics[0].message, /^error: Running program .* failed with an unhandled exception:\nError: MODEL_REVISION is not set/);
   const md = renderMarkdown(d);
   const banner = md.indexOf("⛔ Preview FAILED");
