@@ -172,7 +172,7 @@ function broadenedBy(after: NormalResource, before: NormalResource | undefined, 
       const gpuOf = (p: string) => pools.get(p)?.gpus.join("/") ?? gpuOfName(p, prices) ?? "GPU";
       const from = was.filter((p) => !now.includes(p));
       if (from.length) out.push(`GPU ${[...new Set(from.map(gpuOf))].join("/")} -> ${[...new Set(moved.map(gpuOf))].join("/")} (capacity provider ${from.join(", ")} -> ${moved.join(", ")})`);
-      else out.push(`now runs on GPU capacity provider ${moved.join(", ")} (${[...new Set(moved.map(gpuOf))].join("/")})`);
+      else out.push(`${before ? "now runs" : "runs"} on GPU capacity provider ${moved.join(", ")} (${[...new Set(moved.map(gpuOf))].join("/")})`);
       break;
     }
     case TASK_DEFINITION: {
@@ -185,6 +185,13 @@ function broadenedBy(after: NormalResource, before: NormalResource | undefined, 
     }
     case SCALING_TARGET: {
       if (!after.declaration || !gpuDeclarations.has(after.declaration)) break;
+      if (!before) {
+        // a new GPU declaration: its bounds, a floor only when it does not scale to zero
+        const max = num(a.maxCapacity);
+        const min = num(a.minCapacity);
+        out.push(`scales to maxCapacity ${max ?? "unbounded"}${min ? `, minCapacity ${min} (does not scale to zero)` : ""}`);
+        break;
+      }
       for (const key of ["maxCapacity", "minCapacity"] as const) {
         const x = num(b?.[key]);
         const y = num(a[key]);

@@ -93,6 +93,8 @@ test("A10G -> H100 on the existing H100 pool, from the preview alone: GPU spend 
   assert.ok(llama.details.includes("GPU A10G -> H100 (capacity provider gantry-capacity-gpu-a10gx1 -> gantry-capacity-gpu-h100x1)"), llama.details.join("\n"));
   assert.ok(llama.details.includes("maxCapacity 5 -> 20"));
   assert.ok(details(d, "gpu-spend-broadened").includes("GPU pool gantry-capacity-gpu-h100x1 (p5.4xlarge H100 $6.88/h) maxSize 2 -> 24"));
+  const variant = d.flags.find((f) => f.kind === "gpu-spend-broadened" && f.declaration === "LlamaInference[gpu=H100,maxContainers=2]");
+  assert.deepEqual(variant?.details, ["scales to maxCapacity 2", "runs on GPU capacity provider gantry-capacity-gpu-h100x1 (H100)", "new GPU task definition (1 GPU per container)"]);
 });
 
 test("declarations through the parent chain: a role policy without tags, under a component the preview does not list", () => {
