@@ -12,7 +12,8 @@
  *   placeholder; `detailedDiff` keys as `PropertyPath.String()` writes them, kinds `add`,
  *   `update`, `delete` and their `-replace` forms; `diffReasons` / `replaceReasons` top-level keys;
  * - a program that throws: the steps registered before the throw, no deletes, the language host's
- *   error diagnostic on the root stack, and the summary of what was seen.
+ *   error diagnostic on the root stack, and the summary of what was seen; a cancelled run: the
+ *   steps so far and no summary (ShowPreviewDigest breaks out at the CancelEvent).
  *
  * It is written apart from policy/review (its own path printer, its own replace keys) so the tests
  * do not check gantry against itself.
@@ -31,6 +32,8 @@ export interface EngineOptions {
   unknown?: Record<string, Segment[][]>;
   /** the program throws after registering this many of the head plan's resources */
   throwAfter?: { resources: number; error: string };
+  /** the run is cancelled (Ctrl-C, a CI timeout) after this many resources: the digest has no summary */
+  cancelAfter?: number;
 }
 
 /**
@@ -54,7 +57,7 @@ export function enginePreview(base: Plan, head: Plan, options: EngineOptions): s
   const stackUrn = `urn:pulumi:${head.stack}::${project}::pulumi:pulumi:Stack::${project}-${head.stack}`;
   const before = new Map(base.resources.map((r) => [r.urn, r]));
   const after = new Map(head.resources.map((r) => [r.urn, r]));
-  const registered = options.throwAfter ? head.resources.slice(0, options.throwAfter.resources) : head.resources;
+  const registered = head.resources.slice(0, options.throwAfter?.resources ?? options.cancelAfter ?? head.resources.length);
   const summary: Record<string, number> = { same: 1 };
   const count = (op: string) => (summary[op] = (summary[op] ?? 0) + 1);
   const rootState = { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack", created: CREATED, modified: MODIFIED };
@@ -99,7 +102,7 @@ export function enginePreview(base: Plan, head: Plan, options: EngineOptions): s
   if (options.throwAfter) {
     // the Node language host's report (sdk/nodejs/cmd/run), on the root stack
     diagnostics.push({ urn: stackUrn, message: `error: Running program '/home/runner/work/${project}' failed with an unhandled exception:\n${options.throwAfter.error}\n`, severity: "error" });
-  } else {
+  } else if (options.cancelAfter === undefined) {
     // deletes come after the program finished, children before parents
     for (const r of [...base.resources].reverse()) {
       if (after.has(r.urn)) continue;
@@ -111,8 +114,8 @@ export function enginePreview(base: Plan, head: Plan, options: EngineOptions): s
     config: { "aws:region": "us-east-1", "gantry:app": "app.ts" },
     steps,
     ...(diagnostics.length ? { diagnostics } : {}),
-    duration: 7_482_193_000,
-    changeSummary: summary,
+    // ShowPreviewDigest stops reading events at a cancellation: no summary event, so no duration or summary
+    ...(options.cancelAfter === undefined ? { duration: 7_482_193_000, changeSummary: summary } : {}),
   };
   return `${JSON.stringify(digest, null, 4)}\n`;
 }

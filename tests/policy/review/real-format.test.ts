@@ -77,6 +77,12 @@ test("a preview whose program threw: reported as failed at the top, and gantry d
   assert.equal(ok.status, 0, ok.stderr);
 });
 
+test("a cancelled preview (the digest has no change summary) is failed too", () => {
+  const d = diffPreview(preview("gpu-cancelled"));
+  assert.deepEqual(d.failure?.reasons, ["it has no change summary: the engine stopped before the end of the preview"]);
+  assert.match(renderMarkdown(d), /⛔ Preview FAILED/);
+});
+
 test("secret changed for any secret input: a new ECR token for the image build, environment.TOKEN, a new secret", () => {
   const s = diffPreview(preview("secrets"));
   const secrets = details(s, "secret-changed");
