@@ -26,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   promote: () => import("./commands/promote.ts"),
   secret: () => import("./commands/secret.ts"),
   redrive: () => import("./commands/redrive.ts"),
+  stop: () => import("./commands/stop.ts"),
+  start: () => import("./commands/start.ts"),
 };
 
 // gantry's package.json: one folder up from the sources, two from the built dist/cli/

@@ -2,7 +2,10 @@
  * Typed handles: what `app.function` returns and what `Cls.of(X).instance(...)` gives per method.
  * Every call goes through the process's invoker (see invoker.ts); `.local()` runs in this process.
  */
-import { currentInvoker, type CallTarget, type MapOptions } from "./invoker.ts";
+import { currentInvoker, type CallTarget, type Invoker, type MapOptions } from "./invoker.ts";
+
+/** Where a handle's calls go: this process's runtime, or one a handle was made for. */
+export type InvokerSource = () => Invoker | Promise<Invoker>;
 import type { ConcurrentOptions, FunctionVariantOptions } from "./options.ts";
 
 /** Both an async stream of results (`for await`) and a promise of all of them (`await`). */
@@ -33,14 +36,15 @@ export class MapResult<R> implements AsyncIterable<R>, PromiseLike<R[]> {
 
 /** A spawned call: fetch its result later, possibly from another process, by its id. */
 export class FunctionCall<R = unknown> {
-  constructor(readonly objectId: string) {}
+  /** `invoker`: where the call was made (`Function.fromName(app, fn, { stack })`); default: this process's runtime */
+  constructor(readonly objectId: string, private readonly invoker: InvokerSource = currentInvoker) {}
 
   /** Waits for the result; `timeout` in seconds (the call goes on after a timeout). */
   async get(options: { timeout?: number } = {}): Promise<R> {
     const timeoutMs = options.timeout === undefined ? undefined : options.timeout * 1000;
-    return (await currentInvoker().result(this.objectId, { timeoutMs })) as R;
+    return (await (await this.invoker()).result(this.objectId, { timeoutMs })) as R;
   }
-  async cancel(): Promise<void> { return currentInvoker().cancel(this.objectId); }
+  async cancel(): Promise<void> { return (await this.invoker()).cancel(this.objectId); }
   static fromId<R = unknown>(id: string): FunctionCall<R> { return new FunctionCall<R>(id); }
 }
 
@@ -80,9 +84,10 @@ export class CallHandleImpl implements CallHandle<unknown[], unknown> {
   constructor(
     private readonly target: () => CallTarget,
     private readonly runLocal: (args: unknown[]) => Promise<unknown>,
+    private readonly invoker: InvokerSource = currentInvoker,
   ) {}
 
-  async remote(...args: unknown[]): Promise<unknown> { return currentInvoker().remote(this.target(), args); }
+  async remote(...args: unknown[]): Promise<unknown> { return (await this.invoker()).remote(this.target(), args); }
   async local(...args: unknown[]): Promise<unknown> { return this.runLocal(args); }
 
   map(inputs: Elements<unknown>, options: MapOptions = {}): MapResult<any> {
@@ -95,11 +100,14 @@ export class CallHandleImpl implements CallHandle<unknown[], unknown> {
     for await (const _ of this.mapTuples(asTuples(inputs, false), { ...options, orderOutputs: false }));
   }
   async spawn(...args: unknown[]): Promise<FunctionCall<unknown>> {
-    return new FunctionCall(await currentInvoker().spawn(this.target(), args));
+    return new FunctionCall(await (await this.invoker()).spawn(this.target(), args), this.invoker);
   }
 
   private mapTuples(tuples: AsyncIterable<unknown[]>, options: MapOptions): MapResult<unknown> {
     const opts = { returnExceptions: options.returnExceptions ?? false, orderOutputs: options.orderOutputs ?? true };
-    return new MapResult(() => currentInvoker().map(this.target(), tuples, opts));
+    const { invoker, target } = this;
+    return new MapResult(async function* () {
+      yield* (await invoker()).map(target(), tuples, opts);
+    });
   }
 }

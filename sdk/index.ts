@@ -2,6 +2,7 @@
 export { App, LocalEntrypoint } from "./app.ts";
 export { Cls, type Instance, type MethodHandle, type ParamsOf, type VariantOptions } from "./cls.ts";
 export { FunctionCall, MapResult, type CallHandle, type FunctionHandle } from "./handles.ts";
+export { Function, type DeployedFunction, type FromNameOptions } from "./function.ts";
 export { method, enter, exit, batched, concurrent, parameter, type Parameter } from "./decorators.ts";
 export { webEndpoint, webApp, webServer, type WebEndpointOptions, type FetchApp, type HttpMethod } from "./web.ts";
 export { Image } from "./image.ts";

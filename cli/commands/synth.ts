@@ -18,7 +18,7 @@ import { implementedTargets, knownTargets, lookupTarget } from "../../provider/t
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
 
-interface SynthFlags { target?: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean }
+interface SynthFlags { target?: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean; callerPolicy?: string }
 
 /** Refuses a --target the registry does not have, or has not built yet. */
 function checkTargetFlag(name: string): void {
@@ -42,10 +42,13 @@ export function register(program: Command): void {
     .option("--json", "print the plan as JSON (byte-identical for the same input)")
     .option("--out <file>", "also write the plan as JSON to this file")
     .option("--ignore-artifact", "plan as if the stack had no promoted gantry:artifact (review a change before it reaches staging)")
+    .option("--caller-policy <function>", "print instead the least IAM policy (JSON) a Node process needs to call this function or class with Function.fromName / Cls.fromName")
     .addHelpText("after", `
 Without --json: a summary per declaration (GPU, instance type, scaling bounds, schedules, endpoints).
 Values AWS computes (ids, ARNs, URLs, image digests) are deterministic stand-ins in account
-000000000000; secrets print as "[secret]".`)
+000000000000; secrets print as "[secret]".
+With --caller-policy F: the IAM policy for Function.fromName(app, "F", { stack }) callers, e.g.
+  gantry synth app.ts --stack prod --caller-policy embed > embed-caller.json`)
     .action((app: string, flags: SynthFlags) => run(app, flags));
 }
 
@@ -56,6 +59,7 @@ function report(text: string): void {
 async function run(app: string, flags: SynthFlags): Promise<void> {
   if (flags.target !== undefined) checkTargetFlag(flags.target);
   if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) throw new UsageError(`--stack "${flags.stack}" is not a valid stack name`);
+  if (flags.callerPolicy !== undefined) return (await import("../caller-policy.ts")).printCallerPolicy(app, flags.stack, flags.callerPolicy);
   const file = resolve(app);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
   const projectRoot = findProjectRoot(dirname(file));

@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_REDELIVERIES } from "../../runtime/delivery.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
+import { functionQueueName } from "./names.ts";
 import type { Unit } from "./units.ts";
 
 /** SQS: a message stays invisible at most 12 hours after it was received, heartbeats included. */
@@ -76,7 +77,7 @@ export class FunctionQueue extends GantryComponent {
   }
 
   private createQueue(name: string, unit: Unit): aws.sqs.Queue {
-    return new aws.sqs.Queue(`${name}-queue`, {
+    return new aws.sqs.Queue(functionQueueName(name), {
       visibilityTimeoutSeconds: visibilityTimeout(unit.options.timeout),
       messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
       receiveWaitTimeSeconds: 20,

@@ -22,7 +22,7 @@ import { FunctionService, HTTP_PORT, taskFamilyOf, type WebAttachment } from "./
 import { schedulableMemoryMiB } from "./gpu-table.ts";
 import { Capacity } from "./gpu-capacity.ts";
 import { BuiltImage, ecrRepositoryArn, PinnedImage, type AppImage } from "./image.ts";
-import { shortHash, slug } from "./names.ts";
+import { CALL_STATE_NAME, CAPACITY_NAME, shortHash, slug } from "./names.ts";
 import { Network } from "./network.ts";
 import { Schedule, scheduleExpressions } from "./schedule.ts";
 import { adoptNamedSecret, sdkSecretAccount } from "./secret-adoption.ts";
@@ -199,8 +199,8 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
   // warm-pool groups pull the images of their declarations before they are stopped
   const prePull = new Map(groups.filter((g) => g.warmPool).map((g) => [g.key,
     [...new Set(units.filter((u) => u.capacity === g.key).map((u) => u.options.image))].map((id) => appImages.get(id)!.ref)]));
-  const capacity = new Capacity("gantry-capacity", info, { network, groups, prePull, declarations: new Map(units.map((u) => [u.id, unitRef(u)])) });
-  const state = new CallState("gantry-state", info);
+  const capacity = new Capacity(CAPACITY_NAME, info, { network, groups, prePull, declarations: new Map(units.map((u) => [u.id, unitRef(u)])) });
+  const state = new CallState(CALL_STATE_NAME, info);
   const adoptArns = await adoptNamedSecrets(inputs, info);
   const secrets = new Map(spec.secrets.map((s) => {
     const label = s.kind === "named" ? s.name : s.id;

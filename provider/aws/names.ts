@@ -54,6 +54,19 @@ export function taskFamilyName(app: string, stack: string, unitSlug: string): st
   return `${kebab(app)}-${kebab(stack)}-${unitSlug}`;
 }
 
+/**
+ * Logical names of the resources a caller outside the stack reaches (`Function.fromName`), shared
+ * by the provider, which creates them under these names, and the caller policy
+ * (caller-policy.ts), which names them by pattern: Pulumi's physical name is the logical name,
+ * `-` and 7 random hex characters (AUTONAME_SUFFIX as an IAM pattern).
+ */
+export const CALL_STATE_NAME = "gantry-state";
+export const CAPACITY_NAME = "gantry-capacity";
+export const resultsTableName = (state: string) => `${state}-results`;
+export const payloadBucketName = (state: string) => `${state}-payloads`;
+export const functionQueueName = (unitSlug: string) => `${unitSlug}-queue`;
+export const AUTONAME_SUFFIX = "-???????";
+
 /** AWS tag values allow letters, digits, spaces and `_ . : / = + - @` across services. */
 export function tagValue(value: string): string {
   return value.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_").slice(0, 256);

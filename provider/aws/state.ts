@@ -13,6 +13,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StateSpec } from "../../synth/spec.ts";
 import { GantryComponent, type StackInfo } from "./component.ts";
+import { payloadBucketName, resultsTableName } from "./names.ts";
 import { DLQ_RETENTION_SECONDS } from "./function-queue.ts";
 
 /** Results are kept this long (the results table's TTL; the containers get it as GANTRY_RESULT_TTL_DAYS). */
@@ -37,7 +38,7 @@ export class CallState extends GantryComponent {
   }
 
   private createResultsTable(name: string): aws.dynamodb.Table {
-    return new aws.dynamodb.Table(`${name}-results`, {
+    return new aws.dynamodb.Table(resultsTableName(name), {
       billingMode: "PAY_PER_REQUEST",
       hashKey: "callId",
       attributes: [{ name: "callId", type: "S" }],
@@ -49,7 +50,7 @@ export class CallState extends GantryComponent {
   }
 
   private createPayloadBucket(name: string): aws.s3.Bucket {
-    const bucket = new aws.s3.Bucket(`${name}-payloads`, { forceDestroy: true, tags: this.tags }, this.childOpts);
+    const bucket = new aws.s3.Bucket(payloadBucketName(name), { forceDestroy: true, tags: this.tags }, this.childOpts);
     new aws.s3.BucketPublicAccessBlock(`${name}-payloads`, {
       bucket: bucket.id,
       blockPublicAcls: true,

@@ -7,7 +7,7 @@
 /** A failure the caller can act on; its message says what to do. */
 export class AwsAccessError extends Error {
   override name = "AwsAccessError";
-  constructor(message: string, readonly reason: "credentials" | "denied" | "region" | "missing") {
+  constructor(message: string, readonly reason: "credentials" | "denied" | "region" | "missing" | "undeployed") {
     super(message);
   }
 }

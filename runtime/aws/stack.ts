@@ -53,7 +53,7 @@ export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Pr
       throw new AwsAccessError(
         `${ref.unit} of app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no task definition ${family} ` +
           `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`,
-        "missing",
+        "undeployed",
       );
     }
     throw err;
@@ -92,4 +92,42 @@ export function queueArnOf(queueUrl: string): string {
   const region = /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? "us-east-1";
   const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
   return `arn:${partition}:sqs:${region}:${account}:${name}`;
+}
+
+/** A deployed app as one of its units' contract describes it: every unit's service and queue. */
+export interface DeployedApp {
+  /** the unit whose task definition was read */
+  via: DeployedUnit;
+  units: Array<{ unit: string; resourceId: string; queueUrl: string | undefined }>;
+}
+
+/**
+ * The deployed app, from the first of `units` (the code's, in order) that is deployed: every task
+ * is told every unit's service and queue, so one task definition names them all, including units
+ * deployed but since removed from the code.
+ */
+export async function describeDeployedApp(ecs: CommandSender, ref: { app: string; stack: string; units: Array<{ unit: string; slug?: string }> }): Promise<DeployedApp> {
+  const tried: string[] = [];
+  for (const u of ref.units) {
+    let via: DeployedUnit;
+    try {
+      via = await describeDeployedUnit(ecs, { app: ref.app, stack: ref.stack, unit: u.unit, slug: u.slug });
+    } catch (err) {
+      // a unit added to the code since the last deploy: try the next one
+      if (err instanceof AwsAccessError && err.reason === "undeployed") {
+        tried.push(familyOf({ app: ref.app, stack: ref.stack, unit: u.unit, slug: u.slug }));
+        continue;
+      }
+      throw err;
+    }
+    const targets = via.caller.scalingTargets ?? {};
+    const units = Object.keys(targets).sort().map((unit) => ({ unit, resourceId: targets[unit], queueUrl: via.caller.queues[unit] }));
+    if (units.length === 0) throw new AwsAccessError(`${via.taskDefinitionArn} names no ECS services (GANTRY_SCALING_TARGETS): redeploy the stack with this version of gantry`, "missing");
+    return { via, units };
+  }
+  throw new AwsAccessError(
+    `app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has none of its task definitions (${tried.join(", ") || "the app has no units"}); ` +
+      `deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile`,
+    "undeployed",
+  );
 }

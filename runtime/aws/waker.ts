@@ -17,8 +17,12 @@
  *
  * A wake is best effort: an error is logged and the call goes on (the alarm path still starts a
  * task). The grant is ecs:DescribeServices and ecs:UpdateService on the stack's services (iam.ts).
+ *
+ * A unit `gantry stop` stopped (its service tagged `gantry:stopped`, runtime/aws/ops/stopped.ts) is
+ * not woken: its inputs wait on its queue until `gantry start`.
  */
 import type { CommandSender } from "./clients.ts";
+import { stoppedTagOf } from "./ops/stopped.ts";
 
 /** What a caller knows of a unit to wake it. */
 export interface WakeTarget {
@@ -80,10 +84,12 @@ export class Waker {
     const [, cluster, service] = target.resourceId.split("/");
     const ecs = await this.options.ecs();
     const { DescribeServicesCommand, UpdateServiceCommand } = await import("@aws-sdk/client-ecs");
-    const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+    const described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service], include: ["TAGS"] }));
     const current = described.services?.[0];
     if (!current) throw new Error(`ECS has no service ${service} in cluster ${cluster}`);
-    if ((current.desiredCount ?? 0) === 0) {
+    if (stoppedTagOf(current.tags) !== undefined) {
+      this.options.log?.(`${unit} is stopped (gantry stop): its inputs wait on its queue until gantry start`);
+    } else if ((current.desiredCount ?? 0) === 0) {
       const desiredCount = wakeCount(target, inputs);
       await ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount }));
       this.options.log?.(`woke ${unit}: desired count 0 -> ${desiredCount} for ${inputs} input(s)`);

@@ -9,7 +9,7 @@ import { wakeTargetsOf } from "../../../runtime/aws/invoker.ts";
 
 interface Sent { command: string; input: Record<string, unknown> }
 
-function ecsStandIn(desired = 0, fail?: string) {
+function ecsStandIn(desired = 0, fail?: string, tags: Array<{ key: string; value: string }> = []) {
   const sent: Sent[] = [];
   const state = { desired };
   return {
@@ -23,7 +23,7 @@ function ecsStandIn(desired = 0, fail?: string) {
           state.desired = command.input.desiredCount as number;
           return { service: { desiredCount: state.desired } };
         }
-        return { services: [{ serviceName: "s", desiredCount: state.desired, runningCount: 0 }] };
+        return { services: [{ serviceName: "s", desiredCount: state.desired, runningCount: 0, tags }] };
       },
     },
   };
@@ -37,7 +37,7 @@ describe("waking a unit at zero", () => {
     const waker = new Waker({ targets: { LlamaInference: target }, ecs: async () => ecs.client });
     await waker.wake("LlamaInference");
     assert.deepEqual(ecs.sent, [
-      { command: "DescribeServicesCommand", input: { cluster: "gantry-dev", services: ["llama-inference"] } },
+      { command: "DescribeServicesCommand", input: { cluster: "gantry-dev", services: ["llama-inference"], include: ["TAGS"] } },
       { command: "UpdateServiceCommand", input: { cluster: "gantry-dev", service: "llama-inference", desiredCount: 1 } },
     ]);
   });
@@ -71,6 +71,19 @@ describe("waking a unit at zero", () => {
     const waker = new Waker({ targets: { LlamaInference: target }, ecs: async () => ecs.client, log: (m) => logged.push(m) });
     await waker.wake("LlamaInference");
     assert.match(logged.join("\n"), /could not wake LlamaInference: not authorized to perform: ecs:UpdateService/);
+  });
+
+  it("a unit gantry stop stopped (its service tagged gantry:stopped) is not woken, and not asked about again for a while", async () => {
+    const ecs = ecsStandIn(0, undefined, [{ key: "gantry:app", value: "a" }, { key: "gantry:stopped", value: "min=0 max=5 desired=0 schedules= at=2026-12-04T21:00:00Z" }]);
+    const logged: string[] = [];
+    const waker = new Waker({ targets: { LlamaInference: target }, ecs: async () => ecs.client, log: (m) => logged.push(m) });
+    await waker.wake("LlamaInference", 3);
+    await waker.wake("LlamaInference");
+    assert.deepEqual(ecs.sent, [
+      { command: "DescribeServicesCommand", input: { cluster: "gantry-dev", services: ["llama-inference"], include: ["TAGS"] } },
+    ]);
+    assert.equal(ecs.state.desired, 0);
+    assert.deepEqual(logged, ["LlamaInference is stopped (gantry stop): its inputs wait on its queue until gantry start"]);
   });
 
   it("units without a wake target (web servers, min > 0) are not touched", async () => {
