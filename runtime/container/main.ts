@@ -23,8 +23,9 @@ import { containerLogger, type ContainerLogger } from "./log.ts";
 import { loadContainerTarget } from "./instances.ts";
 import { containerTransportOf, type ContainerTransport, type ContainerWorkerTransport } from "./transport.ts";
 
-// the helper process of a container that one of its inputs is ending (runtime/aws/last-words.ts)
+// the helper process of a container that one of its inputs is ending (runtime/aws/last-words.ts, runtime/redis/last-words.ts)
 if (process.env.GANTRY_LAST_WORDS === "1") await (await import("../aws/last-words.ts")).lastWordsFromStdin();
+if (process.env.GANTRY_LAST_WORDS === "redis") await (await import("../redis/last-words.ts")).lastWordsFromStdin();
 
 const bootStartedAt = performance.now();
 

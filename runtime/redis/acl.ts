@@ -26,7 +26,8 @@ const UNIT_COMMANDS = [
   "+@read", "+@write", "+@stream", "+@list", "+@hash", "+@sortedset", "+@string", "+@keyspace", "+@scripting",
   "+@connection", "+@transaction", "+@blocking",
   "-@admin", "-@dangerous",
-  "+ping", "+info",
+  // TIME: the transport's scripts date retries by the server's clock (runtime/redis/scripts.ts)
+  "+ping", "+info", "+time",
 ];
 
 /** Rules after `ACL SETUSER <user> on ><password>`: the unit's key patterns and commands. */

@@ -7,7 +7,11 @@
  *   work     stream of inputs, consumer group WORK_GROUP (KEDA reads its lag and pending entries)
  *   retry    sorted set of inputs waiting for their backoff, scored by ready time (ms)
  *   dead     stream of dead-lettered inputs (crash limit, retries exhausted)
+ *   autoscaler  hash of the unit's `updateAutoscaler` settings (min/max/buffer/scaledownWindow, updatedAt)
  *   prefix   everything else of the unit (call records, results, the lists callers block on) starts here
+ *
+ * Per call (callKeys): `call:<id>` hash (arguments, delivery counters), `result:<id>` the one result
+ * (SET NX), `waiters:<id>` set of caller inboxes to wake, `inbox:<process>` a caller's wake-up list.
  */
 
 /** The consumer group every container of a unit reads the work stream through. */
@@ -19,6 +23,8 @@ export interface UnitKeys {
   work: string;
   retry: string;
   dead: string;
+  /** hash of the unit's `updateAutoscaler` settings, read by the Kubernetes side (KEDA's scaler) */
+  autoscaler: string;
   /** `${prefix}<anything>`: the unit's other keys (call records, results, waiters) */
   prefix: string;
 }
@@ -29,7 +35,26 @@ export function unitKeys(namespace: string, unit: string): UnitKeys {
   checkPart("unit", unit);
   const tag = `{${namespace}:${unit}}`;
   const base = `gantry:${tag}:`;
-  return { tag, work: `${base}work`, retry: `${base}retry`, dead: `${base}dead`, prefix: base };
+  return { tag, work: `${base}work`, retry: `${base}retry`, dead: `${base}dead`, autoscaler: `${base}autoscaler`, prefix: base };
+}
+
+/** The keys of one call of a unit (its id's local part, runtime/redis/wire.ts), all in the unit's slot. */
+export interface CallKeys {
+  /** hash: meta (JSON), args (bytes), deliveries, failures, released, lastError */
+  call: string;
+  /** the call's one result (SET NX PX): a packed envelope (runtime/redis/wire.ts) */
+  result: string;
+  /** set of caller inboxes to wake when the call ends */
+  waiters: string;
+}
+
+export function callKeys(unit: UnitKeys, callId: string): CallKeys {
+  return { call: `${unit.prefix}call:${callId}`, result: `${unit.prefix}result:${callId}`, waiters: `${unit.prefix}waiters:${callId}` };
+}
+
+/** A caller process's wake-up list for the calls it waits on in this unit (call ids are pushed on it). */
+export function inboxKey(unit: UnitKeys, caller: string): string {
+  return `${unit.prefix}inbox:${caller}`;
 }
 
 /** Keys of a `Dict` or `Queue` declared by name (its own slot: shared by every unit that uses it). */

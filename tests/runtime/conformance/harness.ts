@@ -1,7 +1,8 @@
 /**
  * One harness per transport for the conformance suite: the same fixture app, called through the
  * same sdk handles, run either by the embedded runtime of `gantry run` (containers over a pipe)
- * or by container processes over the AWS transport (SQS stand-in, dynalite, s3rver).
+ * or by container processes over the AWS transport (SQS stand-in, dynalite, s3rver), or over the
+ * Redis transport (a real redis-server on a free port).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,6 +15,8 @@ import { LocalRuntime } from "../../../runtime/local/runtime.ts";
 import { importApp } from "../../../runtime/worker/target.ts";
 import { startLocalAws } from "../aws/fixtures/local-aws.ts";
 import { Fleet } from "../aws/fixtures/fleet.ts";
+import { startRedis as startRedisServer } from "../redis/fixtures/redis-server.ts";
+import { RedisFleet } from "../redis/fixtures/fleet.ts";
 
 export const APP_FILE = fileURLToPath(new URL("./fixtures/app.ts", import.meta.url));
 export type AppModule = typeof import("./fixtures/app.ts");
@@ -88,6 +91,34 @@ export async function startAws(): Promise<Harness> {
   };
 }
 
+export async function startRedis(): Promise<Harness> {
+  const redis = await startRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), "gantry-conf-"));
+  let fleet: RedisFleet | undefined;
+  try {
+    fleet = await RedisFleet.start(APP_FILE, { url: redis.url, env: { GANTRY_DRAIN_SECONDS: "2" } });
+    for (const unit of fleet.units()) if (!LAZY_UNITS.has(unit)) fleet.scale(unit, 1);
+    setInvoker(fleet.invoker());
+    await importApp(APP_FILE, fleet.spec.app.name);
+  } catch (err) {
+    await fleet?.stop();
+    await redis.stop();
+    throw err;
+  }
+  const f = fleet;
+  return {
+    name: "redis", mod: await fixture(), dir,
+    startUnit: (unit) => void f.scale(unit, 1),
+    stopUnit: (unit) => f.stopUnit(unit, 2000),
+    async stop() {
+      setInvoker(undefined);
+      await f.stop();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Bounded polling: the test's own timeout is the bound; there is no timing threshold. */
 export async function until<T>(check: () => T, everyMs = 50): Promise<NonNullable<T>> {
   for (let i = 0; i < 1200; i++) {
@@ -114,4 +145,5 @@ export function runs(dir: string, key: string): number {
 export const TRANSPORTS: Array<[string, () => Promise<Harness>]> = [
   ["embedded transport (gantry run)", startEmbedded],
   ["AWS transport (SQS stand-in, dynalite, s3rver)", startAws],
+  ["Redis transport (redis-server)", startRedis],
 ];
