@@ -121,7 +121,7 @@ export async function createKubernetesApp(inputs: KubernetesAppInputs): Promise<
   })]));
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
-  const users = [...unitUsers.values(), ...(endpointUnits.length ? [gatewayUser(keyNs, endpointUnits.map((u) => u.id))] : []), kedaUser(keyNs)];
+  const users = [...unitUsers.values(), ...(endpointUnits.length ? [gatewayUser(keyNs, endpointUnits.map((u) => u.id))] : []), kedaUser(keyNs, units.filter((u) => !u.server).map((u) => u.id))];
   const redis = new Redis("gantry-redis", info, { settings: settings.redis, connection, users, seed: settings.redisSecret, labels });
   if (!settings.redisSecret) notes.push("gantry:redisSecret is not set: every Redis user is created off until it is (pulumi config set --secret gantry:redisSecret $(openssl rand -hex 32))");
 

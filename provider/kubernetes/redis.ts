@@ -26,6 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, createHmac } from "node:crypto";
 import { kedaAclRules, unitAclRules, type UnitAccess } from "../../runtime/redis/acl.ts";
+import { globPrefix, unitKeys } from "../../runtime/redis/keys.ts";
 import { KubeComponent, type StackInfo } from "./component.ts";
 import type { RedisSettings } from "./config.ts";
 import { DEFAULT_REDIS_IMAGE } from "./config.ts";
@@ -81,8 +82,16 @@ export function gatewayUser(keyNamespace: string, endpointUnits: string[]): Redi
   return { name: GATEWAY_USER, secretName: "redis-user-gateway", rules: unitAclRules(keyNamespace, { unit: first, calls: rest, dicts: [], queues: [] }) };
 }
 
-export function kedaUser(keyNamespace: string): RedisUser {
-  return { name: KEDA_USER, secretName: "redis-user-keda", rules: kedaAclRules(keyNamespace) };
+/**
+ * KEDA's read-only user. Its `redis` scaler (the retry-set trigger, scaling.ts) counts a key with
+ * a Lua script (`EVAL`: `TYPE`, then `ZCARD` on a sorted set), and Redis checks the keys of `EVAL`
+ * as read-write, so kedaAclRules' read-only key pattern refuses it (NOPERM). The user may
+ * therefore `EVAL` on the units' retry keys only; what a script runs is still checked against the
+ * user's commands, which stay read-only (`TYPE` added for the script's first call).
+ */
+export function kedaUser(keyNamespace: string, units: string[]): RedisUser {
+  const retry = [...units].sort().map((u) => `~${globPrefix(unitKeys(keyNamespace, u).retry)}`);
+  return { name: KEDA_USER, secretName: "redis-user-keda", rules: [...kedaAclRules(keyNamespace), ...retry, "+eval", "+type"] };
 }
 
 /** A user's password: HMAC-SHA256(gantry:redisSecret, key namespace / user), hex. */
@@ -185,7 +194,7 @@ export class Redis extends KubeComponent {
 
   /** KEDA reads stream lag and set sizes as `gantry-keda` (TriggerAuthentication in the namespace). */
   private createTriggerAuth(name: string): k8s.apiextensions.CustomResource {
-    const secret = kedaUser(this.inputs.connection.keyNamespace).secretName;
+    const secret = this.inputs.users.find((u) => u.name === KEDA_USER)!.secretName;
     return new k8s.apiextensions.CustomResource(`${name}-keda-auth`, {
       apiVersion: "keda.sh/v1alpha1",
       kind: "TriggerAuthentication",
