@@ -14,6 +14,7 @@
  */
 import type { Artifact } from "./artifact.ts";
 import { awsTarget } from "./aws/index.ts";
+import { kubernetesTarget } from "./kubernetes/index.ts";
 import type { GantryConfig, StackConfigReader } from "./config.ts";
 import type { Plan } from "./plan.ts";
 import type { AppSpec } from "../synth/spec.ts";
@@ -71,12 +72,12 @@ export interface Target<Settings = unknown> {
 
 /**
  * Every target name gantry knows. null: named in the docs and refused with a clear message, not
- * built yet (issue 9 builds provider/kubernetes/).
+ * built yet.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own Settings
 const TARGETS: Record<string, Target<any> | null> = {
   aws: awsTarget,
-  kubernetes: null,
+  kubernetes: kubernetesTarget,
 };
 
 export type TargetLookup =

@@ -127,13 +127,14 @@ export function pinnedImageRefs(artifact: Artifact, units: Unit[], stack: string
 }
 
 /** Where bundles go: per app and stack, so synths of different apps never share files. */
-function buildDir(inputs: AwsAppInputs): string {
+function buildDir(inputs: Pick<AwsAppInputs, "spec" | "stack">): string {
   return `.gantry/build/${slug(inputs.spec.app.name)}/${inputs.stack}`;
 }
 
-interface PreparedImage { spec: ImageSpec; dockerfile: string; bundle: Bundle; context: string; localFilesHash: string }
+export interface PreparedImage { spec: ImageSpec; dockerfile: string; bundle: Bundle; context: string; localFilesHash: string }
 
-async function prepareImages(inputs: AwsAppInputs, units: Unit[]): Promise<Map<string, PreparedImage>> {
+/** The bundle and Dockerfile of each image the units run (the Kubernetes target builds the same images). */
+export async function prepareImages(inputs: Pick<AwsAppInputs, "spec" | "stack" | "projectRoot">, units: Array<{ options: { image: string } }>): Promise<Map<string, PreparedImage>> {
   const used = new Set(units.map((u) => u.options.image));
   const out = new Map<string, PreparedImage>();
   for (const image of inputs.spec.images.filter((i) => used.has(i.id))) {

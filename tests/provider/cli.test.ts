@@ -38,7 +38,7 @@ describe("gantry synth", () => {
   });
 
   it("usage errors exit 2", () => {
-    assert.equal(gantry(["synth", "examples/hello/app.ts", "--target", "kubernetes"]).code, 2);
+    assert.equal(gantry(["synth", "examples/hello/app.ts", "--target", "gcp"]).code, 2);
     assert.equal(gantry(["synth", "no/such/app.ts"]).code, 2);
   });
 });

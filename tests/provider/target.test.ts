@@ -21,23 +21,28 @@ async function refusal(config: Record<string, unknown>, target?: string): Promis
 }
 
 describe("target registry", () => {
-  it("aws is built; kubernetes is named but not built yet; other names are unknown", () => {
-    assert.deepEqual(implementedTargets(), ["aws"]);
+  it("aws and kubernetes are built; other names are unknown", () => {
+    assert.deepEqual(implementedTargets(), ["aws", "kubernetes"]);
     assert.deepEqual(knownTargets(), ["aws", "kubernetes"]);
     const aws = lookupTarget("aws");
     assert.equal(aws.kind === "found" && aws.target.name, "aws");
-    assert.deepEqual(lookupTarget("kubernetes"), { kind: "not-implemented", name: "kubernetes", implemented: ["aws"] });
+    const k8s = lookupTarget("kubernetes");
+    assert.equal(k8s.kind === "found" && k8s.target.name, "kubernetes");
     assert.deepEqual(lookupTarget("gcp"), { kind: "unknown", name: "gcp", known: ["aws", "kubernetes"] });
     assert.equal(lookupTarget("toString").kind, "unknown");
   });
 
-  it("gantry:target selects the target; a target not built yet or unknown is a config error", async () => {
-    assert.deepEqual(await refusal({ "gantry:target": "kubernetes" }), ['Pulumi.dev.yaml: gantry:target: "kubernetes" is not implemented yet (aws is)']);
+  it("gantry:target selects the target; an unknown one is a config error", async () => {
+    const plan = await buildPlan({ projectRoot: process.cwd(), stack: "dev", spec: app({ functions: [fn("square", 1)] }), config: stackConfig({ "gantry:target": "kubernetes" }) });
+    assert.equal(plan.target, "kubernetes");
+    assert.ok(plan.resources.some((r) => r.type === "kubernetes:apps/v1:Deployment"));
     assert.deepEqual(await refusal({ "gantry:target": "gcp" }), ['Pulumi.dev.yaml: gantry:target: "gcp" is not one of aws, kubernetes']);
   });
 
   it("the plan builder's target wins over gantry:target (gantry synth --target)", async () => {
-    assert.deepEqual(await refusal({ "gantry:target": "aws" }, "kubernetes"), ['Pulumi.dev.yaml: gantry:target: "kubernetes" is not implemented yet (aws is)']);
+    assert.deepEqual(await refusal({ "gantry:target": "aws" }, "gcp"), ['Pulumi.dev.yaml: gantry:target: "gcp" is not one of aws, kubernetes']);
+    const plan = await buildPlan({ projectRoot: process.cwd(), stack: "dev", spec: app({ functions: [fn("square", 1)] }), target: "kubernetes", config: stackConfig({ "gantry:target": "aws" }) });
+    assert.equal(plan.target, "kubernetes");
   });
 
   it("the target's own settings are read and checked through it, with their key paths", async () => {
@@ -49,10 +54,7 @@ describe("target registry", () => {
     ]);
   });
 
-  it("gantry synth --target: kubernetes is refused with a clear message, an unknown name too (exit 2)", () => {
-    const k8s = gantry(["synth", "examples/hello/app.ts", "--target", "kubernetes"]);
-    assert.equal(k8s.status, 2);
-    assert.match(k8s.stderr, /--target kubernetes is not implemented yet; use --target aws/);
+  it("gantry synth --target: an unknown name is refused with a clear message (exit 2)", () => {
     const gcp = gantry(["synth", "examples/hello/app.ts", "--target", "gcp"]);
     assert.equal(gcp.status, 2);
     assert.match(gcp.stderr, /--target must be aws or kubernetes, not "gcp"/);
