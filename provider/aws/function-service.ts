@@ -18,7 +18,7 @@ import { MAX_MESSAGE_BYTES, maxReceiveCount, visibilityTimeout, type FunctionQue
 import { STOP_TIMEOUT_SECONDS } from "./gpu-capacity.ts";
 import { TaskRoles, type ScalingGrant, type VolumeGrant } from "./iam.ts";
 import type { AppImage } from "./image.ts";
-import { kebab, slug } from "./names.ts";
+import { kebab, slug, taskFamilyName } from "./names.ts";
 import type { Network } from "./network.ts";
 import type { AppSecret } from "./secrets.ts";
 import { RESULT_TTL_DAYS, type CallState, type DictTable, type StateQueue } from "./state.ts";
@@ -76,7 +76,7 @@ export function healthCheckOf(unit: Unit): ContainerHealthCheck {
 
 /** The unit's task definition family (per app and stack: families are account-wide). */
 export function taskFamilyOf(info: StackInfo, unit: Unit): string {
-  return `${kebab(info.app)}-${kebab(info.stack)}-${unit.slug}`;
+  return taskFamilyName(info.app, info.stack, unit.slug);
 }
 
 export interface WebAttachment {

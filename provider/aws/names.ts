@@ -45,6 +45,15 @@ export function uniqueSlugs(names: readonly string[]): Map<string, string> {
   return out;
 }
 
+/**
+ * A unit's ECS task definition family, per app and stack (families are account-wide). Tools outside
+ * the stack (gantry redrive / stop / start, `Function.fromName(app, fn, { stack })`) find a deployed
+ * unit's wiring from it: the latest revision's environment is the unit's container contract.
+ */
+export function taskFamilyName(app: string, stack: string, unitSlug: string): string {
+  return `${kebab(app)}-${kebab(stack)}-${unitSlug}`;
+}
+
 /** AWS tag values allow letters, digits, spaces and `_ . : / = + - @` across services. */
 export function tagValue(value: string): string {
   return value.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, "_").slice(0, 256);

@@ -1,0 +1,95 @@
+/**
+ * Finding a deployed unit from outside its stack, with nothing but AWS credentials: the unit's ECS
+ * task definition family is fixed per app, stack and unit (provider/aws/names.ts `taskFamilyName`),
+ * and its latest revision's environment is the unit's container contract (runtime/contract.ts):
+ * its queue and dead-letter queue, the results table, the payload bucket, every unit's queue and
+ * ECS service. One `ecs:DescribeTaskDefinition`, which needs no stack outputs, no Pulumi and no
+ * local records, so gantry redrive / stop / start and `Function.fromName(app, fn, { stack })` work
+ * from any machine. The contract carries secret ARNs, never secret values.
+ */
+import { decodeContainerEnv, ContainerContractError, type AwsTransportContract, type ContainerContract } from "../contract.ts";
+import { slug, taskFamilyName } from "../../provider/aws/names.ts";
+import { AwsAccessError, attempt } from "./access.ts";
+import type { CommandSender } from "./clients.ts";
+import { callerConfigOf, type AwsCallerConfig } from "./config.ts";
+
+/** the container name in gantry's task definitions (provider/aws/function-service.ts CONTAINER_NAME) */
+const CONTAINER_NAME = "main";
+
+export interface UnitRef {
+  app: string;
+  stack: string;
+  /** unit id: function name, class name or variant id */
+  unit: string;
+  /** the unit's resource slug (provider/aws/units.ts); default: `slug(unit)`, right unless two unit ids share one */
+  slug?: string;
+}
+
+export interface DeployedUnit {
+  unit: string;
+  family: string;
+  taskDefinitionArn: string;
+  contract: ContainerContract;
+  transport: AwsTransportContract;
+  caller: AwsCallerConfig;
+}
+
+/** The unit's task definition family: the ECS name a tool looks a deployed unit up by. */
+export function familyOf(ref: UnitRef): string {
+  return taskFamilyName(ref.app, ref.stack, ref.slug ?? slug(ref.unit));
+}
+
+/** Reads a deployed unit's contract from its latest task definition; AwsAccessError when it cannot. */
+export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Promise<DeployedUnit> {
+  const family = familyOf(ref);
+  const { DescribeTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");
+  let out: { taskDefinition?: { taskDefinitionArn?: string; containerDefinitions?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> } };
+  try {
+    out = await attempt("ecs:DescribeTaskDefinition", `task definition family ${family}`, () =>
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })));
+  } catch (err) {
+    // ECS answers a family it does not know with ClientException "Unable to describe task definition."
+    if (err instanceof Error && err.name === "ClientException") {
+      throw new AwsAccessError(
+        `${ref.unit} of app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no task definition ${family} ` +
+          `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`,
+        "missing",
+      );
+    }
+    throw err;
+  }
+  const def = out.taskDefinition;
+  const container = def?.containerDefinitions?.find((c) => c.name === CONTAINER_NAME) ?? def?.containerDefinitions?.[0];
+  const env: Record<string, string> = {};
+  for (const v of container?.environment ?? []) if (v.name) env[v.name] = v.value ?? "";
+  let contract: ContainerContract;
+  try {
+    contract = decodeContainerEnv(env);
+  } catch (err) {
+    if (!(err instanceof ContainerContractError)) throw err;
+    throw new AwsAccessError(`${def?.taskDefinitionArn ?? family} is not a gantry unit this version can read: ${err.message}`, "missing");
+  }
+  if (contract.app !== ref.app || contract.stack !== ref.stack || contract.unit !== ref.unit || contract.transport.kind !== "aws") {
+    throw new AwsAccessError(
+      `${def?.taskDefinitionArn ?? family} runs ${contract.unit} of app ${contract.app}, stack ${contract.stack} (transport ${contract.transport.kind}), not ${ref.unit} of ${ref.app}, stack ${ref.stack}`,
+      "missing",
+    );
+  }
+  return {
+    unit: ref.unit,
+    family,
+    taskDefinitionArn: def?.taskDefinitionArn ?? family,
+    contract,
+    transport: contract.transport,
+    caller: callerConfigOf(contract),
+  };
+}
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>` (schedules name their target by ARN). */
+export function queueArnOf(queueUrl: string): string {
+  const url = new URL(queueUrl);
+  const [, account, name] = url.pathname.split("/");
+  const region = /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? "us-east-1";
+  const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  return `arn:${partition}:sqs:${region}:${account}:${name}`;
+}
