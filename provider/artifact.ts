@@ -25,6 +25,13 @@ export const Artifact = z.object({
   planHash: z.string(),
   /** image id (AppSpec.images[].id) -> `repository@sha256:<digest>` */
   images: z.record(z.string(), z.string().regex(DIGEST_REF, "an image digest reference (repository@sha256:<64 hex>)")),
+  /**
+   * The source stack's Pulumi update number for this deployment (`pulumi up`'s summary version):
+   * it only grows on one stack, so it orders the artifacts of one source (policy/promote/order.ts).
+   */
+  sequence: z.number().int().positive().optional(),
+  /** the commit the source stack was deployed from, when known (shown, not compared) */
+  commit: z.string().regex(/^[0-9a-f]{7,64}$/, "a git commit id (hex)").optional(),
 });
 export type Artifact = z.infer<typeof Artifact>;
 

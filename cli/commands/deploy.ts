@@ -12,14 +12,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { recordStackDeployment, RecordError } from "../../policy/promote/deployed.ts";
+import { deploymentCommit, recordStackDeployment, RecordError } from "../../policy/promote/deployed.ts";
+import { checkPromotionOrder, recordedArtifactOf, RecordUnreadable } from "../../policy/promote/order.ts";
 import { checkStackArtifact } from "../../provider/artifact.ts";
 import { ConfigError } from "../../provider/errors.ts";
 import { AnalysisError, analyze, runGantryProgram, type Analysis } from "../../provider/run.ts";
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
 
-interface DeployFlags { stack: string; yes?: boolean }
+interface DeployFlags { stack: string; yes?: boolean; allowOlder?: boolean }
 
 const PULUMI_MISSING = `the Pulumi CLI was not found on PATH; gantry deploy/preview drive it through Pulumi's Automation API.
 Install it (https://www.pulumi.com/docs/install/, e.g. curl -fsSL https://get.pulumi.com | sh), log in
@@ -39,6 +40,7 @@ export function register(program: Command): void {
       .description(`${verb} of an app's stack through the Automation API (needs the Pulumi CLI and cloud credentials)`)
       .argument("<app>", "the app file, e.g. examples/hello/app.ts")
       .requiredOption("--stack <name>", "the stack to deploy (created if missing; config from Pulumi.<stack>.yaml)")
+      .option("--allow-older", "deploy a promoted artifact older than the one the stack runs (a rollback)")
       .addHelpText("after", `
 Runs in the project root (the nearest directory with a package.json above the app) with the stack's
 config: gantry:overrides, gantry:network, aws:region, ... See gantry synth for the same plan offline.${name === "deploy" ? `
@@ -71,8 +73,9 @@ async function run(command: "deploy" | "preview", app: string, flags: DeployFlag
     process.exitCode = 1;
     return;
   }
+  let artifact;
   try {
-    checkStackArtifact(projectRoot, flags.stack, analysis.spec); // the program refuses the same way, later
+    artifact = checkStackArtifact(projectRoot, flags.stack, analysis.spec); // the program refuses the same way, later
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const problem of err.problems) process.stderr.write(`error: ${problem}\n`);
@@ -90,6 +93,22 @@ async function run(command: "deploy" | "preview", app: string, flags: DeployFlag
       ...(existsSync(join(projectRoot, "Pulumi.yaml")) ? {} : { projectSettings: { name: projectName, runtime: "nodejs" as const } }),
     },
   );
+  if (artifact) {
+    // the stack's own record (its `artifact` output, in the backend): never move it back silently
+    let verdict;
+    try {
+      verdict = checkPromotionOrder(artifact, recordedArtifactOf(await stack.outputs(), `stack ${flags.stack}`), flags.stack, flags.allowOlder);
+    } catch (err) {
+      if (!(err instanceof RecordUnreadable)) throw err;
+      verdict = { ok: false as const, message: err.message };
+    }
+    if (!verdict.ok) {
+      process.stderr.write(`gantry ${command}: ${verdict.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(`promotion order: ${verdict.message}\n`);
+  }
   const onOutput = (out: string) => process.stdout.write(out);
   if (command === "preview") {
     await stack.preview({ onOutput });
@@ -98,7 +117,10 @@ async function run(command: "deploy" | "preview", app: string, flags: DeployFlag
   const result = await stack.up({ onOutput });
   process.stdout.write(`\noutputs:\n${JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value])), null, 2)}\n`);
   try {
-    const recorded = recordStackDeployment({ projectRoot, app: rel, stack: flags.stack, outputs: result.outputs });
+    const recorded = recordStackDeployment({
+      projectRoot, app: rel, stack: flags.stack, outputs: result.outputs,
+      sequence: result.summary.version, commit: deploymentCommit(projectRoot),
+    });
     process.stdout.write(`recorded ${relative(process.cwd(), recorded.file)} (${Object.keys(recorded.images).length} image digest${Object.keys(recorded.images).length === 1 ? "" : "s"}); promote it with gantry promote --from ${flags.stack} --to <stack>\n`);
   } catch (err) {
     // the cloud has changed either way: say so rather than fail as if nothing had been deployed

@@ -3,6 +3,7 @@
  * image digests, plan hash) as `gantry:artifact` in `Pulumi.<to>.yaml`, so the target deploys
  * exactly what the source runs. Refuses (exit 1) when the app changed since the source's plan.
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { analyzeAppFile, AnalyzerUnavailable, formatAnalyzerDiagnostics } from "../../policy/analyze-app.ts";
@@ -14,6 +15,8 @@ interface PromoteFlags {
   app?: string;
   cwd?: string;
   dryRun?: boolean;
+  targetOutputs?: string;
+  allowOlder?: boolean;
 }
 
 export function register(program: Command): void {
@@ -25,14 +28,36 @@ export function register(program: Command): void {
     .option("--app <file>", "the app file (default: gantry:app from the stack files or Pulumi.yaml)")
     .option("--cwd <dir>", "the project directory (stack files and .gantry/)", ".")
     .option("--dry-run", "check and print, write nothing")
+    .option("--target-outputs <file>", "the target's outputs (pulumi stack output --json --stack <to>): refuse an artifact older than the one it runs")
+    .option("--allow-older", "promote even when the artifact is older than the one the target runs (a rollback)")
     .addHelpText("after", `
 Reads .gantry/stacks/<from>/deployment.json and plan.json (written by gantry deploy), or the
 gantry:artifact the source stack was itself promoted with, and writes gantry:artifact into
-Pulumi.<to>.yaml. The target's gantry:overrides still apply.`)
+Pulumi.<to>.yaml. The target's gantry:overrides still apply.
+
+Order: each deployment records its stack's Pulumi update number; a promoted stack exports the
+artifact it runs as its "artifact" output. With --target-outputs, an artifact older than that is
+refused (exit 1); gantry deploy makes the same check against the stack before pulumi up.`)
     .action((flags: PromoteFlags) => run(flags));
 }
 
+function readOutputs(file: string): { value: unknown; where: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`--target-outputs: cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    // an empty file: `pulumi stack output --json` of a stack with no outputs prints {}; a new stack prints nothing
+    return { value: text.trim() === "" ? {} : JSON.parse(text), where: file };
+  } catch {
+    throw new UsageError(`--target-outputs: ${file} is not JSON (expected the output of pulumi stack output --json)`);
+  }
+}
+
 async function run(flags: PromoteFlags): Promise<void> {
+  const targetOutputs = flags.targetOutputs ? readOutputs(flags.targetOutputs) : undefined;
   try {
     const result = await promote({
       root: flags.cwd ?? ".",
@@ -40,6 +65,8 @@ async function run(flags: PromoteFlags): Promise<void> {
       to: flags.to,
       app: flags.app,
       dryRun: flags.dryRun,
+      targetOutputs,
+      allowOlder: flags.allowOlder,
       analyze: async (file) => {
         const analyzed = await analyzeAppFile(file);
         return { spec: analyzed.spec, errors: analyzed.errors.length ? [formatAnalyzerDiagnostics(analyzed.errors).trimEnd()] : [] };
@@ -47,9 +74,10 @@ async function run(flags: PromoteFlags): Promise<void> {
     });
     const a = result.artifact;
     const images = Object.entries(a.images).map(([id, ref]) => `  ${id}: ${ref}`).join("\n");
+    if (result.order) process.stdout.write(`order: ${result.order.message}\n`);
     process.stdout.write(
       `${flags.dryRun ? "would promote" : "promoted"} ${flags.from} -> ${flags.to}: ${a.app} ${a.specHash}\n` +
-        `  plan ${a.planHash} (first deployed to ${a.fromStack})\n${images}\n` +
+        `  plan ${a.planHash} (first deployed to ${a.fromStack}${a.sequence !== undefined ? ` as deployment #${a.sequence}` : ""}${a.commit ? ` from ${a.commit.slice(0, 12)}` : ""})\n${images}\n` +
         `${flags.dryRun ? "would write" : result.createdTargetFile ? "created" : "updated"} ${result.targetFile} (gantry:artifact); ` +
         `gantry deploy --stack ${flags.to} now deploys exactly these digests\n`,
     );

@@ -35,6 +35,10 @@ export interface DeployedStack {
   /** the stack's offline plan; default: `gantry synth` in a child process (synthPlanInChild) */
   plan?: PlanSource;
   deployedAt?: string;
+  /** `pulumi up`'s update number on this stack (UpResult.summary.version): orders promotions */
+  sequence?: number;
+  /** the commit deployed (deploymentCommit) */
+  commit?: string;
 }
 
 export interface RecordedDeployment {
@@ -66,6 +70,18 @@ export function synthPlanInChild(projectRoot: string, app: string, stack: string
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The commit being deployed: `GITHUB_SHA` in GitHub Actions (the checkout may be detached or
+ * shallow), else `git rev-parse HEAD` in the project, else undefined (not a git checkout).
+ */
+export function deploymentCommit(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env.GITHUB_SHA?.trim().toLowerCase();
+  if (fromEnv && /^[0-9a-f]{7,64}$/.test(fromEnv)) return fromEnv;
+  const git = spawnSync("git", ["rev-parse", "HEAD"], { cwd: projectRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const head = git.status === 0 ? git.stdout.trim() : "";
+  return /^[0-9a-f]{7,64}$/.test(head) ? head : undefined;
 }
 
 function output(outputs: Record<string, StackOutput>, key: string): unknown {
@@ -101,6 +117,6 @@ export function recordStackDeployment(d: DeployedStack): RecordedDeployment {
   const plannedImages = (plan.outputs.images ?? {}) as Record<string, unknown>;
   if (!sameKeys(plannedImages, refs)) throw mismatch("images", Object.keys(plannedImages).sort(), Object.keys(refs).sort());
 
-  const file = recordDeployment(d.projectRoot, d.stack, plan, refs as Record<string, string>, d.deployedAt ?? new Date().toISOString());
+  const file = recordDeployment(d.projectRoot, d.stack, plan, refs as Record<string, string>, d.deployedAt ?? new Date().toISOString(), { sequence: d.sequence, commit: d.commit });
   return { file, plan, images: refs as Record<string, string> };
 }

@@ -12,6 +12,7 @@ import { canonicalJson, specHash } from "../../synth/hash.ts";
 import type { Plan } from "../../provider/plan.ts";
 import { poolsOf } from "../pools.ts";
 import { findStackFile, readStackConfig, stackFileName, writeStackConfigValue } from "../stack-config.ts";
+import { checkPromotionOrder, recordedArtifactOf, RecordUnreadable, type OrderVerdict } from "./order.ts";
 import { Artifact, planHash, readDeployment, readRecordedPlan, stackDir } from "./records.ts";
 
 export class PromotionRefused extends Error {}
@@ -32,10 +33,20 @@ export interface PromoteOptions {
   app?: string;
   analyze: (appFile: string) => Promise<AnalyzeResult>;
   dryRun?: boolean;
+  /**
+   * The target stack's outputs (`pulumi stack output --json --stack <to>`): its `artifact` output
+   * is what it runs, and an older artifact is refused (order.ts). Not given: no order check here
+   * (gantry deploy still checks before pulumi up).
+   */
+  targetOutputs?: { value: unknown; where: string };
+  /** promote even when the artifact is older than what the target runs (a rollback) */
+  allowOlder?: boolean;
 }
 
 export interface PromoteResult {
   artifact: Artifact;
+  /** the order check against the target's record, when its outputs were given */
+  order: OrderVerdict | null;
   targetFile: string;
   createdTargetFile: boolean;
   appFile: string;
@@ -63,10 +74,23 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
     );
   }
 
+  let order: OrderVerdict | null = null;
+  if (opts.targetOutputs) {
+    let recorded;
+    try {
+      recorded = recordedArtifactOf(opts.targetOutputs.value, opts.targetOutputs.where);
+    } catch (err) {
+      if (err instanceof RecordUnreadable) throw new PromotionRefused(`refusing to promote: ${err.message}`);
+      throw err;
+    }
+    order = checkPromotionOrder(artifact, recorded, opts.to, opts.allowOlder);
+    if (!order.ok) throw new PromotionRefused(`refusing to promote ${opts.from} -> ${opts.to}: ${order.message}`);
+  }
+
   const existing = findStackFile(opts.to, [root]);
   const targetFile = existing ?? join(root, stackFileName(opts.to));
   if (!opts.dryRun) writeStackConfigValue(targetFile, "gantry:artifact", artifact);
-  return { artifact, targetFile, createdTargetFile: !existing, appFile };
+  return { artifact, order, targetFile, createdTargetFile: !existing, appFile };
 }
 
 /** The source's deployment record (with its plan), or the artifact it was itself promoted with. */
@@ -78,7 +102,8 @@ function sourceArtifact(root: string, from: string): { artifact: Artifact; plan:
     if (planHash(plan) !== deployment.planHash || plan.specHash !== deployment.specHash) {
       throw new PromotionRefused(`refusing to promote: the recorded plan of "${from}" is not the one it deployed (plan ${short(planHash(plan))}, deployed ${short(deployment.planHash)}); deploy "${from}" again`);
     }
-    return { artifact: Artifact.parse({ fromStack: from, app: deployment.app, specHash: deployment.specHash, planHash: deployment.planHash, images: deployment.images }), plan };
+    const d = deployment;
+    return { artifact: Artifact.parse({ fromStack: from, app: d.app, specHash: d.specHash, planHash: d.planHash, images: d.images, sequence: d.sequence, commit: d.commit }), plan };
   }
   const file = findStackFile(from, [root]);
   const recorded = file ? readStackConfig(file)["gantry:artifact"] : undefined;

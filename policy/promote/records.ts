@@ -23,6 +23,12 @@ export { Artifact, DIGEST_REF } from "../../provider/artifact.ts";
 export const Deployment = Artifact.omit({ fromStack: true }).extend({ stack: z.string(), deployedAt: z.string().optional() });
 export type Deployment = z.infer<typeof Deployment>;
 
+/** Where a deployment sits in its stack's history (see order.ts): `pulumi up`'s update number and the commit. */
+export interface DeploymentOrder {
+  sequence?: number;
+  commit?: string;
+}
+
 export function stackDir(root: string, stack: string): string {
   return join(root, ".gantry", "stacks", stack);
 }
@@ -40,8 +46,8 @@ export function recordPlan(root: string, stack: string, plan: Plan): string {
 }
 
 /** Called by `gantry deploy` after a successful `pulumi up`, with the image digests from the stack outputs. */
-export function recordDeployment(root: string, stack: string, plan: Plan, images: Record<string, string>, deployedAt?: string): string {
-  const record: Deployment = Deployment.parse({ stack, app: plan.app, specHash: plan.specHash, planHash: planHash(plan), images, deployedAt });
+export function recordDeployment(root: string, stack: string, plan: Plan, images: Record<string, string>, deployedAt?: string, order: DeploymentOrder = {}): string {
+  const record: Deployment = Deployment.parse({ stack, app: plan.app, specHash: plan.specHash, planHash: planHash(plan), images, deployedAt, ...order });
   const dir = stackDir(root, stack);
   mkdirSync(dir, { recursive: true });
   recordPlan(root, stack, plan);

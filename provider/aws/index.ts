@@ -273,7 +273,12 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     webApps: lb ? pulumi.all(Object.fromEntries(serverUnits.map((u) => [u.id, pulumi.interpolate`${lb.url}${webOf.get(u.id)!.pathPrefix}`]))) : {},
     images: pulumi.all(Object.fromEntries([...appImages].map(([id, img]) => [id, img.ref]))),
     // what a promoted stack was promoted with (gantry:artifact), for review and the records
-    ...(artifact ? { artifact: { fromStack: artifact.fromStack, specHash: artifact.specHash, planHash: artifact.planHash } } : {}),
+    // (its sequence is the record gantry deploy checks promotion order against, policy/promote/order.ts)
+    ...(artifact ? { artifact: {
+      fromStack: artifact.fromStack, specHash: artifact.specHash, planHash: artifact.planHash,
+      ...(artifact.sequence !== undefined ? { sequence: artifact.sequence } : {}),
+      ...(artifact.commit !== undefined ? { commit: artifact.commit } : {}),
+    } } : {}),
     notes: [...new Set([...images.values()].map((p) => p.bundle.note).filter((n): n is string => n !== null))],
   };
 }

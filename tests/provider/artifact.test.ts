@@ -81,6 +81,13 @@ describe("a stack promoted with gantry:artifact", () => {
     assert.deepEqual(view.plan.outputs.images, { [DEFAULT_IMAGE]: CPU_REF, [GPU_IMAGE]: GPU_REF });
     assert.deepEqual(view.plan.outputs.artifact, { fromStack: "staging", planHash: `sha256:${"c".repeat(64)}`, specHash: specHash(llmApp()) });
   });
+
+  it("the artifact output carries the source's deployment number and commit: the record promotion order is checked against", async () => {
+    const v = await prod({ "gantry:artifact": artifact({ sequence: 42, commit: "0123456789abcdef0123456789abcdef01234567" }) });
+    assert.deepEqual(v.plan.outputs.artifact, {
+      fromStack: "staging", planHash: `sha256:${"c".repeat(64)}`, specHash: specHash(llmApp()), sequence: 42, commit: "0123456789abcdef0123456789abcdef01234567",
+    });
+  });
 });
 
 describe("refusals", () => {
