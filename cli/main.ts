@@ -2,13 +2,14 @@
  * Command-line entry: `gantry <command>`. Each command lives in `cli/commands/<name>.ts` and exports
  * `register(program)`. Only the command being run is imported (some pull in Pulumi or the AWS SDK,
  * which take seconds to load); `gantry --help` loads them all to list them.
- * Exit codes: 0 ok, 1 diagnostics or policy violations, 2 usage errors.
+ * Exit codes: 0 ok, 1 diagnostics or policy violations, 2 usage errors, 3 `gantry diff` of a
+ * `pulumi preview --json` that failed (error diagnostics or a partial step list).
  */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { commonJsProblemOf } from "./app-module.ts";
 
-export const EXIT = { ok: 0, diagnostics: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, diagnostics: 1, usage: 2, previewFailed: 3 } as const;
 
 /** Thrown by commands for a usage error (bad flag combination, missing file): exit 2. */
 export class UsageError extends Error {}

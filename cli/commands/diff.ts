@@ -1,11 +1,13 @@
 /**
  * `gantry diff <base-plan.json> <head-plan.json>` or `gantry diff <preview.json>`: the review of a
  * change as a pull-request comment (markdown, with a hidden tag CI uses to update its comment) or
- * JSON. Flags never change the exit code: a review informs, `gantry check` enforces.
+ * JSON. Flags never change the exit code: a review informs, `gantry check` enforces. A preview
+ * that failed (its program threw, or its step list is partial) is reviewed as far as it goes, said
+ * so at the top, and exits 3 (EXIT.previewFailed) so CI cannot read it as a clean change.
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { UsageError } from "../main.ts";
+import { EXIT, UsageError } from "../main.ts";
 import { diffPlans, diffPreview } from "../../policy/review/diff.ts";
 import { renderMarkdown } from "../../policy/review/markdown.ts";
 import { DiffInputError, readDiffInput } from "../../policy/review/sides.ts";
@@ -32,7 +34,9 @@ export function register(program: Command): void {
 Examples:
   gantry diff base/plan.json head/plan.json
   pulumi preview --json > preview.json && gantry diff preview.json --head-plan plan.json
-The markdown starts with <!-- gantry-diff --> so CI can update one comment per pull request.`)
+The markdown starts with <!-- gantry-diff --> so CI can update one comment per pull request.
+Exit codes: 0 reviewed (flags do not fail it), 2 usage errors, 3 the preview failed (error
+diagnostics or a partial step list): the review is printed with the failure at the top.`)
     .action((base: string, head: string | undefined, flags: DiffFlags) => run(base, head, flags));
 }
 
@@ -55,6 +59,10 @@ function run(basePath: string, headPath: string | undefined, flags: DiffFlags): 
     const text = flags.format === "json" ? `${JSON.stringify(diff, null, 2)}\n` : renderMarkdown(diff);
     if (flags.out) writeFileSync(flags.out, text);
     else process.stdout.write(text);
+    if (diff.failure) {
+      process.stderr.write(`gantry: the preview failed: ${diff.failure.reasons.join("; ")}\n`);
+      process.exitCode = EXIT.previewFailed;
+    }
   } catch (err) {
     if (err instanceof DiffInputError) throw new UsageError(err.message);
     throw err;

@@ -7,10 +7,12 @@ import type { CostRange, PlanCost } from "../../provider/plan.ts";
 import { money } from "../cost.ts";
 import { poolsOf } from "../pools.ts";
 import { defaultPrices, type PriceTable } from "../prices.ts";
-import type { CostDelta, DeclarationGroup, Flag, NormalResource, Op, PropertyChange, ResourceChange, ReviewDiff, Side } from "./model.ts";
-import { diffInputs, normalizeValue } from "./properties.ts";
+import type { CostDelta, DeclarationGroup, Flag, NormalResource, Op, PreviewFailure, PropertyChange, ResourceChange, ReviewDiff, Side } from "./model.ts";
+import { asJsonDocument, diffInputs, normalizeValue } from "./properties.ts";
+import { formatPath, overlaps, parsePath, valueAt, type PathSegment } from "./paths.ts";
+import { originResolver } from "./origins.ts";
 import { replacesOnChange } from "./replace-table.ts";
-import { normalState, sideOfPlan, stackOfUrn, type Preview, type PreviewState } from "./sides.ts";
+import { normalState, sideOfPlan, stackOfUrn, type Preview, type PreviewState, type PreviewStep } from "./sides.ts";
 import { gpuFlagsFromResources, gpuFlagsFromSpecs } from "./flags/gpu.ts";
 import { iamFlags } from "./flags/iam.ts";
 import { publicFlagsFromResources, publicFlagsFromSpecs } from "./flags/public.ts";
@@ -46,23 +48,18 @@ export interface PreviewPlans {
 }
 
 export function diffPreview(preview: Preview, plans: PreviewPlans = {}, options: DiffOptions = {}): ReviewDiff {
-  const byUrn = new Map<string, PreviewState>();
-  for (const s of preview.steps) {
-    if (s.oldState) byUrn.set(s.oldState.urn, s.oldState);
-    if (s.newState) byUrn.set(s.newState.urn, s.newState);
-  }
+  const states = preview.steps.flatMap((s) => [s.oldState, s.newState]).filter((s): s is PreviewState => !!s);
+  const originOf = originResolver(states, [plans.headPlan, plans.basePlan]);
   const b: Side = plans.basePlan ? { ...sideOfPlan(plans.basePlan), resources: new Map() } : emptySide();
   const h: Side = plans.headPlan ? { ...sideOfPlan(plans.headPlan), resources: new Map() } : emptySide();
-  const baseOrigins = plans.basePlan ? sideOfPlan(plans.basePlan).resources : new Map<string, NormalResource>();
-  const headOrigins = plans.headPlan ? sideOfPlan(plans.headPlan).resources : new Map<string, NormalResource>();
   const changes = new Map<string, ResourceChange>();
-  let same = 0;
+  let sameSteps = 0;
   for (const step of preview.steps) {
     const op = opOf(step.op);
-    if (step.oldState) b.resources.set(step.urn, enrich(normalState(step.oldState, byUrn), baseOrigins.get(step.urn) ?? headOrigins.get(step.urn)));
-    if (step.newState) h.resources.set(step.urn, enrich(normalState(step.newState, byUrn), headOrigins.get(step.urn) ?? baseOrigins.get(step.urn)));
+    if (step.oldState) b.resources.set(step.urn, normalState(step.oldState, originOf));
+    if (step.newState) h.resources.set(step.urn, normalState(step.newState, originOf));
     if (op === null) {
-      if (step.op === "same") same++;
+      if (step.op === "same") sameSteps++;
       continue;
     }
     if (changes.has(step.urn)) continue; // create-replacement / delete-replaced pairs
@@ -70,26 +67,21 @@ export function diffPreview(preview: Preview, plans: PreviewPlans = {}, options:
     const after = h.resources.get(step.urn);
     const subject = after ?? before;
     if (!subject) continue;
-    const replaceKeys = new Set([...(step.replaceReasons ?? []), ...Object.entries(step.detailedDiff ?? {}).filter(([, d]) => d.kind.endsWith("-replace")).map(([k]) => k)]);
-    const props = op === "delete" || op === "create" ? [] : propertyChanges(before?.inputs ?? {}, after?.inputs ?? {}, step.detailedDiff ?? null, replaceKeys);
+    const props = op === "delete" || op === "create" ? [] : propertyChanges(before?.inputs ?? {}, after?.inputs ?? {}, step);
     const c = change(op, subject, props);
     changes.set(step.urn, op === "replace" ? { ...c, replaceBy: "preview" } : c);
   }
   if (!b.stack && !h.stack) {
-    const first = preview.steps[0]?.urn;
+    const first = preview.steps[0]?.urn ?? preview.diagnostics?.find((d) => d.urn)?.urn;
     h.stack = first ? stackOfUrn(first) : null;
   }
-  return assemble("preview", b, h, [...changes.values()], same, options);
+  const list = [...changes.values()];
+  const summary = summaryOf(preview, list, sameSteps);
+  return { ...assemble("preview", b, h, list, summary.same, options, summary), failure: previewFailure(preview, plans.headPlan) };
 }
 
 function emptySide(): Side {
   return { spec: null, cost: null, specHash: null, app: null, stack: null, resources: new Map() };
-}
-
-/** A plan knows a resource's declaration and source better than engine state does. */
-function enrich(r: NormalResource, fromPlan: NormalResource | undefined): NormalResource {
-  if (!fromPlan) return r;
-  return { ...r, declaration: fromPlan.declaration ?? r.declaration, source: fromPlan.source ?? r.source };
 }
 
 function opOf(op: string): Op | null {
@@ -112,17 +104,81 @@ function opOf(op: string): Op | null {
   }
 }
 
-function propertyChanges(before: Record<string, unknown>, after: Record<string, unknown>, detailed: Record<string, { kind: string }> | null, replaceKeys: Set<string>): PropertyChange[] {
-  const props = diffInputs(before, after);
-  const seen = new Set(props.map((p) => p.path));
-  // the engine may know of changes our view cannot show (secret values): list them too
-  for (const [path, d] of Object.entries(detailed ?? {})) {
-    if ([...seen].some((p) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`))) continue;
-    const kind = d.kind.replace("-replace", "") as PropertyChange["kind"];
-    props.push({ path, kind: kind === "add" || kind === "delete" ? kind : "update", before: "[secret]", after: "[secret]" });
+/**
+ * Counts as the engine made them: `changeSummary` counts every resource, while the steps list only
+ * what changes (and the root stack) unless `--show-sames`. Without a summary, the steps' own count.
+ */
+function summaryOf(preview: Preview, changes: readonly ResourceChange[], sameSteps: number): ReviewDiff["summary"] {
+  const cs = preview.changeSummary;
+  if (!cs) {
+    const out = { create: 0, update: 0, replace: 0, delete: 0, same: sameSteps };
+    for (const c of changes) out[c.op]++;
+    return out;
   }
-  return props
-    .map((p) => (replaceKeys.has(p.path) || replaceKeys.has(p.path.split(/[.[]/)[0]) ? { ...p, replaces: true } : p))
+  const n = (k: string) => cs[k] ?? 0;
+  return { create: n("create") + n("import"), update: n("update"), replace: n("replace") + n("import-replacement"), delete: n("delete") + n("discard"), same: n("same") };
+}
+
+/**
+ * A preview whose program threw still prints a digest: the steps registered before the throw,
+ * the error diagnostics, and a change summary of that much. Reviewing it as the change would
+ * miss everything after the throw (and every delete: the engine only deletes after a program
+ * that finished).
+ */
+export function previewFailure(preview: Preview, headPlan?: Plan): PreviewFailure | null {
+  const reasons: string[] = [];
+  const diagnostics = (preview.diagnostics ?? [])
+    .filter((d) => d.severity === "error")
+    .map((d) => ({ severity: "error", urn: d.urn ?? null, message: `${d.prefix ?? ""}${d.message ?? ""}`.trimEnd() }));
+  if (diagnostics.length) reasons.push(`the preview reported ${diagnostics.length === 1 ? "an error" : `${diagnostics.length} errors`}`);
+  if (!preview.changeSummary) reasons.push("it has no change summary: the engine stopped before the end of the preview");
+  else {
+    for (const op of ["create", "update", "replace", "delete"]) {
+      const counted = preview.changeSummary[op] ?? 0;
+      const listed = preview.steps.filter((s) => s.op === op).length;
+      if (listed < counted) reasons.push(`its change summary counts ${counted} to ${op} but it lists ${listed}: the step list is partial`);
+    }
+  }
+  if (preview.maybeCorrupt) reasons.push("the engine marked it maybe corrupt");
+  // with --show-sames every resource has a step: the head plan's resources must all be there
+  const listsSames = preview.steps.some((s) => s.op === "same" && !s.urn.includes("::pulumi:pulumi:Stack::"));
+  if (headPlan && listsSames) {
+    const urns = new Set(preview.steps.map((s) => s.urn));
+    const missing = headPlan.resources.filter((r) => !urns.has(r.urn));
+    if (missing.length) reasons.push(`${missing.length} resource${missing.length === 1 ? "" : "s"} of the head plan ${missing.length === 1 ? "is" : "are"} not in the preview (first: ${missing[0].urn})`);
+  }
+  return reasons.length ? { reasons, diagnostics } : null;
+}
+
+/**
+ * One row per changed property. The engine's `detailedDiff` (paths as Pulumi writes them) says
+ * what changes; the two input bags say from what to what. A path the inputs cannot show (both
+ * sides masked as "[secret]") gets its own row; rows the engine does not list (bridge defaults,
+ * normalisation) are left out.
+ */
+function propertyChanges(before: Record<string, unknown>, after: Record<string, unknown>, step: PreviewStep): PropertyChange[] {
+  const detailed = Object.entries(step.detailedDiff ?? {}).map(([key, d]) => ({ key, path: parsePath(key) ?? [key], kind: d.kind }));
+  const reasons = (step.diffReasons ?? []).map((k) => [k] as PathSegment[]);
+  const scope = detailed.length ? detailed.map((d) => d.path) : reasons;
+  const rows = diffInputs(before, after).map((p) => ({ ...p, segments: parsePath(p.path) ?? [p.path] }));
+  const kept = scope.length ? rows.filter((r) => scope.some((s) => overlaps(s, r.segments))) : rows;
+  const extra = (detailed.length ? detailed : reasons.map((path) => ({ key: formatPath(path), path, kind: "update" })))
+    .filter((d) => !kept.some((r) => overlaps(d.path, r.segments)))
+    .map((d) => {
+      const kind = d.kind.replace("-replace", "") as PropertyChange["kind"];
+      const was = valueAt(before, d.path, asJsonDocument).value;
+      const now = valueAt(after, d.path, asJsonDocument).value;
+      const row: PropertyChange = { path: formatPath(d.path), kind: kind === "add" || kind === "delete" ? kind : "update" };
+      if (row.kind !== "add") row.before = was;
+      if (row.kind !== "delete") row.after = now;
+      return { ...row, segments: d.path };
+    });
+  const replacing = [
+    ...(step.replaceReasons ?? []).map((k) => parsePath(k) ?? [k]),
+    ...detailed.filter((d) => d.kind.endsWith("-replace")).map((d) => d.path),
+  ];
+  return [...kept, ...extra]
+    .map(({ segments, ...p }) => (replacing.some((r) => overlaps(r, segments)) ? { ...p, replaces: true } : p))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -132,7 +188,7 @@ function change(op: Op, r: NormalResource, properties: PropertyChange[]): Resour
 
 const OP_ORDER: Record<Op, number> = { replace: 0, delete: 1, update: 2, create: 3 };
 
-function assemble(input: ReviewDiff["input"], b: Side, h: Side, changes: ResourceChange[], same: number, options: DiffOptions): ReviewDiff {
+function assemble(input: ReviewDiff["input"], b: Side, h: Side, changes: ResourceChange[], same: number, options: DiffOptions, counted?: ReviewDiff["summary"]): ReviewDiff {
   const prices = options.prices ?? defaultPrices();
   const flags: Flag[] = [];
   if (b.spec && h.spec) {
@@ -142,11 +198,15 @@ function assemble(input: ReviewDiff["input"], b: Side, h: Side, changes: Resourc
   }
   flags.push(...iamFlags(b, h));
 
-  const summary = { create: 0, update: 0, replace: 0, delete: 0, same };
-  for (const c of changes) summary[c.op]++;
+  const summary = counted ?? { create: 0, update: 0, replace: 0, delete: 0, same };
+  if (!counted) for (const c of changes) summary[c.op]++;
 
-  const groups = group(changes, b, h);
-  const cost = b.cost || h.cost ? { ...delta(b.cost?.total ?? null, h.cost?.total ?? null), priceSource: (h.cost ?? b.cost)!.priceSource } : null;
+  // a delta needs both sides' costs: with one plan, the other side is unknown, not zero
+  const known = b.cost && h.cost ? "both" : h.cost ? "head-only" : "base-only";
+  const groups = group(changes, b, h, known === "both");
+  const cost = b.cost || h.cost
+    ? { ...delta(b.cost?.total ?? null, h.cost?.total ?? null, known === "both"), priceSource: (h.cost ?? b.cost)!.priceSource, known: known as "both" | "head-only" | "base-only" }
+    : null;
   return {
     format: "gantry-diff",
     version: 1,
@@ -156,17 +216,18 @@ function assemble(input: ReviewDiff["input"], b: Side, h: Side, changes: Resourc
     baseSpecHash: b.specHash,
     headSpecHash: h.specHash,
     summary,
+    failure: null,
     flags: flags.sort(compareFlags),
     cost,
     groups,
   };
 }
 
-function group(changes: ResourceChange[], b: Side, h: Side): DeclarationGroup[] {
+function group(changes: ResourceChange[], b: Side, h: Side, bothCosts: boolean): DeclarationGroup[] {
   const pools = new Map([...(b.spec ? poolsOf(b.spec) : []), ...(h.spec ? poolsOf(h.spec) : [])].map((p) => [p.id, p]));
   const ids = new Set<string | null>(changes.map((c) => c.declaration));
   // a pool whose cost moved without a resource change still gets its line
-  for (const d of costIds(b.cost, h.cost)) {
+  for (const d of bothCosts ? costIds(b.cost, h.cost) : []) {
     const before = b.cost?.declarations.find((x) => x.declaration === d)?.cost;
     const after = h.cost?.declarations.find((x) => x.declaration === d)?.cost;
     if (JSON.stringify(before) !== JSON.stringify(after)) ids.add(d);
@@ -177,7 +238,7 @@ function group(changes: ResourceChange[], b: Side, h: Side): DeclarationGroup[] 
     const source = (id && pools.get(id)?.source) || members.find((c) => c.source)?.source || null;
     const before = id ? b.cost?.declarations.find((x) => x.declaration === id)?.cost ?? null : null;
     const after = id ? h.cost?.declarations.find((x) => x.declaration === id)?.cost ?? null : null;
-    groups.push({ declaration: id, source, changes: members, cost: before || after ? delta(before, after) : null });
+    groups.push({ declaration: id, source, changes: members, cost: before || after ? delta(before, after, bothCosts) : null });
   }
   return groups.sort((x, y) => (x.declaration === null ? 1 : y.declaration === null ? -1 : x.declaration < y.declaration ? -1 : x.declaration > y.declaration ? 1 : 0));
 }
@@ -186,7 +247,9 @@ function costIds(a: PlanCost | null, b: PlanCost | null): string[] {
   return [...new Set([...(a?.declarations ?? []), ...(b?.declarations ?? [])].map((d) => d.declaration))];
 }
 
-export function delta(base: CostRange | null, head: CostRange | null): CostDelta {
+/** `known`: both sides' costs are known (a side may still be absent: a new or removed declaration). */
+export function delta(base: CostRange | null, head: CostRange | null, known = true): CostDelta {
+  if (!known) return { base, head, delta: null };
   const z = { floor: 0, expected: 0, ceiling: 0 };
   const a = base ?? z;
   const c = head ?? z;

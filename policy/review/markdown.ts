@@ -5,7 +5,7 @@
  */
 import type { CostRange } from "../../provider/plan.ts";
 import type { SourceLocation } from "../../synth/spec.ts";
-import { FLAG_TITLES, type DeclarationGroup, type ResourceChange, type ReviewDiff } from "./model.ts";
+import { FLAG_TITLES, type DeclarationGroup, type PreviewFailure, type ResourceChange, type ReviewDiff } from "./model.ts";
 import { showValue } from "./properties.ts";
 
 export const COMMENT_TAG = "<!-- gantry-diff -->";
@@ -18,21 +18,30 @@ export function renderMarkdown(diff: ReviewDiff): string {
   const title = [diff.app && `\`${diff.app}\``, diff.stack && `stack \`${diff.stack}\``].filter(Boolean).join(" · ");
   out.push(`### gantry diff${title ? ` · ${title}` : ""}`, "");
 
+  if (diff.failure) out.push(...renderFailure(diff.failure), "");
+
   if (diff.flags.length) {
     out.push("**Needs a reviewer's eye**", "");
     for (const f of diff.flags) {
       const who = [f.declaration && `\`${f.declaration}\``, f.source && where(f.source)].filter(Boolean).join(" ");
       out.push(`- **${FLAG_TITLES[f.kind]}**${who ? ` · ${who}` : ""}: ${f.details.map((d) => escape(d).replace(/ -&gt; /g, " → ")).join("; ")}`);
     }
+  } else if (diff.failure) {
+    out.push("Nothing flagged in what the failed preview got to; that is not a clean review.");
   } else {
     out.push("Nothing flagged: no GPU spend broadened, no IAM broadened, no public endpoint added, no secret changed.");
   }
   out.push("");
 
-  if (diff.cost) {
+  if (diff.cost && diff.cost.delta) {
     out.push(`**Monthly cost** (USD): ${rangeDelta(diff.cost.delta)}`, "");
     out.push("| | floor | expected | ceiling |", "|---|--:|--:|--:|");
     out.push(`| before | ${cells(diff.cost.base)} |`, `| after | ${cells(diff.cost.head)} |`, `| change | ${signedCells(diff.cost.delta)} |`, "");
+  } else if (diff.cost) {
+    // one plan: its side's cost is known, the other side's is not (it is not zero)
+    const headOnly = diff.cost.known === "head-only";
+    const r = (headOnly ? diff.cost.head : diff.cost.base)!;
+    out.push(`**Monthly cost** (USD) ${headOnly ? "after" : "before"} this change: ${usd(r.floor)} floor, ${usd(r.expected)} expected, ${usd(r.ceiling)} ceiling. The change in cost is not known from a preview and one plan: pass \`${headOnly ? "--base-plan" : "--head-plan"}\` too.`, "");
   } else {
     out.push("_Cost: not available (a bare preview; pass `--base-plan` and `--head-plan` for the cost delta)._", "");
   }
@@ -46,9 +55,16 @@ export function renderMarkdown(diff: ReviewDiff): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
+/** At the top, before anything that could read as a clean review. */
+function renderFailure(f: PreviewFailure): string[] {
+  const lines = [`**⛔ Preview FAILED**: ${f.reasons.map(escape).join("; ")}. What follows is only the part the engine got to: do not merge on it.`];
+  if (f.diagnostics.length) lines.push("", "```text", ...f.diagnostics.map((d) => d.message.replace(/`{3}/g, "~~~")), "```");
+  return lines;
+}
+
 function renderGroup(g: DeclarationGroup): string[] {
   const head = g.declaration ? `\`${g.declaration}\`` : "shared infrastructure";
-  const lines = [`#### ${head}${g.source ? ` · ${where(g.source)}` : ""}${g.cost ? ` · cost ${rangeDelta(g.cost.delta)}` : ""}`];
+  const lines = [`#### ${head}${g.source ? ` · ${where(g.source)}` : ""}${g.cost?.delta ? ` · cost ${rangeDelta(g.cost.delta)}` : ""}`];
   if (g.changes.length === 0) {
     lines.push("", "_No resource changes; its cost moved (see above)._");
     return lines;

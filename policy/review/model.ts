@@ -50,8 +50,25 @@ export interface Flag {
 export interface CostDelta {
   base: CostRange | null;
   head: CostRange | null;
-  /** head - base per figure (missing side counted as 0) */
-  delta: CostRange;
+  /**
+   * head - base per figure; a side that does not exist (a new or removed declaration) counts as 0.
+   * Null when one side's cost is not known at all (a preview given only one of the two plans).
+   */
+  delta: CostRange | null;
+}
+
+/** A diagnostic of the preview, as the engine printed it (`error: Running program ... failed ...`). */
+export interface PreviewDiagnostic {
+  severity: string;
+  urn: string | null;
+  message: string;
+}
+
+/** Why a preview cannot be reviewed as a complete change: its program threw, or its step list is partial. */
+export interface PreviewFailure {
+  reasons: string[];
+  /** the error diagnostics, in the order the engine printed them */
+  diagnostics: PreviewDiagnostic[];
 }
 
 export interface DeclarationGroup {
@@ -71,9 +88,12 @@ export interface ReviewDiff {
   stack: string | null;
   baseSpecHash: string | null;
   headSpecHash: string | null;
+  /** from the preview's `changeSummary` when there is one (a preview lists only changed steps) */
   summary: { create: number; update: number; replace: number; delete: number; same: number };
+  /** a preview that failed or is partial: the review below it is not the whole change */
+  failure: PreviewFailure | null;
   flags: Flag[];
-  cost: (CostDelta & { priceSource: string }) | null;
+  cost: (CostDelta & { priceSource: string; /** what the delta could be computed from */ known: "both" | "head-only" | "base-only" }) | null;
   groups: DeclarationGroup[];
 }
 

@@ -4,6 +4,10 @@
  * rather than two walls of JSON. Secret values never leave here: they print as `[secret]`.
  */
 import type { PropertyChange } from "./model.ts";
+import { formatPath, type PathSegment } from "./paths.ts";
+
+/** Bookkeeping the Terraform bridge keeps in inputs (`__defaults`: which values it defaulted): never a change. */
+const BRIDGE_KEYS = new Set(["__defaults", "__meta"]);
 
 /** Pulumi's markers in engine JSON: a secret-wrapped value, and an unknown (computed) value. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -17,32 +21,34 @@ export function normalizeValue(value: unknown): unknown {
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
     if (record[SECRET_SIG] === SECRET_VALUE) return "[secret]";
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, normalizeValue(v)]));
+    return Object.fromEntries(Object.entries(record).filter(([k]) => !BRIDGE_KEYS.has(k)).map(([k, v]) => [k, normalizeValue(v)]));
   }
   return value;
 }
 
+/** Leaf differences, each with its path in Pulumi's form (`tags["gantry:app"]`, `overrides[0].instanceType`). */
 export function diffInputs(before: Record<string, unknown>, after: Record<string, unknown>): PropertyChange[] {
   const out: PropertyChange[] = [];
-  diffValue(before, after, "", out);
+  diffValue(before, after, [], out);
   return out;
 }
 
-function diffValue(a: unknown, b: unknown, path: string, out: PropertyChange[]): void {
+function diffValue(a: unknown, b: unknown, segments: PathSegment[], out: PropertyChange[]): void {
+  const path = formatPath(segments);
   if (a === undefined && b === undefined) return;
   if (a === undefined) return void out.push({ path, kind: "add", after: b });
   if (b === undefined) return void out.push({ path, kind: "delete", before: a });
   const ja = asJsonDocument(a);
   const jb = asJsonDocument(b);
-  if (ja !== undefined && jb !== undefined) return diffValue(ja, jb, path, out);
+  if (ja !== undefined && jb !== undefined) return diffValue(ja, jb, segments, out);
   if (isRecord(a) && isRecord(b)) {
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      diffValue(a[key], b[key], path ? `${path}.${key}` : key, out);
+      if (!BRIDGE_KEYS.has(key)) diffValue(a[key], b[key], [...segments, key], out);
     }
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValue(a[i], b[i], `${path}[${i}]`, out);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValue(a[i], b[i], [...segments, i], out);
     return;
   }
   if (!sameValue(a, b)) out.push({ path, kind: "update", before: a, after: b });

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { Plan } from "../../provider/plan.ts";
 import type { NormalResource, Side } from "./model.ts";
 import { normalizeValue } from "./properties.ts";
-import { originOfProps } from "../origin.ts";
+import type { OriginResolver } from "./origins.ts";
 
 export type DiffInput = { kind: "plan"; plan: Plan } | { kind: "preview"; preview: Preview };
 
@@ -31,9 +31,22 @@ const Step = z.looseObject({
 });
 export type PreviewStep = z.infer<typeof Step>;
 
+/** `PreviewDiagnostic` of pkg/display/json.go: severity "error" | "warning" | "info" | "info#err". */
+const Diagnostic = z.looseObject({
+  urn: z.string().optional().nullable(),
+  prefix: z.string().optional().nullable(),
+  message: z.string().optional().nullable(),
+  severity: z.string().optional().nullable(),
+});
+
+/** The `PreviewDigest` that `pulumi preview --json` prints (pulumi/pulumi sdk/pkg/display/json.go). */
 export const Preview = z.looseObject({
+  config: z.record(z.string(), z.unknown()).optional().nullable(),
   steps: z.array(Step).default([]),
-  changeSummary: z.record(z.string(), z.number()).optional(),
+  diagnostics: z.array(Diagnostic).optional().nullable(),
+  duration: z.number().optional().nullable(),
+  changeSummary: z.record(z.string(), z.number()).optional().nullable(),
+  maybeCorrupt: z.boolean().optional().nullable(),
 });
 export type Preview = z.infer<typeof Preview>;
 
@@ -56,7 +69,7 @@ export function parseDiffInput(raw: unknown, where: string): DiffInput {
     if (!plan.success) throw new DiffInputError(`${where}: not a valid gantry plan: ${plan.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     return { kind: "plan", plan: plan.data };
   }
-  if (raw && typeof raw === "object" && ("steps" in raw || "changeSummary" in raw)) {
+  if (raw && typeof raw === "object" && ("steps" in raw || "changeSummary" in raw || "diagnostics" in raw)) {
     const preview = Preview.safeParse(raw);
     if (!preview.success) throw new DiffInputError(`${where}: not a valid \`pulumi preview --json\` output: ${preview.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     return { kind: "preview", preview: preview.data };
@@ -72,21 +85,10 @@ export function sideOfPlan(plan: Plan): Side {
   return { spec: plan.spec, cost: plan.cost, specHash: plan.specHash, app: plan.app, stack: plan.stack, resources };
 }
 
-/** The resource a preview state describes; declaration and source come from tags or a gantry ancestor. */
-export function normalState(state: PreviewState, byUrn: Map<string, PreviewState>): NormalResource {
+/** The resource a preview state describes; its declaration and source from `origins.ts`. */
+export function normalState(state: PreviewState, originOf: OriginResolver): NormalResource {
   const inputs = normalizeValue(state.inputs ?? state.outputs ?? {}) as Record<string, unknown>;
-  const origin = originOf(state, byUrn);
-  return { urn: state.urn, type: state.type, name: nameOfUrn(state.urn), parent: state.parent ?? null, inputs, ...origin };
-}
-
-function originOf(state: PreviewState, byUrn: Map<string, PreviewState>): Pick<NormalResource, "declaration" | "source"> {
-  const seen = new Set<string>();
-  for (let cur: PreviewState | undefined = state; cur && !seen.has(cur.urn); cur = cur.parent ? byUrn.get(cur.parent) : undefined) {
-    seen.add(cur.urn);
-    const origin = originOfProps(cur.type, (normalizeValue(cur.inputs ?? {}) ?? {}) as Record<string, unknown>);
-    if (origin) return origin;
-  }
-  return { declaration: null, source: null };
+  return { urn: state.urn, type: state.type, name: nameOfUrn(state.urn), parent: state.parent ?? null, inputs, ...originOf(state) };
 }
 
 export function nameOfUrn(urn: string): string {

@@ -27,7 +27,7 @@ test("diff: the cost delta as a range and GPU spend broadened; check: the budget
   assert.equal(head.cost?.declarations.find((d) => d.declaration === "LlamaInference")?.instanceType, "p5.4xlarge");
 
   const diff = diffPlans(base, head);
-  assert.equal(diff.cost?.delta.ceiling, 96776.1); // 20 x $6.88 x 730 - 5 x $1.006 x 730
+  assert.equal(diff.cost?.delta?.ceiling, 96776.1); // 20 x $6.88 x 730 - 5 x $1.006 x 730
   const gpu = diff.flags.filter((f) => f.kind === "gpu-spend-broadened");
   assert.equal(gpu.length, 1);
   assert.equal(gpu[0].declaration, "LlamaInference");

@@ -52,6 +52,6 @@ test("with the plans of both sides: declarations, sources, specs and the cost de
   const d = diffPreview(preview, { basePlan: base, headPlan: head });
   assert.equal(d.groups[0].declaration, "LlamaInference");
   assert.deepEqual(d.groups[0].source, { file: "app.ts", line: 17, column: 1 });
-  assert.equal(d.cost?.delta.ceiling, 96776.1);
+  assert.equal(d.cost?.delta?.ceiling, 96776.1);
   assert.deepEqual(d.flags.map((f) => f.details.join("; ")), ["GPU A10G -> H100, new to the app (g5.xlarge $1.006/h -> p5.4xlarge $6.88/h); maxContainers 5 -> 20"]);
 });
