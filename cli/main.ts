@@ -26,6 +26,9 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   promote: () => import("./commands/promote.ts"),
   secret: () => import("./commands/secret.ts"),
   redrive: () => import("./commands/redrive.ts"),
+  logs: () => import("./commands/logs.ts"),
+  status: () => import("./commands/status.ts"),
+  app: () => import("./commands/app.ts"),
 };
 
 // gantry's package.json: one folder up from the sources, two from the built dist/cli/

@@ -72,6 +72,10 @@ export interface PoolStatus {
   queued: number;
   running: number;
   ready: number;
+  /** calls waiting out a retry backoff */
+  retrying: number;
+  /** calls that failed with no attempts left (deployed, they would be dead-lettered) */
+  failed: number;
   containers: Array<{ label: string; pid: number; state: string; readyAt: number | null; calls: string[] }>;
 }
 

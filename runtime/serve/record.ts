@@ -5,7 +5,7 @@
  * A record whose process is gone (the server was killed) counts as none.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export interface ServerRecord {
@@ -60,4 +60,17 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** Every live server's record under the state dir (`gantry app list`). */
+export function listRecords(stateDir: string): ServerRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, "serve"));
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.endsWith(".json")).map((n) => readRecordFile(join(stateDir, "serve", n)))
+    .filter((r): r is ServerRecord => r !== null && alive(r.pid))
+    .sort((a, b) => a.appFile.localeCompare(b.appFile));
 }
