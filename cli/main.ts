@@ -28,6 +28,9 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   redrive: () => import("./commands/redrive.ts"),
   stop: () => import("./commands/stop.ts"),
   start: () => import("./commands/start.ts"),
+  logs: () => import("./commands/logs.ts"),
+  status: () => import("./commands/status.ts"),
+  app: () => import("./commands/app.ts"),
 };
 
 // gantry's package.json: one folder up from the sources, two from the built dist/cli/

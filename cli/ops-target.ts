@@ -33,6 +33,10 @@ export interface OpsTarget {
   stack: string;
   region: string | undefined;
   appLabel: string;
+  /** `Secret.fromDict` values by secret id, from the analysis (gantry logs masks them) */
+  secretValues: Record<string, Record<string, string>>;
+  /** the project root (nearest package.json): where .gantry/stacks/<stack>/ records are */
+  projectRoot: string;
 }
 
 /** Reads the app (exit 1 with its diagnostics when it has errors: null) and the stack's settings. */
@@ -56,7 +60,7 @@ export async function readOpsTarget(app: string, stackArg: string, regionFlag: s
   const targetName = config["gantry:target"] ?? "aws";
   if (targetName !== "aws") throw new UsageError(`stack ${stack} deploys to ${targetName} (gantry:target); these verbs work on the aws target for now`);
   const region = regionFlag ?? config["aws:region"];
-  return { spec: analysis.spec, units: unitsOf(analysis.spec), stack, region, appLabel: relative(process.cwd(), file) };
+  return { spec: analysis.spec, units: unitsOf(analysis.spec), stack, region, appLabel: relative(process.cwd(), file), secretValues: analysis.secretValues, projectRoot };
 }
 
 /** The unit `--function` names: a unit id (`Model[gpu=H100]`) or a declaration with one unit. */

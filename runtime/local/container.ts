@@ -29,8 +29,17 @@ export interface ContainerEvents {
 
 /** Where container output goes; the default writes to this process's stdout/stderr. */
 export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
+  /** `line` is prefixed with the container; `source` says whose it is (`gantry serve` keeps it for `gantry logs`) */
+  stdout(line: string, source?: OutputSource): void;
+  stderr(line: string, source?: OutputSource): void;
+}
+
+/** One line of a container's output, unprefixed, with the calls it held when it printed it. */
+export interface OutputSource {
+  container: string;
+  text: string;
+  /** ids of the calls in flight in the container at that moment (one, unless it runs several at once) */
+  calls: string[];
 }
 
 export const processOutput: OutputSink = {
@@ -98,12 +107,13 @@ export class Container {
       }
     });
     const prefix = `[${label}]`;
-    createInterface({ input: this.child.stdout! }).on("line", (line) => output.stdout(`${prefix} ${line}`));
+    const source = (text: string): OutputSource => ({ container: label, text, calls: [...new Set([...this.inflight.values()].map((c) => c.id))] });
+    createInterface({ input: this.child.stdout! }).on("line", (line) => output.stdout(`${prefix} ${line}`, source(line)));
     createInterface({ input: this.child.stderr! }).on("line", (line) => {
       this.stderrTail.push(line);
       if (this.stderrTail.length > 20) this.stderrTail.shift();
       // the container's own structured logs stay JSON lines (they name the container already)
-      output.stderr(line.startsWith('{"level":') ? line : `${prefix} ${line}`);
+      output.stderr(line.startsWith('{"level":') ? line : `${prefix} ${line}`, source(line));
     });
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {

@@ -88,6 +88,8 @@ export class Pool {
   private running = 0;
   private started = 0;
   private dispatches = 0;
+  /** calls that failed with no attempts left (what a deployed unit dead-letters) */
+  private failedCalls = 0;
   private stopping = false;
   /** no container may start yet (config.startAfter has not settled) */
   private gated = false;
@@ -188,10 +190,10 @@ export class Pool {
     for (const c of this.containers) c.kill("shutdown");
   }
 
-  stats(): { queued: number; running: number; containers: number; ready: number } {
+  stats(): { queued: number; running: number; containers: number; ready: number; retrying: number; failed: number } {
     let ready = 0;
     for (const c of this.containers) if (c.state === "ready") ready++;
-    return { queued: this.queue.length, running: this.running, containers: this.containers.size, ready };
+    return { queued: this.queue.length, running: this.running, containers: this.containers.size, ready, retrying: this.retrying.size, failed: this.failedCalls };
   }
 
   // ---- scheduling
@@ -327,6 +329,7 @@ export class Pool {
     if (call.state === "done") return;
     const next = afterFailure(this.config.retries, call.attempt);
     if (next.kind === "fail" || this.stopping || call.kind === "http") {
+      if (next.kind === "fail" && !this.stopping && call.kind !== "http" && !call.cancelled) this.failedCalls++;
       this.finish(call, { ok: false, error });
       return;
     }

@@ -63,6 +63,22 @@ interface Declaration extends ResolvedDeclaration {
 
 export { UnknownCallError } from "../errors.ts";
 
+/** A pool as `LocalRuntime.status()` reports it. */
+export interface PoolStatus {
+  declaration: string;
+  pool: string;
+  /** a pool of an earlier version of the app, finishing its inputs after a reload */
+  retiring: boolean;
+  queued: number;
+  running: number;
+  ready: number;
+  /** calls waiting out a retry backoff */
+  retrying: number;
+  /** calls that failed with no attempts left (deployed, they would be dead-lettered) */
+  failed: number;
+  containers: Array<{ label: string; pid: number; state: string; readyAt: number | null; calls: string[] }>;
+}
+
 /** Where Dicts and Volumes live: `$GANTRY_STATE_DIR`, else `.gantry/` in the project root (nearest package.json). */
 export function defaultStateDir(appFile: string): string {
   if (process.env.GANTRY_STATE_DIR) return resolve(process.env.GANTRY_STATE_DIR);
@@ -234,6 +250,24 @@ export class LocalRuntime implements Invoker {
   kill(): void {
     for (const pool of [...this.pools.values(), ...this.retiring]) pool.killAll();
     this.dicts.flush();
+  }
+
+  /** Every pool with its containers (current version first, then retiring ones): `gantry status` against `gantry serve`. */
+  status(): PoolStatus[] {
+    const of = (pool: Pool, retiring: boolean): PoolStatus => ({
+      declaration: pool.config.declaration,
+      pool: pool.config.label,
+      retiring,
+      ...pool.stats(),
+      containers: [...pool.containers].map((c) => ({
+        label: c.label,
+        pid: c.pid,
+        state: c.state,
+        readyAt: c.readyAt,
+        calls: [...new Set([...c.inflight.values()].map((call) => call.id))],
+      })),
+    });
+    return [...[...this.pools.values()].map((p) => of(p, false)), ...[...this.retiring].map((p) => of(p, true))];
   }
 
   stats(): Record<string, ReturnType<Pool["stats"]>> {

@@ -62,6 +62,12 @@ export class Scheduler {
     return jobs.map((j) => `${j.name.padEnd(width)}  ${describeSchedule(j.schedule)}  next ${formatNext(j.next(), j.schedule, now)}`);
   }
 
+  /** Each schedule with its next run (`gantry status` against `gantry serve`). */
+  snapshot(): Array<{ name: string; schedule: string; next: string | null }> {
+    return [...this.jobs.values()].sort((a, b) => a.name.localeCompare(b.name))
+      .map((j) => ({ name: j.name, schedule: describeSchedule(j.schedule), next: j.next()?.toISOString() ?? null }));
+  }
+
   stop(): void {
     this.stopped = true;
     for (const job of this.jobs.values()) job.stop();

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { isAbsolute, relative } from "node:path";
 import { inspect } from "node:util";
 import type { AppSpec } from "../../synth/spec.ts";
+import { processOutput, type OutputSink } from "../local/container.ts";
 import { LocalRuntime } from "../local/runtime.ts";
 import { listen, type Listening } from "../web/node.ts";
 import { errorResponse } from "../web/http.ts";
@@ -24,6 +25,9 @@ import type { FailedMessage, RouteInfo } from "./protocol.ts";
 import { Scheduler, type RunOutcome } from "./schedules.ts";
 import { appSecretMask } from "./secrets.ts";
 import { FileWatcher } from "./watch.ts";
+import { LogBuffer } from "./log-buffer.ts";
+import { handleOps, OPS_PREFIX, type ScheduleStatus, type ServeStatus } from "./ops.ts";
+import { removeRecord, writeRecord } from "./record.ts";
 
 export interface ServeOptions {
   /** absolute path of the app file */
@@ -44,6 +48,10 @@ export interface ServeOptions {
   err?: (text: string) => void;
   /** environment of the front doors and containers (default: this process's, without GANTRY_TOKEN) */
   env?: NodeJS.ProcessEnv;
+  /** where the containers' output is printed (default: this process's stdout/stderr) */
+  output?: OutputSink;
+  /** write the server record `gantry logs` / `gantry status` find it by (default true) */
+  record?: boolean;
 }
 
 export type ServeStart = { ok: true; server: DevServer } | { ok: false; exitCode: 1 | 2; message?: string };
@@ -84,6 +92,14 @@ export class DevServer {
   private reloadAgain: string[] | null = null;
   private restarts = 0;
   private stopping: Promise<void> | null = null;
+  /** recent container output for `gantry logs` (masked as it is stored) */
+  readonly logs = new LogBuffer((text) => this.logMask(text));
+  private cachedMask: { at: number; mask: (text: string) => string } | null = null;
+  /** the bearer token of the operations routes (in the server record only) */
+  private readonly opsToken = randomBytes(24).toString("base64url");
+  private readonly startedAt = new Date();
+  private readonly lastRuns = new Map<string, NonNullable<ScheduleStatus["last"]>>();
+  private recorded = false;
 
   constructor(private readonly options: ServeOptions) {
     this.out = options.out ?? ((t) => void process.stdout.write(t));
@@ -112,7 +128,7 @@ export class DevServer {
     this.spec = ready.spec;
     this.secretValues = ready.secretValues;
     this.routes = ready.routes;
-    this.runtime = new LocalRuntime({ spec: ready.spec, appFile: this.options.appFile, secretValues: ready.secretValues });
+    this.runtime = new LocalRuntime({ spec: ready.spec, appFile: this.options.appFile, secretValues: ready.secretValues, output: this.outputSink() });
     try {
       this.listener = await listen((request) => this.handle(request), {
         port: this.options.port,
@@ -130,6 +146,7 @@ export class DevServer {
     }
     this.adopt(door);
     this.scheduler.update(this.spec);
+    if (this.options.record !== false) this.writeRecord();
     if (this.options.watch) {
       this.watcher = new FileWatcher((files) => this.reload(files.length ? `${files.map((f) => this.rel(f)).join(", ")} changed` : "a file changed"));
       this.watcher.set(ready.files);
@@ -162,6 +179,7 @@ export class DevServer {
       await this.listener.close({ graceMs: drainMs });
       await Promise.all([...this.doors].map((d) => d.retire(1000)));
       await this.runtime.shutdown({ drainMs });
+      this.removeRecord();
       this.err("gantry serve: stopped\n");
       this.resolveDone();
     })();
@@ -170,6 +188,7 @@ export class DevServer {
 
   /** A second Ctrl-C: kill every process now. */
   kill(): void {
+    this.removeRecord();
     this.runtime?.kill();
     killAllFrontDoors();
     this.resolveDone();
@@ -178,6 +197,9 @@ export class DevServer {
   // ---- requests
 
   private async handle(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname.startsWith(OPS_PREFIX)) {
+      return handleOps(request, { token: this.opsToken, logs: this.logs, status: () => this.status() });
+    }
     const door = this.current;
     if (!door) return errorResponse(503, "Unavailable", "the app is not loaded", {}, { "retry-after": "1" });
     try {
@@ -205,6 +227,71 @@ export class DevServer {
   private mask(text: string): string {
     if (!this.spec) return text;
     return appSecretMask({ spec: this.spec, appFile: this.options.appFile, secretValues: this.secretValues}).mask(text);
+  }
+
+  // ---- gantry logs / gantry status
+
+  /** Container output goes where it always did, and into the log buffer. */
+  private outputSink(): OutputSink {
+    const print = this.options.output ?? processOutput;
+    return {
+      stdout: (line, source) => {
+        print.stdout(line, source);
+        if (source) this.logs.add("stdout", source);
+      },
+      stderr: (line, source) => {
+        print.stderr(line, source);
+        if (source) this.logs.add("stderr", source);
+      },
+    };
+  }
+
+  status(): ServeStatus {
+    return {
+      app: this.spec.app.name,
+      appFile: this.options.appFile,
+      url: this.listener.url,
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      pools: this.runtime.status(),
+      schedules: this.scheduler.snapshot().map((s) => ({ ...s, last: this.lastRuns.get(s.name) ?? null })),
+    };
+  }
+
+  private writeRecord(): void {
+    try {
+      writeRecord(this.runtime.stateDir, {
+        app: this.spec.app.name, appFile: this.options.appFile, url: this.listener.url, pid: process.pid,
+        token: this.opsToken, startedAt: this.startedAt.toISOString(),
+      });
+      this.recorded = true;
+    } catch (e) {
+      this.err(`gantry serve: could not write the server record (gantry logs / gantry status will not find this server): ${(e as Error).message}\n`);
+    }
+  }
+
+  private removeRecord(): void {
+    if (!this.recorded) return;
+    this.recorded = false;
+    try {
+      removeRecord(this.runtime.stateDir, this.options.appFile);
+    } catch {
+      // best effort: a record whose process is gone counts as none
+    }
+  }
+
+  /**
+   * `mask` reads the secret stores again on every call; a server printing many lines reuses the
+   * mask for a second (a container sees its secrets' values as they were when it started).
+   */
+  private logMask(text: string): string {
+    if (!this.spec) return text;
+    const now = Date.now();
+    if (!this.cachedMask || now - this.cachedMask.at > 1000) {
+      const mask = appSecretMask({ spec: this.spec, appFile: this.options.appFile, secretValues: this.secretValues });
+      this.cachedMask = { at: now, mask: (t) => mask.mask(t) };
+    }
+    return this.cachedMask.mask(text);
   }
 
   // ---- versions of the app
@@ -293,6 +380,13 @@ export class DevServer {
   // ---- schedules
 
   private async runScheduled(name: string): Promise<RunOutcome> {
+    const at = new Date().toISOString();
+    const outcome = await this.runScheduledOnce(name);
+    this.lastRuns.set(name, { at, ok: outcome.ok, summary: outcome.summary, ms: Math.round(outcome.ms) });
+    return outcome;
+  }
+
+  private async runScheduledOnce(name: string): Promise<RunOutcome> {
     const started = performance.now();
     const ms = () => performance.now() - started;
     try {
