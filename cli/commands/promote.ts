@@ -4,10 +4,14 @@
  * exactly what the source runs. Refuses (exit 1) when the app changed since the source's plan.
  */
 import { readFileSync } from "node:fs";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { analyzeAppFile, AnalyzerUnavailable, formatAnalyzerDiagnostics } from "../../policy/analyze-app.ts";
 import { promote, PromotionRefused, PromotionUsageError } from "../../policy/promote/promote.ts";
+import { copyArtifactImages, ImageCopyError, targetRegion } from "../../policy/promote/copy-images.ts";
+import type { Artifact } from "../../policy/promote/records.ts";
+import { readStackConfig } from "../../policy/stack-config.ts";
 
 interface PromoteFlags {
   from: string;
@@ -17,6 +21,8 @@ interface PromoteFlags {
   dryRun?: boolean;
   targetOutputs?: string;
   allowOlder?: boolean;
+  /** false with --no-copy-images */
+  copyImages: boolean;
 }
 
 export function register(program: Command): void {
@@ -30,10 +36,16 @@ export function register(program: Command): void {
     .option("--dry-run", "check and print, write nothing")
     .option("--target-outputs <file>", "the target's outputs (pulumi stack output --json --stack <to>): refuse an artifact older than the one it runs")
     .option("--allow-older", "promote even when the artifact is older than the one the target runs (a rollback)")
+    .option("--no-copy-images", "do not copy the images into the target's ECR repositories: the target pulls from the source's")
     .addHelpText("after", `
 Reads .gantry/stacks/<from>/deployment.json and plan.json (written by gantry deploy), or the
 gantry:artifact the source stack was itself promoted with, and writes gantry:artifact into
 Pulumi.<to>.yaml. The target's gantry:overrides still apply.
+
+Images: each digest is copied into the target's own ECR repository gantry/<app>/<to>/<image id>
+(in the target's aws:region and the caller's account; created if missing), same digest, and the
+artifact names those copies, so the source's lifecycle policy or destroy cannot remove what the
+target runs. Needs AWS credentials that read the source repositories and write the target's.
 
 Order: each deployment records its stack's Pulumi update number; a promoted stack exports the
 artifact it runs as its "artifact" output. With --target-outputs, an artifact older than that is
@@ -67,6 +79,7 @@ async function run(flags: PromoteFlags): Promise<void> {
       dryRun: flags.dryRun,
       targetOutputs,
       allowOlder: flags.allowOlder,
+      ...(flags.copyImages ? { copyImages } : {}),
       analyze: async (file) => {
         const analyzed = await analyzeAppFile(file);
         return { spec: analyzed.spec, errors: analyzed.errors.length ? [formatAnalyzerDiagnostics(analyzed.errors).trimEnd()] : [] };
@@ -75,6 +88,13 @@ async function run(flags: PromoteFlags): Promise<void> {
     const a = result.artifact;
     const images = Object.entries(a.images).map(([id, ref]) => `  ${id}: ${ref}`).join("\n");
     if (result.order) process.stdout.write(`order: ${result.order.message}\n`);
+    if (result.copiedFrom) {
+      for (const [id, from] of Object.entries(result.copiedFrom)) {
+        process.stdout.write(from === a.images[id] ? `image ${id}: already in ${flags.to}'s repository\n` : `copied image ${id}: ${from} -> ${a.images[id]}\n`);
+      }
+    } else if (!flags.dryRun && !flags.copyImages) {
+      process.stdout.write(`images not copied (--no-copy-images): ${flags.to} pulls from the source's repositories\n`);
+    }
     process.stdout.write(
       `${flags.dryRun ? "would promote" : "promoted"} ${flags.from} -> ${flags.to}: ${a.app} ${a.specHash}\n` +
         `  plan ${a.planHash} (first deployed to ${a.fromStack}${a.sequence !== undefined ? ` as deployment #${a.sequence}` : ""}${a.commit ? ` from ${a.commit.slice(0, 12)}` : ""})\n${images}\n` +
@@ -83,11 +103,25 @@ async function run(flags: PromoteFlags): Promise<void> {
     );
   } catch (err) {
     if (err instanceof PromotionUsageError || err instanceof AnalyzerUnavailable) throw new UsageError(err.message);
-    if (err instanceof PromotionRefused) {
+    if (err instanceof PromotionRefused || err instanceof ImageCopyError) {
       process.stderr.write(`gantry promote: ${err.message}\n`);
       process.exitCode = 1;
       return;
     }
     throw err;
+  }
+}
+
+/** The real copier: ECR clients per region with the default credential chain. */
+async function copyImages(artifact: Artifact, target: { stack: string; targetFile: string | null }): Promise<Record<string, string>> {
+  const region = targetRegion(target.targetFile ? readStackConfig(target.targetFile) : {});
+  if (!region) throw new UsageError(`the images are copied into stack ${target.stack}'s region: set aws:region in Pulumi.${target.stack}.yaml (or AWS_REGION), or pass --no-copy-images`);
+  const clients = new Map<string, ECRClient>();
+  const ecr = (r: string) => clients.get(r) ?? clients.set(r, new ECRClient({ region: r })).get(r)!;
+  try {
+    const { images } = await copyArtifactImages(artifact, { app: artifact.app, stack: target.stack, region }, { ecr, fetch: (url) => fetch(url) });
+    return images;
+  } finally {
+    for (const c of clients.values()) c.destroy();
   }
 }

@@ -41,12 +41,20 @@ export interface PromoteOptions {
   targetOutputs?: { value: unknown; where: string };
   /** promote even when the artifact is older than what the target runs (a rollback) */
   allowOlder?: boolean;
+  /**
+   * Copies the artifact's images into the target stack's own repositories (copy-images.ts) and
+   * returns the refs the target runs (same digests). Called after every check, never on a dry
+   * run. Not given: the target pulls from the source's repositories.
+   */
+  copyImages?: (artifact: Artifact, target: { stack: string; targetFile: string | null }) => Promise<Record<string, string>>;
 }
 
 export interface PromoteResult {
   artifact: Artifact;
   /** the order check against the target's record, when its outputs were given */
   order: OrderVerdict | null;
+  /** the source's image refs when they were copied into the target's repositories (artifact.images are the copies) */
+  copiedFrom: Record<string, string> | null;
   targetFile: string;
   createdTargetFile: boolean;
   appFile: string;
@@ -89,9 +97,21 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
 
   const existing = findStackFile(opts.to, [root]);
   const targetFile = existing ?? join(root, stackFileName(opts.to));
-  if (!opts.dryRun) writeStackConfigValue(targetFile, "gantry:artifact", artifact);
-  return { artifact, order, targetFile, createdTargetFile: !existing, appFile };
+  let promoted = artifact;
+  let copiedFrom: Record<string, string> | null = null;
+  if (opts.copyImages && !opts.dryRun) {
+    const images = await opts.copyImages(artifact, { stack: opts.to, targetFile: existing });
+    const same = Object.keys(images).sort().join() === Object.keys(artifact.images).sort().join() &&
+      Object.entries(images).every(([id, ref]) => digestOf(ref) === digestOf(artifact.images[id]));
+    if (!same) throw new Error(`the image copy returned other images or digests than the artifact's`); // a bug, not a refusal
+    promoted = Artifact.parse({ ...artifact, images });
+    copiedFrom = artifact.images;
+  }
+  if (!opts.dryRun) writeStackConfigValue(targetFile, "gantry:artifact", promoted);
+  return { artifact: promoted, order, copiedFrom, targetFile, createdTargetFile: !existing, appFile };
 }
+
+const digestOf = (ref: string) => ref.slice(ref.lastIndexOf("@") + 1);
 
 /** The source's deployment record (with its plan), or the artifact it was itself promoted with. */
 function sourceArtifact(root: string, from: string): { artifact: Artifact; plan: Plan | null } {

@@ -146,8 +146,9 @@ export interface PinnedImageInputs {
 
 /**
  * A digest another stack deployed (`gantry:artifact`): declares no cloud resource. The execution
- * role may pull from the source stack's repository; across accounts, that repository's policy
- * must also admit this account (not managed here).
+ * role may pull from the repository the ref names: the stack's own copy (`gantry promote` copies
+ * images into `gantry/<app>/<stack>/<image id>`, policy/promote/copy-images.ts), or with
+ * `--no-copy-images` the source stack's, whose policy must then admit this account.
  */
 export class PinnedImage extends GantryComponent {
   /** the repository the digest lives in (the source stack's), by reference only */

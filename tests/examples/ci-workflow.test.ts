@@ -75,6 +75,7 @@ describe("gantry.yml", () => {
     assert.match(step(job, /What prod runs/).run!, /pulumi stack select --create prod\npulumi stack output --json --stack prod > prod-outputs\.json/);
     assert.match(step(job, /^Promote/).run!, /gantry promote --from staging --to prod --app "\$APP" --target-outputs prod-outputs\.json/);
     assert.doesNotMatch(step(job, /^Promote/).run!, /--allow-older/, "a rollback is a deliberate edit, not the default");
+    assert.doesNotMatch(step(job, /^Promote/).run!, /--no-copy-images/, "prod runs its own copies of the images");
     const all = Object.values(jobs).map(runs).join("\n");
     assert.doesNotMatch(all, /git (push|commit)/);
     assert.equal(job.permissions?.contents, "read");
