@@ -67,7 +67,8 @@ const KubernetesInput = z.object({
   storageClass: dnsLabel.optional(),
   registry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, "a registry and repository prefix such as ghcr.io/acme/app").optional(),
   imagePullSecrets: z.array(dnsLabel).default([]),
-  redis: z.union([DeployedRedis, ExistingRedis]).default({ deploy: { storage: "10Gi", image: DEFAULT_REDIS_IMAGE, memory: "2Gi" } }),
+  // checked on its own (readRedis): which of the two forms is meant shows in its keys
+  redis: z.unknown().optional(),
   gateway: GatewayParent.default({ name: "gantry" }),
   hostnames: z.array(z.string().min(1)).default([]),
   kedaNamespace: dnsLabel.default("keda"),
@@ -96,16 +97,34 @@ export interface KubernetesSettings {
   redisSecret: pulumi.Output<string> | null;
 }
 
+const DEFAULT_REDIS: RedisSettings = { kind: "deploy", storage: "10Gi", storageClass: null, image: DEFAULT_REDIS_IMAGE, memory: "2Gi" };
+
+/** `redis`: `{ url, credentialsSecret }` (a server the platform runs) or `{ deploy: {...} }` (the default). */
+function readRedis(reader: StackConfigReader, raw: unknown): RedisSettings {
+  if (raw === undefined) return DEFAULT_REDIS;
+  const existing = typeof raw === "object" && raw !== null && ("url" in raw || "credentialsSecret" in raw);
+  if (existing) {
+    const parsed = reader.parse("kubernetes.redis", ExistingRedis, raw);
+    return parsed ? { kind: "existing", url: parsed.url, credentialsSecret: parsed.credentialsSecret } : DEFAULT_REDIS;
+  }
+  if (typeof raw !== "object" || raw === null || !("deploy" in raw)) {
+    reader.problem("kubernetes.redis", "expected { url: redis://host:port, credentialsSecret: <Secret name> } for an existing server, or { deploy: { storage, storageClass, memory } } for one the stack runs");
+    return DEFAULT_REDIS;
+  }
+  const parsed = reader.parse("kubernetes.redis", DeployedRedis, raw);
+  return parsed ? { kind: "deploy", storage: parsed.deploy.storage, storageClass: parsed.deploy.storageClass ?? null, image: parsed.deploy.image, memory: parsed.deploy.memory } : DEFAULT_REDIS;
+}
+
 export function readKubernetesSettings(reader: StackConfigReader): KubernetesSettings {
-  const parsed = reader.parse("kubernetes", KubernetesInput, reader.getObject("kubernetes") ?? {});
+  const raw = reader.getObject("kubernetes") ?? {};
+  const parsed = reader.parse("kubernetes", KubernetesInput, raw);
   const input = parsed ?? KubernetesInput.parse({});
   if (parsed && input.nodePools === "karpenter" && input.gpuLabels !== "karpenter") {
     // a NodePool's requirements must name labels Karpenter itself puts on the nodes it launches
     reader.problem("kubernetes.nodePools", `karpenter node pools select GPUs by Karpenter's own labels: set gpuLabels: karpenter (it is ${input.gpuLabels})`);
   }
-  const redis: RedisSettings = "deploy" in input.redis
-    ? { kind: "deploy", storage: input.redis.deploy.storage, storageClass: input.redis.deploy.storageClass ?? null, image: input.redis.deploy.image, memory: input.redis.deploy.memory }
-    : { kind: "existing", url: input.redis.url, credentialsSecret: input.redis.credentialsSecret };
+  // read from the raw value, so its problems show even when another key is wrong
+  const redis = readRedis(reader, typeof raw === "object" && raw !== null ? (raw as { redis?: unknown }).redis : undefined);
   return {
     namespace: input.namespace ?? null,
     createNamespace: input.createNamespace,
