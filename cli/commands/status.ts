@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { formatAge, table } from "../ops-format.ts";
-import type { OpsDeps } from "../ops-target.ts";
+import type { ObserveDeps } from "../observe-clients.ts";
 import type { ServeStatus } from "../../runtime/serve/ops.ts";
 
 export interface StatusFlags {
@@ -52,7 +52,7 @@ Examples:
     .action((app: string, flags: StatusFlags) => statusCommand(app, flags));
 }
 
-export async function statusCommand(app: string, flags: StatusFlags, deps: OpsDeps = {}): Promise<void> {
+export async function statusCommand(app: string, flags: StatusFlags, deps: ObserveDeps = {}): Promise<void> {
   if (flags.stack !== undefined) {
     const { awsStatus } = await import("../aws-status.ts");
     return awsStatus(app, { ...flags, stack: flags.stack }, deps);
