@@ -16,14 +16,30 @@ export interface WebEndpointOptions {
   docs?: boolean;
   /** no bearer token required */
   public?: boolean;
+  /** zod schema of the return value: the OpenAPI document's 200 response (else derived from the return type) */
+  response?: ZodType;
+}
+
+/**
+ * Who checks a webApp's/webServer's callers. `"gantry"` (the default): gantry's bearer token, which
+ * the app never sees. `"app"`: gantry checks nothing and passes every request, its Authorization
+ * header included, to the app, which answers its own auth and CORS (as Modal's `asgi_app` does).
+ */
+export type WebAuth = "gantry" | "app";
+
+export interface WebMountOptions {
+  /** no bearer token required */
+  public?: boolean;
+  auth?: WebAuth;
 }
 
 export interface FetchApp { fetch(request: Request): Response | Promise<Response> }
 
 export type WebMarker =
-  | { kind: "endpoint"; method: HttpMethod; body: ZodType | null; docs: boolean; public: boolean }
-  | { kind: "app"; public: boolean; factory: () => FetchApp | Promise<FetchApp> }
-  | { kind: "server"; port: number; startupTimeout: number; public: boolean; start: () => unknown };
+  | { kind: "endpoint"; method: HttpMethod; body: ZodType | null; response: ZodType | null; docs: boolean; public: boolean }
+  /** `public` is true with `auth: "app"` too: gantry checks no token */
+  | { kind: "app"; public: boolean; auth: WebAuth; factory: () => FetchApp | Promise<FetchApp> }
+  | { kind: "server"; port: number; startupTimeout: number; public: boolean; auth: WebAuth; start: () => unknown };
 
 const webMarkers = new WeakMap<Function, WebMarker>();
 
@@ -32,7 +48,7 @@ export function webMarkerOf(fn: Function): WebMarker | null {
 }
 
 function endpointMarker(options: WebEndpointOptions): WebMarker {
-  return { kind: "endpoint", method: options.method ?? "POST", body: options.body ?? null, docs: options.docs ?? false, public: options.public ?? false };
+  return { kind: "endpoint", method: options.method ?? "POST", body: options.body ?? null, response: options.response ?? null, docs: options.docs ?? false, public: options.public ?? false };
 }
 
 export function webEndpoint<F extends (...args: any[]) => unknown>(options: WebEndpointOptions, fn: F): F;
@@ -49,13 +65,18 @@ export function webEndpoint(options: WebEndpointOptions, fn?: Function): unknown
 }
 
 /** Serves `factory()`'s fetch handler at the function's URL. */
-export function webApp(factory: () => FetchApp | Promise<FetchApp>, options: { public?: boolean } = {}): () => FetchApp | Promise<FetchApp> {
-  webMarkers.set(factory, { kind: "app", public: options.public ?? false, factory });
+export function webApp(factory: () => FetchApp | Promise<FetchApp>, options: WebMountOptions = {}): () => FetchApp | Promise<FetchApp> {
+  webMarkers.set(factory, { kind: "app", ...access(options), factory });
   return factory;
 }
 
 /** Proxies to a server that `start()` begins listening on `port` within `startupTimeout` seconds. */
-export function webServer(options: { port: number; startupTimeout?: number; public?: boolean }, start: () => unknown): () => unknown {
-  webMarkers.set(start, { kind: "server", port: options.port, startupTimeout: options.startupTimeout ?? 5, public: options.public ?? false, start });
+export function webServer(options: { port: number; startupTimeout?: number } & WebMountOptions, start: () => unknown): () => unknown {
+  webMarkers.set(start, { kind: "server", port: options.port, startupTimeout: options.startupTimeout ?? 5, ...access(options), start });
   return start;
+}
+
+function access(options: WebMountOptions): { public: boolean; auth: WebAuth } {
+  const auth = options.auth ?? "gantry";
+  return { public: auth === "app" || (options.public ?? false), auth };
 }

@@ -92,17 +92,36 @@ export const WebSpec = z.discriminatedUnion("kind", [
     method: z.enum(HTTP_METHODS),
     public: z.boolean(),
     docs: z.boolean(),
-    /** JSON Schema of the zod body schema (draft 2020-12), null when no body schema was given */
+    /**
+     * JSON Schema of the zod body schema (draft 2020-12), null when no body schema was given; for a
+     * GET endpoint whose arguments are query parameters (`queryParams`) without one, derived from
+     * the parameters' types
+     */
     bodySchema: z.record(z.string(), z.unknown()).nullable(),
+    /**
+     * GET only: the function takes the query's keys as separate arguments, in this order (as
+     * FastAPI maps query parameters); absent: the query object is its one argument
+     */
+    queryParams: z.array(z.string()).optional(),
+    /** JSON Schema (output side) of what the endpoint returns: the `response` zod schema, or derived from the return type; absent when unknown */
+    responseSchema: z.record(z.string(), z.unknown()).optional(),
     source: SourceLocation,
   }),
-  z.object({ kind: z.literal("app"), public: z.boolean(), source: SourceLocation }),
+  z.object({
+    kind: z.literal("app"),
+    /** gantry checks no token (true also with `auth: "app"`) */
+    public: z.boolean(),
+    /** "app": the app checks its own callers; gantry passes every request and its Authorization header through */
+    auth: z.literal("app").optional(),
+    source: SourceLocation,
+  }),
   z.object({
     kind: z.literal("server"),
     port: z.number().int().min(1).max(65535),
     /** seconds */
     startupTimeout: z.number().positive(),
     public: z.boolean(),
+    auth: z.literal("app").optional(),
     source: SourceLocation,
   }),
 ]);

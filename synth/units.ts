@@ -94,6 +94,17 @@ export function slotsFor(maxInputs: number, batching: Record<string, BatchingSpe
  * hold a request while a container starts, so it never scales to zero (and `maxContainers` is
  * at least that one).
  */
+/** How a web declaration's callers are checked, for summaries: gantry's token, nobody, or the app itself. */
+export function webAccess(web: WebSpec): string {
+  if (web.kind !== "endpoint" && web.auth === "app") return "auth by the app (no gantry token)";
+  return web.public ? "public" : "private (bearer token)";
+}
+
+/** Callers send credentials (gantry's token, or the app's own with `auth: "app"`): they must not cross the internet in cleartext. */
+export function takesCredentials(web: WebSpec): boolean {
+  return !web.public || (web.kind !== "endpoint" && web.auth === "app");
+}
+
 export function scalingOf(options: DeclarationOptions, server: Unit["server"]): UnitScaling {
   const minContainers = server ? Math.max(1, options.minContainers) : options.minContainers;
   const bounded = options.maxContainers !== null;

@@ -3,6 +3,7 @@
  * first (network, capacity, state, secrets, volumes, images), then per unit (function, class,
  * variant) its queue, web routing, service and schedule.
  */
+import { takesCredentials } from "../../synth/units.ts";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
@@ -239,7 +240,7 @@ export async function createAwsApp(inputs: AwsAppInputs): Promise<Record<string,
     for (const unit of endpointUnits) new WebRoutes(unit.slug, info, unitRef(unit), unit, api, gateway);
   }
   const lb = serverUnits.length ? new LoadBalancer("gantry-lb", info, {
-    network, certificateArn: settings.certificateArn, privateServers: serverUnits.some((u) => !u.server!.public),
+    network, certificateArn: settings.certificateArn, privateServers: serverUnits.some((u) => takesCredentials(u.server!)),
   }) : null;
   const priorities = rulePriorities(serverUnits.map((u) => u.id));
   const webOf = new Map<string, WebAttachment>();

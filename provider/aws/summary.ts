@@ -2,6 +2,7 @@
  * The AWS plan for people: per declaration what it runs on (GPU, instance type, task size), how it
  * scales, its schedules and endpoints; then the shared infrastructure.
  */
+import { webAccess } from "../../synth/units.ts";
 import type { Plan } from "../plan.ts";
 import { backlogExpression } from "./autoscaling.ts";
 import { formatSource } from "./component.ts";
@@ -64,9 +65,9 @@ export function summarizeAwsPlan(plan: Plan): string[] {
     }
     for (const e of unit.endpoints) {
       const key = `${e.web.method} ${e.path}`;
-      lines.push(row("endpoint", `${key}  ${e.web.public ? "public" : "private (bearer token)"}${e.web.docs ? ", docs" : ""}  ${endpoints[key] ?? ""}`.trimEnd()));
+      lines.push(row("endpoint", `${key}  ${webAccess(e.web)}${e.web.docs ? ", docs" : ""}  ${endpoints[key] ?? ""}`.trimEnd()));
     }
-    if (unit.server) lines.push(row("web", `${unit.server.kind === "server" ? `webServer :${unit.server.port}` : "webApp"} ${unit.server.public ? "public" : "private (bearer token)"}  ${webApps[unit.id] ?? ""}`.trimEnd()));
+    if (unit.server) lines.push(row("web", `${unit.server.kind === "server" ? `webServer :${unit.server.port}` : "webApp"} ${webAccess(unit.server)}  ${webApps[unit.id] ?? ""}`.trimEnd()));
     lines.push(row("resources", String(count.get(unit.id) ?? 0)));
     lines.push("");
   }

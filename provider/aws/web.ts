@@ -226,7 +226,7 @@ export class WebRoutes extends GantryComponent {
 export interface LoadBalancerInputs {
   network: Network;
   certificateArn: string | null;
-  /** a private webApp/webServer is behind it: its callers send a bearer token */
+  /** a webApp/webServer whose callers send credentials is behind it: gantry's bearer token, or the app's own (`auth: "app"`) */
   privateServers: boolean;
 }
 
@@ -243,7 +243,7 @@ export class LoadBalancer extends GantryComponent {
     // balancer with private servers behind it is internal (reachable from inside the VPC only)
     const internal = !https && inputs.privateServers;
     if (internal) {
-      pulumi.log.warn("the load balancer is internal (reachable from inside the VPC only): private webApp/webServer endpoints take a bearer token, " +
+      pulumi.log.warn("the load balancer is internal (reachable from inside the VPC only): private webApp/webServer endpoints (and auth: \"app\" ones) take credentials, " +
         "which must not travel over plain HTTP; set gantry:certificateArn to an ACM certificate to serve them over HTTPS on the internet", this);
     }
     this.securityGroup = this.createSecurityGroup(name, inputs.network, https);

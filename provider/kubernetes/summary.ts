@@ -3,6 +3,7 @@
  * on, cpu/memory), how KEDA scales it, its schedule, endpoints and web route; then what the stack
  * shares (namespace, Redis, node pools, state).
  */
+import { webAccess } from "../../synth/units.ts";
 import type { Plan } from "../plan.ts";
 import { formatSource } from "./component.ts";
 import { unitKeys } from "../../runtime/redis/keys.ts";
@@ -68,9 +69,9 @@ export function summarizeKubernetesPlan(plan: Plan): string[] {
     }
     for (const e of unit.endpoints) {
       const key = `${e.web.method} ${e.path}`;
-      lines.push(row("endpoint", `${key}  ${e.web.public ? "public" : "private (bearer token)"}${e.web.docs ? ", docs" : ""}  via the gateway${endpoints[key] ? `  ${endpoints[key]}` : ""}`));
+      lines.push(row("endpoint", `${key}  ${webAccess(e.web)}${e.web.docs ? ", docs" : ""}  via the gateway${endpoints[key] ? `  ${endpoints[key]}` : ""}`));
     }
-    if (unit.server) lines.push(row("web", `${unit.server.kind === "server" ? `webServer :${unit.server.port}` : "webApp"} ${unit.server.public ? "public" : "private (bearer token)"}  HTTPRoute ${namespace}/${unit.slug}`));
+    if (unit.server) lines.push(row("web", `${unit.server.kind === "server" ? `webServer :${unit.server.port}` : "webApp"} ${webAccess(unit.server)}  HTTPRoute ${namespace}/${unit.slug}`));
     lines.push(row("resources", String(count.get(unit.id) ?? 0)));
     lines.push("");
   }

@@ -4,13 +4,14 @@
  * with plain Request objects). Calls go through a `WebBackend`; nothing here runs user code.
  *
  * Endpoint requests are checked in this order, each with its own status:
- * route (404) -> bearer token (401) -> method (405) -> body size (413) -> JSON (400)
+ * route (404) -> CORS preflight (204, cors.ts) -> bearer token (401) -> method (405) -> body size (413) -> JSON (400)
  * -> schema (422) -> capacity (429) -> call: result (200), error (500), or past the window (303).
  */
 import type { App } from "../../sdk/app.ts";
 import type { AppSpec } from "../../synth/spec.ts";
 import type { WebBackend } from "./backend.ts";
 import { bearerAuth } from "./auth.ts";
+import { isPreflight, preflightResponse, withCors } from "./cors.ts";
 import { CallTickets, CallTracker, CALLS_PREFIX, outcomeResponse, waitForCall } from "./calls.ts";
 import { capacityResolver, InFlight, type CapacityOption } from "./capacity.ts";
 import { docsAsset, docsPage } from "./docs-page.ts";
@@ -101,6 +102,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
   const endpointDocuments = new Map<string, string>();
 
   async function endpoint(route: EndpointRoute, request: Request, url: URL): Promise<Response> {
+    if (isPreflight(request)) return preflightResponse(request, [route.method]);
     if (!route.public) {
       const denied = auth(request);
       if (denied) return denied;
@@ -165,6 +167,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     }
     const ticket = tickets.verify(callId, url.searchParams.get("ticket") ?? "");
     if (!ticket) return errorResponse(404, "NotFound", "no such call (the result URL is incomplete or was not issued here)");
+    if (isPreflight(request)) return preflightResponse(request, ["GET"]);
     if (!ticket.public) {
       const denied = auth(request);
       if (denied) return denied;
@@ -176,7 +179,8 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
   }
 
   async function mount(route: MountRoute, request: Request, url: URL, rest: string): Promise<Response> {
-    if (!route.public) {
+    // a preflight carries no credentials: the app answers it with its own CORS headers
+    if (!route.public && !isPreflight(request)) {
       const denied = auth(request);
       if (denied) return denied;
     }
@@ -208,6 +212,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
   }
 
   function docsAllowed(request: Request): Response | null {
+    if (isPreflight(request)) return preflightResponse(request, ["GET"]);
     if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed(["GET"]);
     return options.protectDocs ? auth(request) : null;
   }
@@ -240,7 +245,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     const url = new URL(request.url);
     const segments = splitPath(url.pathname);
     if (!segments) return notFound();
-    if (segments[0] === "_gantry") return gantry(request, url, segments);
+    if (segments[0] === "_gantry") return withCors(request, await gantry(request, url, segments));
 
     const mounted = mounts.get(segments[0]);
     if (mounted) {
@@ -250,16 +255,16 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
     }
     const path = "/" + segments.join("/");
     const route = endpoints.get(path);
-    if (route) return endpoint(route, request, url);
+    if (route) return withCors(request, await endpoint(route, request, url));
 
     const last = segments[segments.length - 1];
     const documentedRoute = endpoints.get("/" + segments.slice(0, -1).join("/"));
     if (documentedRoute?.docs && (last === "docs" || last === "openapi.json")) {
       const denied = docsAllowed(request);
-      if (denied) return denied;
-      return last === "docs"
+      if (denied) return withCors(request, denied);
+      return withCors(request, last === "docs"
         ? docsPage(`${appName}: ${documentedRoute.declaration}`, `${documentedRoute.path}/openapi.json`)
-        : jsonText(endpointDocument(documentedRoute));
+        : jsonText(endpointDocument(documentedRoute)));
     }
     return notFound();
   }

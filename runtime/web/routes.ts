@@ -65,6 +65,8 @@ export interface EndpointRoute extends RouteBase {
 export interface MountRoute extends RouteBase {
   /** "app": webApp, "server": webServer; both forwarded whole to the container */
   kind: "app" | "server";
+  /** "app": the app checks its own callers (`public` is true: gantry checks no token); absent: gantry's token unless public */
+  auth?: "app";
 }
 
 export type WebRoute = EndpointRoute | MountRoute;
@@ -82,12 +84,13 @@ export function methodPath(className: string, method: string): string {
 }
 
 /** What a route needs to know of its declaration's web options, from the spec or from code. */
-type WebOf = { kind: "endpoint"; method: HttpMethod; public: boolean; docs: boolean; bodySchema: JsonSchema | null } | { kind: "app" | "server"; public: boolean };
+type WebOf = { kind: "endpoint"; method: HttpMethod; public: boolean; docs: boolean; bodySchema: JsonSchema | null }
+  | { kind: "app" | "server"; public: boolean; auth?: "app" };
 
 function route(web: WebOf, path: string, declaration: string, target: CallTarget, limits: RouteLimits): WebRoute {
   const base = { path, declaration, unit: target.name, target, public: web.public, limits };
   if (web.kind === "endpoint") return { kind: "endpoint", ...base, method: web.method, bodySchema: web.bodySchema, docs: web.docs };
-  return { kind: web.kind, ...base };
+  return { kind: web.kind, ...base, ...(web.auth === "app" ? { auth: "app" as const } : {}) };
 }
 
 function limitsOf(options: Pick<DeclarationOptions, "maxContainers" | "timeout" | "retries">, maxInputs: number): RouteLimits {
@@ -115,7 +118,7 @@ export function routesOfSpec(spec: AppSpec): WebRoute[] {
 function webOfSpec(web: WebSpec): WebOf {
   return web.kind === "endpoint"
     ? { kind: "endpoint", method: web.method, public: web.public, docs: web.docs, bodySchema: web.bodySchema }
-    : { kind: web.kind, public: web.public };
+    : { kind: web.kind, public: web.public, auth: web.auth };
 }
 
 /** The same routes from an imported app (its module's exports bound with `app.bindExports`). */
@@ -150,7 +153,7 @@ export function webRoutes(app: App): WebRoute[] {
 function webOfMarker(marker: WebMarker): WebOf {
   return marker.kind === "endpoint"
     ? { kind: "endpoint", method: marker.method, public: marker.public, docs: marker.docs, bodySchema: marker.body ? inputJsonSchema(marker.body) : null }
-    : { kind: marker.kind, public: marker.public };
+    : { kind: marker.kind, public: marker.public, auth: marker.auth === "app" ? "app" : undefined };
 }
 
 /** Options as written in code (unset ones take the spec's defaults). */
@@ -168,12 +171,15 @@ export interface SpecRoute {
   method: HttpMethod | null;
   public: boolean;
   docs: boolean;
+  /** "app": a webApp/webServer that checks its own callers */
+  auth?: "app";
 }
 
 export function routeSummary(r: WebRoute): SpecRoute {
   return {
     kind: r.kind, path: r.path, declaration: r.declaration, public: r.public,
     method: r.kind === "endpoint" ? r.method : null, docs: r.kind === "endpoint" && r.docs,
+    ...(r.kind !== "endpoint" && r.auth ? { auth: r.auth } : {}),
   };
 }
 
@@ -202,7 +208,7 @@ export function describeRoute(route: WebRoute | SpecRoute, baseUrl: string): str
   const base = baseUrl.replace(/\/$/, "");
   const method = route.kind === "endpoint" ? (route.method ?? "POST") : "ANY";
   const url = route.kind === "endpoint" ? `${base}${route.path}` : `${base}${route.path}/`;
-  const notes = [route.public ? "public" : "bearer token"];
+  const notes = [route.kind !== "endpoint" && route.auth === "app" ? "the app's own auth" : route.public ? "public" : "bearer token"];
   if (route.kind === "endpoint" && route.docs) notes.push(`docs ${base}${route.path}/docs`);
   return `${method.padEnd(6)} ${url}  (${notes.join(", ")})`;
 }

@@ -43,14 +43,14 @@ export function parseWebEndpoint(ctx: Context, options: SValue | undefined, sour
 }
 
 export function parseWebApp(ctx: Context, options: SValue | null, source: Node): WebSpec | undefined {
-  const props = options ? readObject(ctx, options, "webApp option", ["public"]) : new Map();
+  const props = options ? readObject(ctx, options, "webApp option", ["public", "auth"]) : new Map();
   if (!props) return undefined;
-  const isPublic = readFlag(ctx, props.get("public")?.value, "public");
-  return isPublic === undefined ? undefined : { kind: "app", public: isPublic, source: ctx.location(source) };
+  const access = readAccess(ctx, props);
+  return access === undefined ? undefined : { kind: "app", ...access, source: ctx.location(source) };
 }
 
 export function parseWebServer(ctx: Context, options: SValue | null, source: Node): WebSpec | undefined {
-  const props = options ? readObject(ctx, options, "webServer option", ["port", "startupTimeout", "public"]) : undefined;
+  const props = options ? readObject(ctx, options, "webServer option", ["port", "startupTimeout", "public", "auth"]) : undefined;
   if (!props) return undefined;
   const portProp = props.get("port");
   if (!portProp) {
@@ -67,9 +67,33 @@ export function parseWebServer(ctx: Context, options: SValue | null, source: Nod
       startupTimeout = undefined;
     }
   }
+  const access = readAccess(ctx, props);
+  if (port === undefined || startupTimeout === undefined || access === undefined) return undefined;
+  return { kind: "server", port, startupTimeout, ...access, source: ctx.location(source) };
+}
+
+type Props = Map<string, { value: SValue }>;
+
+/**
+ * `public` and `auth` of a webApp/webServer. `auth: "app"` delegates auth to the app: gantry checks
+ * no token (so the spec says public) and the app sees the Authorization header.
+ */
+function readAccess(ctx: Context, props: Props): { public: boolean; auth?: "app" } | undefined {
   const isPublic = readFlag(ctx, props.get("public")?.value, "public");
-  if (port === undefined || startupTimeout === undefined || isPublic === undefined) return undefined;
-  return { kind: "server", port, startupTimeout, public: isPublic, source: ctx.location(source) };
+  const authProp = props.get("auth");
+  if (!authProp) return isPublic === undefined ? undefined : { public: isPublic };
+  const auth = readString(ctx, authProp.value, "auth");
+  if (auth === undefined || isPublic === undefined) return undefined;
+  if (auth !== "app" && auth !== "gantry") {
+    ctx.report("GANTRY2000", authProp.value.node, `auth must be "gantry" (gantry's bearer token, the default) or "app" (the app checks its own callers), got "${auth}"`);
+    return undefined;
+  }
+  if (auth === "gantry") return { public: isPublic };
+  if (props.has("public")) {
+    ctx.report("GANTRY2000", props.get("public")!.value.node, `auth: "app" already lets every request through to the app; remove public`);
+    return undefined;
+  }
+  return { public: true, auth: "app" };
 }
 
 function readFlag(ctx: Context, v: SValue | undefined, what: string): boolean | undefined {

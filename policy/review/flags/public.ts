@@ -16,7 +16,7 @@ export function publicFlagsFromSpecs(base: AppSpec, head: AppSpec): Flag[] {
       kind: "public-endpoint-added" as const,
       declaration: e.declaration,
       source: e.web.source,
-      details: [`${e.label} ${existed.has(e.label) ? "was private, now public" : "is a new public"} ${e.web.kind === "endpoint" ? `${e.web.method} endpoint` : e.web.kind === "app" ? "web app" : "web server"} (no bearer token)`],
+      details: [`${e.label} ${existed.has(e.label) ? "was private, now public" : "is a new public"} ${e.web.kind === "endpoint" ? `${e.web.method} endpoint` : e.web.kind === "app" ? "web app" : "web server"} (${e.web.kind !== "endpoint" && e.web.auth === "app" ? "auth by the app, no gantry token" : "no bearer token"})`],
     }));
 }
 
