@@ -136,7 +136,7 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
       if (!parsed.success) {
         return errorResponse(422, "ValidationError", `the ${route.method === "GET" ? "query" : "body"} failed validation`, { issues: parsed.error.issues });
       }
-      args = [parsed.data];
+      args = route.queryParams ? queryArguments(route.queryParams, parsed.data as Record<string, unknown>) : [parsed.data];
     }
 
     const release = inflight.acquire(route);
@@ -287,6 +287,13 @@ export function createWebHandlerForRoutes(appName: string, routes: WebRoute[], o
       return response;
     },
   };
+}
+
+/** A GET endpoint's arguments by parameter name; missing trailing ones are left out, so defaults apply. */
+function queryArguments(names: readonly string[], query: Record<string, unknown>): unknown[] {
+  const args = names.map((n) => (Object.hasOwn(query, n) ? query[n] : undefined));
+  while (args.length && args[args.length - 1] === undefined) args.pop();
+  return args;
 }
 
 /** Decoded path segments ("/a/b/" -> ["a", "b"]), or null for undecodable ones and encoded slashes. */

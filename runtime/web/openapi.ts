@@ -1,5 +1,5 @@
 /**
- * OpenAPI 3.1 documents for `docs: true` endpoints, from their routes' body JSON Schemas (the
+ * OpenAPI 3.1 documents for `docs: true` endpoints, from their routes' body and response JSON Schemas (the
  * spec's `z.toJSONSchema` output; OpenAPI 3.1 schemas are JSON Schema 2020-12, so they embed unchanged). Each
  * body schema goes to `components.schemas`; its `$defs` are hoisted next to it and its `$ref`s
  * rewritten, since inside an OpenAPI document `#` means the document, not the schema.
@@ -68,7 +68,7 @@ function operation(route: EndpointRoute, schemas: Record<string, unknown>): Reco
     security: route.public ? [] : [{ bearerAuth: [] }],
   };
   const responses: Record<string, unknown> = {
-    "200": { description: "the function's return value, as JSON", content: { "application/json": { schema: {} } } },
+    "200": { description: "the function's return value, as JSON", content: { "application/json": { schema: responseSchema(route, operationId, schemas) } } },
     "303": {
       description: "the call is still running: GET the `Location` URL, which waits again and never re-runs it",
       headers: { Location: { schema: { type: "string" } } },
@@ -91,6 +91,14 @@ function operation(route: EndpointRoute, schemas: Record<string, unknown>): Reco
   if (route.method !== "GET") responses["400"] = errorRef("the body is not valid JSON");
   op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
   return op;
+}
+
+/** The return value's schema in components (`<operation>_Response`), or `{}` when nothing is known of it. */
+function responseSchema(route: EndpointRoute, operationId: string, schemas: Record<string, unknown>): unknown {
+  if (!route.responseSchema || Object.keys(route.responseSchema).length === 0) return {};
+  const name = `${operationId}_Response`;
+  schemas[name] = embed(route.responseSchema, name, schemas);
+  return ref(name);
 }
 
 function queryParameters(schema: JsonSchema): unknown[] {

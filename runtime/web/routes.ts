@@ -17,14 +17,16 @@
  * object, so every front door answers a body the same way. `webRoutes(app)` builds the same
  * routes from imported code, for processes that have the code but no spec (a container, tests);
  * its body schemas go through the same zod -> JSON Schema conversion as synth's
- * (synth/analyze/zod.ts `bodyJsonSchema`), and a test holds the two builders equal.
+ * (synth/analyze/zod.ts `bodyJsonSchema`), and a test holds the two builders equal. What only
+ * types say (a GET endpoint's query parameters, a response schema from the return type) is known
+ * to the spec's builder alone.
  */
 import type { App } from "../../sdk/app.ts";
 import type { HttpMethod, WebMarker } from "../../sdk/web.ts";
 import { describeClass } from "../../sdk/registry.ts";
 import type { AppSpec, DeclarationOptions, WebSpec } from "../../synth/spec.ts";
 import type { CallTarget } from "./backend.ts";
-import { inputJsonSchema, type JsonSchema } from "./schema.ts";
+import { inputJsonSchema, outputJsonSchema, type JsonSchema } from "./schema.ts";
 
 export const RESERVED_SEGMENTS = ["_gantry", "livez", "readyz"] as const;
 
@@ -59,6 +61,10 @@ export interface EndpointRoute extends RouteBase {
   method: HttpMethod;
   /** JSON Schema (draft 2020-12, input side) of the body or query; null without a body schema */
   bodySchema: JsonSchema | null;
+  /** GET: the query keys passed as separate arguments, in order; absent: the query object is the one argument */
+  queryParams?: string[];
+  /** JSON Schema (output side) of the return value, for the OpenAPI 200 response; absent when unknown */
+  responseSchema?: JsonSchema;
   docs: boolean;
 }
 
@@ -84,12 +90,15 @@ export function methodPath(className: string, method: string): string {
 }
 
 /** What a route needs to know of its declaration's web options, from the spec or from code. */
-type WebOf = { kind: "endpoint"; method: HttpMethod; public: boolean; docs: boolean; bodySchema: JsonSchema | null }
+type WebOf = { kind: "endpoint"; method: HttpMethod; public: boolean; docs: boolean; bodySchema: JsonSchema | null; queryParams?: string[]; responseSchema?: JsonSchema }
   | { kind: "app" | "server"; public: boolean; auth?: "app" };
 
 function route(web: WebOf, path: string, declaration: string, target: CallTarget, limits: RouteLimits): WebRoute {
   const base = { path, declaration, unit: target.name, target, public: web.public, limits };
-  if (web.kind === "endpoint") return { kind: "endpoint", ...base, method: web.method, bodySchema: web.bodySchema, docs: web.docs };
+  if (web.kind === "endpoint") {
+    const { method, bodySchema, queryParams, responseSchema, docs } = web;
+    return { kind: "endpoint", ...base, method, bodySchema, ...(queryParams ? { queryParams } : {}), ...(responseSchema ? { responseSchema } : {}), docs };
+  }
   return { kind: web.kind, ...base, ...(web.auth === "app" ? { auth: "app" as const } : {}) };
 }
 
@@ -117,7 +126,7 @@ export function routesOfSpec(spec: AppSpec): WebRoute[] {
 
 function webOfSpec(web: WebSpec): WebOf {
   return web.kind === "endpoint"
-    ? { kind: "endpoint", method: web.method, public: web.public, docs: web.docs, bodySchema: web.bodySchema }
+    ? { kind: "endpoint", method: web.method, public: web.public, docs: web.docs, bodySchema: web.bodySchema, queryParams: web.queryParams, responseSchema: web.responseSchema }
     : { kind: web.kind, public: web.public, auth: web.auth };
 }
 
@@ -152,7 +161,13 @@ export function webRoutes(app: App): WebRoute[] {
 
 function webOfMarker(marker: WebMarker): WebOf {
   return marker.kind === "endpoint"
-    ? { kind: "endpoint", method: marker.method, public: marker.public, docs: marker.docs, bodySchema: marker.body ? inputJsonSchema(marker.body) : null }
+    ? {
+      kind: "endpoint", method: marker.method, public: marker.public, docs: marker.docs,
+      bodySchema: marker.body ? inputJsonSchema(marker.body) : null,
+      // code at run time has no parameter names or types: query parameters and response schemas
+      // derived from them are the static analysis's (routesOfSpec)
+      responseSchema: marker.response ? outputJsonSchema(marker.response) : undefined,
+    }
     : { kind: marker.kind, public: marker.public, auth: marker.auth === "app" ? "app" : undefined };
 }
 

@@ -10,7 +10,7 @@
  * synth at its location (synth/analyze/web.ts), so no schema silently loses a check.
  */
 import { z, type ZodType } from "zod";
-import { bodyJsonSchema } from "../../synth/analyze/zod.ts";
+import { bodyJsonSchema, responseJsonSchema } from "../../synth/analyze/zod.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -28,6 +28,12 @@ export function inputJsonSchema(schema: ZodType): JsonSchema {
     jsonSchemas.set(schema, out);
   }
   return out;
+}
+
+/** The JSON Schema of what an endpoint returns (`response`), by synth's rule (`io: "output"`). */
+export function outputJsonSchema(schema: ZodType): JsonSchema {
+  const converted = responseJsonSchema(schema);
+  return converted.ok ? converted.schema : {};
 }
 
 const validators = new WeakMap<JsonSchema, ZodType>();

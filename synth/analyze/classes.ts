@@ -13,6 +13,7 @@ import type { Resources } from "./resources.ts";
 import { isArrayType, signatureOf } from "./signature.ts";
 import { isSdk, type DecoratorName, type SValue } from "./values.ts";
 import { parseWebEndpoint } from "./web.ts";
+import { withSignature } from "./web-args.ts";
 
 export interface GantryDecorator {
   name: DecoratorName;
@@ -80,7 +81,9 @@ export function parseClass(
     if (roles.method || roles.batched || roles.web) {
       const { params, returns } = signatureOf(member);
       if (roles.batched) checkBatchedSignature(ctx, member);
-      methods.push({ name: memberName, source, batched: roles.batched?.spec ?? null, web: roles.web ?? null, params, returns });
+      const web = roles.web?.kind === "endpoint" ? withSignature(ctx, ev, roles.web, member) : roles.web ?? null;
+      if (web === undefined) continue;
+      methods.push({ name: memberName, source, batched: roles.batched?.spec ?? null, web, params, returns });
     }
   }
 

@@ -12,6 +12,7 @@ import type { Resources } from "./resources.ts";
 import { signatureOf } from "./signature.ts";
 import { describeValue, isSdk, type SValue } from "./values.ts";
 import { parseWebApp, parseWebEndpoint, parseWebServer } from "./web.ts";
+import { withSignature } from "./web-args.ts";
 import { warnAlwaysOn } from "./web-floor.ts";
 
 type EntrypointSpec = AppSpec["entrypoints"][number];
@@ -48,6 +49,11 @@ export function parseFunction(ctx: Context, ev: Evaluator, res: Resources, call:
     if (fn.kind === "unknown" && fn.reported) return undefined;
     ctx.report("GANTRY1603", fn.node, `the handler of ${decl.name} must be a function written in the project (an arrow function, a function expression or a function declaration), got ${describeValue(fn)}`);
     return undefined;
+  }
+  if (web?.kind === "endpoint") {
+    const completed = withSignature(ctx, ev, web, fn.node);
+    if (!completed) return undefined;
+    web = completed;
   }
   const { params, returns } = signatureOf(fn.node);
   const fullOptions = withDefaults(res, options.given);

@@ -8,12 +8,12 @@ import { HTTP_METHODS, type WebSpec } from "../spec.ts";
 import type { Context } from "./context.ts";
 import { readBoolean, readInt, readNumber, readObject, readString } from "./read.ts";
 import { describeValue, type SValue } from "./values.ts";
-import { bodyJsonSchema, isZodSchema, userCodeIn } from "./zod.ts";
+import { bodyJsonSchema, isZodSchema, responseJsonSchema, userCodeIn } from "./zod.ts";
 
 type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export function parseWebEndpoint(ctx: Context, options: SValue | undefined, source: Node): WebSpec | undefined {
-  const props = options ? readObject(ctx, options, "webEndpoint option", ["method", "body", "docs", "public"]) : new Map();
+  const props = options ? readObject(ctx, options, "webEndpoint option", ["method", "body", "response", "docs", "public"]) : new Map();
   if (!props) return undefined;
   let ok = true;
   let method: HttpMethod = "POST";
@@ -36,10 +36,16 @@ export function parseWebEndpoint(ctx: Context, options: SValue | undefined, sour
     if (schema === undefined) ok = false;
     else bodySchema = schema;
   }
+  let responseSchema: Record<string, unknown> | undefined;
+  const responseProp = props.get("response");
+  if (responseProp) {
+    responseSchema = readResponseSchema(ctx, responseProp.value);
+    if (responseSchema === undefined) ok = false;
+  }
   const docs = readFlag(ctx, props.get("docs")?.value, "docs");
   const isPublic = readFlag(ctx, props.get("public")?.value, "public");
   if (!ok || docs === undefined || isPublic === undefined) return undefined;
-  return { kind: "endpoint", method, public: isPublic, docs, bodySchema, source: ctx.location(source) };
+  return { kind: "endpoint", method, public: isPublic, docs, bodySchema, ...(responseSchema ? { responseSchema } : {}), source: ctx.location(source) };
 }
 
 export function parseWebApp(ctx: Context, options: SValue | null, source: Node): WebSpec | undefined {
@@ -115,6 +121,21 @@ function readBodySchema(ctx: Context, v: SValue): Record<string, unknown> | unde
   const r = bodyJsonSchema(v.value);
   if (!r.ok) {
     ctx.report("GANTRY2001", v.node, `the body schema cannot be converted to JSON Schema: ${r.reason}`);
+    return undefined;
+  }
+  return r.schema;
+}
+
+/** The `response` zod schema: what the endpoint returns (output side), for its OpenAPI document only. */
+function readResponseSchema(ctx: Context, v: SValue): Record<string, unknown> | undefined {
+  if (v.kind === "unknown") return void ctx.reportUnknown(v, "the response schema");
+  if (v.kind !== "zod" || !isZodSchema(v.value)) {
+    ctx.report("GANTRY2001", v.node, `response must be a zod schema, e.g. z.object({ id: z.string() }), got ${describeValue(v)}`);
+    return undefined;
+  }
+  const r = responseJsonSchema(v.value);
+  if (!r.ok) {
+    ctx.report("GANTRY2001", v.node, `the response schema cannot be converted to JSON Schema: ${r.reason}`);
     return undefined;
   }
   return r.schema;

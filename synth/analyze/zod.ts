@@ -176,3 +176,13 @@ export function bodyJsonSchema(schema: z.ZodType): { ok: true; schema: Record<st
     return { ok: false, reason: (err as Error).message };
   }
 }
+
+/** JSON Schema (draft 2020-12) of what an endpoint returns: the output side, as callers receive it. */
+export function responseJsonSchema(schema: z.ZodType): { ok: true; schema: Record<string, unknown> } | { ok: false; reason: string } {
+  try {
+    const { $schema: _dialect, ...out } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as Record<string, unknown>;
+    return { ok: true, schema: out };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+}

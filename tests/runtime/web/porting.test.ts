@@ -71,21 +71,103 @@ test("gantry's token is still enforced on a guarded app: only a true preflight p
   assert.equal(ok.headers.get("access-control-allow-origin"), UI_ORIGIN, "the app's CORS answer, untouched");
 });
 
-test("the Lambda gateway lets a preflight through too", async () => {
+test("the Lambda gateway lets a preflight through too: an endpoint's is answered, a mount's forwarded", async () => {
   const handler = lambdaHandler(web);
-  const event = (method: string, headers: Record<string, string>): APIGatewayProxyEventV2 => ({
-    version: "2.0", routeKey: "$default", rawPath: "/guarded/private/whoami", rawQueryString: "",
+  const event = (method: string, path: string, headers: Record<string, string>): APIGatewayProxyEventV2 => ({
+    version: "2.0", routeKey: "$default", rawPath: path, rawQueryString: "",
     headers: { host: "abc.execute-api.eu-west-1.amazonaws.com", ...headers },
-    requestContext: { http: { method, path: "/guarded/private/whoami", protocol: "HTTP/1.1", sourceIp: "1.2.3.4", userAgent: "t" } } as APIGatewayProxyEventV2["requestContext"],
+    requestContext: { http: { method, path, protocol: "HTTP/1.1", sourceIp: "1.2.3.4", userAgent: "t" } } as APIGatewayProxyEventV2["requestContext"],
     isBase64Encoded: false,
   });
-  const res = await handler(event("OPTIONS", preflight()));
-  assert.equal(res.statusCode, 204);
-  assert.equal(res.headers!["access-control-allow-origin"], UI_ORIGIN);
-  assert.equal((await handler(event("GET", preflight()))).statusCode, 401);
+  const endpoint = await handler(event("OPTIONS", "/greet", preflight()));
+  assert.equal(endpoint.statusCode, 204);
+  assert.equal(endpoint.headers!["access-control-allow-origin"], "*");
+  assert.equal((await handler(event("GET", "/greet", preflight()))).statusCode, 401);
+  const mount = await handler(event("OPTIONS", "/guarded/private/whoami", preflight()));
+  assert.equal(mount.statusCode, 204);
+  assert.equal(mount.headers!["access-control-allow-origin"], UI_ORIGIN);
+  assert.equal((await handler(event("GET", "/guarded/private/whoami", preflight()))).statusCode, 401);
 });
 
 test.after(() => {
   web.close();
   backend.close();
+});
+
+// ---- issue 14 item 8: GET query parameters and response schemas
+
+test("a GET endpoint with several parameters gets each query key in its parameter, converted by its type", async () => {
+  const get = async (q: string) => {
+    const res = await call(`/greet?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  assert.deepEqual(await get("name=ada&times=2"), { status: 200, body: { message: "Hello, ada! Hello, ada!", times: 2 } });
+  assert.deepEqual(await get("greeting=Hi&name=ada&loud=true"), { status: 200, body: { message: "HI, ADA!", times: 1 } });
+  const missing = await get("greeting=Hi");
+  assert.equal(missing.status, 422);
+  assert.deepEqual(missing.body.error.issues.map((i: any) => i.path), [["name"]]);
+  assert.equal((await get("name=ada&times=many")).status, 422);
+  const greet = spec.functions.find((f) => f.name === "greet")!.web!;
+  assert.ok(greet.kind === "endpoint");
+  assert.deepEqual(greet.queryParams, ["name", "greeting", "times", "loud"]);
+  assert.deepEqual(greet.bodySchema, {
+    type: "object",
+    properties: { name: { type: "string" }, greeting: { type: "string", default: "Hello" }, times: { type: "number", default: 1 }, loud: { type: "boolean" } },
+    required: ["name"],
+  });
+});
+
+test("with a query schema, the schema converts and checks and each key goes to its parameter; class methods too", async () => {
+  assert.deepEqual(await (await call("/search?q=x&page=3")).json(), { q: "x", page: 3 });
+  assert.deepEqual(await (await call("/search?page=2&q=y")).json(), { q: "y", page: 2 });
+  assert.deepEqual(await (await call("/search?q=z")).json(), { q: "z", page: 1 });
+  assert.equal((await call("/search?q=z&page=0")).status, 422);
+  assert.equal(await (await call("/Model/predict?x=3&y=4")).json(), 12);
+  assert.equal(await (await call("/Model/predict?x=5")).json(), 10, "a parameter's default applies");
+});
+
+test("the OpenAPI 200 response: from the return type, the returned literal, or the response schema", async () => {
+  const doc: any = await (await call("/_gantry/openapi.json")).json();
+  const response = (path: string, method = "get") => doc.paths[path][method].responses["200"].content["application/json"].schema;
+  assert.deepEqual(response("/greet"), { $ref: "#/components/schemas/greet_Response" });
+  assert.deepEqual(doc.components.schemas.greet_Response, {
+    type: "object", properties: { message: { type: "string" }, times: { type: "number" } }, required: ["message", "times"],
+  });
+  assert.deepEqual(doc.components.schemas[response("/status").$ref.split("/").pop()], {
+    type: "object",
+    properties: { status: { type: "string", enum: ["ok", "degraded"] }, uptime: { type: "number" }, notes: { type: "array", items: { type: "string" } } },
+    required: ["status", "uptime"],
+  });
+  assert.deepEqual(doc.components.schemas[response("/health").$ref.split("/").pop()], {
+    type: "object", properties: { status: { type: "string" }, version: { type: "number" }, ready: { type: "boolean" } }, required: ["status", "version", "ready"],
+  });
+  assert.deepEqual(doc.components.schemas[response("/item", "post").$ref.split("/").pop()], {
+    type: "object",
+    properties: { id: { type: "string" }, price: { type: "number" }, tags: { type: "array", items: { type: "string" }, default: [] } },
+    required: ["id", "price", "tags"],
+    additionalProperties: false,
+  });
+  assert.deepEqual(doc.paths["/greet"].get.parameters.map((p: any) => [p.name, p.required, p.schema]), [
+    ["name", true, { type: "string" }], ["greeting", false, { type: "string", default: "Hello" }],
+    ["times", false, { type: "number", default: 1 }], ["loud", false, { type: "boolean" }],
+  ]);
+});
+
+test("gantry's own answers have CORS, as Modal's fastapi_endpoint: a preflight passes the token check, errors are readable", async () => {
+  const pre = await call("/greet", { method: "OPTIONS", headers: preflight() });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+  assert.equal(pre.headers.get("access-control-allow-methods"), "GET, OPTIONS");
+  assert.equal(pre.headers.get("access-control-allow-headers"), "authorization");
+  const ok = await call("/greet?name=ada", { headers: { authorization: `Bearer ${TOKEN}`, origin: UI_ORIGIN } });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get("access-control-allow-origin"), "*");
+  const denied = await call("/greet?name=ada", { headers: { origin: UI_ORIGIN } });
+  assert.equal(denied.status, 401, "a real request still needs the token");
+  assert.equal(denied.headers.get("access-control-allow-origin"), "*");
+  for (const method of ["GET", "POST"]) {
+    assert.equal((await call("/greet?name=ada", { method, headers: preflight(), body: method === "POST" ? "{}" : undefined })).status, 401, method);
+  }
+  assert.equal((await call("/greet?name=ada", { method: "OPTIONS", headers: { origin: UI_ORIGIN } })).status, 401, "OPTIONS without Access-Control-Request-Method");
+  assert.equal((await call("/greet?name=ada")).headers.get("access-control-allow-origin"), null, "no Origin, no CORS headers");
 });

@@ -34,7 +34,10 @@ test("the static spec gives the same route model as the code: paths, units, limi
   const spec = analyzeApp(file).spec!;
   const byPath = (routes: WebRoute[]) => [...routes].sort((a, b) => a.path.localeCompare(b.path));
   const fromSpec = byPath(routesOfSpec(spec));
-  assert.deepEqual(fromSpec, byPath(webRoutes(await importApp(file, spec.app.name))));
+  // what only types say (query parameters, a response schema from the return type) is the spec's alone
+  const typesAside = (routes: WebRoute[]) => routes.map((r) => (r.kind === "endpoint" ? { ...r, queryParams: undefined, responseSchema: undefined } : r));
+  assert.deepEqual(typesAside(fromSpec), typesAside(byPath(webRoutes(await importApp(file, spec.app.name)))));
+  assert.deepEqual((fromSpec[0] as EndpointRoute).responseSchema, { type: "object", properties: { welcome: {}, plan: {} }, required: ["welcome", "plan"] });
   assert.deepEqual(fromSpec.map((r) => [r.kind, r.path, r.declaration, r.unit, r.public]), [
     ["endpoint", "/Accounts/signup", "Accounts.signup", "Accounts", false],
     ["app", "/dashboard", "dashboard", "dashboard", false],
