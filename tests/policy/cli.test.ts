@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -74,4 +74,23 @@ test("every review command has --help", () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`Usage: gantry ${cmd}`));
   }
+});
+
+test("gantry check app.ts: an explicit timeout: 300 counts as set (literal, const, spread, web endpoint, class); only a declaration without one is flagged", () => {
+  const app = join(dir, "timeouts");
+  mkdirSync(app);
+  writeFileSync(join(app, "app.ts"), [
+    `import { App, webEndpoint } from "gantry";`,
+    `export const app = new App("timeouts");`,
+    `const base = { timeout: 300, maxContainers: 1 };`,
+    `export const literal = app.function({ timeout: 300, maxContainers: 1 }, async (x: number) => x);`,
+    `export const viaConst = app.function(base, async (x: number) => x);`,
+    `export const viaSpread = app.function({ ...base, retries: 1 }, async (x: number) => x);`,
+    `export const web = app.function({ timeout: 300, maxContainers: 1 }, webEndpoint({ method: "GET" }, async (name: string) => name));`,
+    `@app.cls({ timeout: 300, maxContainers: 1 }) export class Model { }`,
+    `export const bare = app.function({ maxContainers: 1 }, async (x: number) => x);`,
+  ].join("\n"));
+  const r = gantry(["check", "app.ts", "--stack", "dev"], app);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, "app.ts:9:14: warning timeouts-set: bare has no timeout (the default 300 s applies); set timeout\n");
 });

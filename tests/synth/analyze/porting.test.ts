@@ -71,3 +71,19 @@ test("a webApp that never scales to zero is a warning at the declaration, with i
   assert.match(diagnostics[0].message, /ui is a webApp, which never scales to zero: one container always runs \(A10G on g5\.\w+: \$\d+\.\d\d\/hour, about \$\d+\/month/);
   assert.match(diagnostics[0].message, /minContainers: 1/);
 });
+
+test("web signatures gantry cannot map, and wrong auth/response options, are reported where they are written", () => {
+  const { diagnostics, spec } = analyzeFixture("broken/porting/web-args");
+  assert.deepEqual(diagnostics.map(brief), [
+    "GANTRY2000 app.ts:6:98", "GANTRY2000 app.ts:9:96", "GANTRY2000 app.ts:11:87",
+    "GANTRY2000 app.ts:13:112", "GANTRY2000 app.ts:15:98", "GANTRY2001 app.ts:17:80",
+  ]);
+  const [object, notInSchema, rest, both, wrong, notZod] = diagnostics.map((d) => d.message);
+  assert.match(object, /filter is a query parameter of this GET endpoint.*not \{ tag: string \}.*use POST/);
+  assert.match(notInSchema, /page is not a property of this GET endpoint's body schema \(it has q\)/);
+  assert.match(rest, /plain named parameters/);
+  assert.match(both, /auth: "app" already lets every request through to the app; remove public/);
+  assert.match(wrong, /auth must be "gantry" .* or "app"/);
+  assert.match(notZod, /response must be a zod schema/);
+  assert.equal(spec, null);
+});
