@@ -91,8 +91,11 @@ function optionParts(o: DeclarationOptions): string[] {
 
 function webPart(web: WebSpec | null): string[] {
   if (!web) return [];
-  const access = web.public ? "public" : "private";
-  if (web.kind === "endpoint") return [`${web.method} endpoint (${access}${web.docs ? ", docs" : ""}${web.bodySchema ? ", body schema" : ""})`];
+  const access = web.kind !== "endpoint" && web.auth === "app" ? "auth by the app" : web.public ? "public" : "private";
+  if (web.kind === "endpoint") {
+    const query = web.queryParams ? `, query parameters ${web.queryParams.join(", ")}` : web.bodySchema ? ", body schema" : "";
+    return [`${web.method} endpoint (${access}${web.docs ? ", docs" : ""}${query})`];
+  }
   if (web.kind === "app") return [`web app (${access})`];
   return [`web server on port ${web.port} (${access})`];
 }

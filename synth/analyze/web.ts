@@ -1,6 +1,6 @@
 /**
  * Web declarations: `webEndpoint(opts, fn)` / `@webEndpoint(opts)` (HTTP method, zod body schema as
- * JSON Schema, docs, public), `webApp(factory, { public })` and `webServer({ port, startupTimeout }, start)`.
+ * JSON Schema, response schema, docs, public), `webApp(factory, { public, auth })` and `webServer({ port, startupTimeout }, start)`.
  * Defaults match the sdk: POST, private, no docs, a 5 s startup timeout.
  */
 import type { Node } from "ts-morph";
@@ -32,14 +32,14 @@ export function parseWebEndpoint(ctx: Context, options: SValue | undefined, sour
   let bodySchema: Record<string, unknown> | null = null;
   const bodyProp = props.get("body");
   if (bodyProp) {
-    const schema = readBodySchema(ctx, bodyProp.value);
+    const schema = readSchema(ctx, bodyProp.value, "body");
     if (schema === undefined) ok = false;
     else bodySchema = schema;
   }
   let responseSchema: Record<string, unknown> | undefined;
   const responseProp = props.get("response");
   if (responseProp) {
-    responseSchema = readResponseSchema(ctx, responseProp.value);
+    responseSchema = readSchema(ctx, responseProp.value, "response");
     if (responseSchema === undefined) ok = false;
   }
   const docs = readFlag(ctx, props.get("docs")?.value, "docs");
@@ -106,36 +106,27 @@ function readFlag(ctx: Context, v: SValue | undefined, what: string): boolean | 
   return v ? readBoolean(ctx, v, what) : false;
 }
 
-/** A zod schema, replayed statically and converted to JSON Schema. */
-function readBodySchema(ctx: Context, v: SValue): Record<string, unknown> | undefined {
-  if (v.kind === "unknown") return void ctx.reportUnknown(v, "the body schema");
+/**
+ * A zod schema, replayed statically and converted to JSON Schema: the body (input side, checked by
+ * every front door) or the `response` (output side, for the OpenAPI document only).
+ */
+function readSchema(ctx: Context, v: SValue, option: "body" | "response"): Record<string, unknown> | undefined {
+  if (v.kind === "unknown") return void ctx.reportUnknown(v, `the ${option} schema`);
   if (v.kind !== "zod" || !isZodSchema(v.value)) {
-    ctx.report("GANTRY2001", v.node, `body must be a zod schema, e.g. z.object({ text: z.string() }), got ${describeValue(v)}`);
+    const example = option === "body" ? "z.object({ text: z.string() })" : "z.object({ id: z.string() })";
+    ctx.report("GANTRY2001", v.node, `${option} must be a zod schema, e.g. ${example}, got ${describeValue(v)}`);
     return undefined;
   }
-  // bodies are validated from the JSON Schema alone, the same under `gantry serve` and on AWS
-  // (runtime/web/schema.ts): code in the schema would run nowhere, so it is refused where it is
-  const uses = userCodeIn(v.value);
-  for (const use of uses) ctx.report("GANTRY2001", use.node, userCodeMessage(use.feature));
-  if (uses.length) return undefined;
-  const r = bodyJsonSchema(v.value);
+  if (option === "body") {
+    // bodies are validated from the JSON Schema alone, the same under `gantry serve` and on AWS
+    // (runtime/web/schema.ts): code in the schema would run nowhere, so it is refused where it is
+    const uses = userCodeIn(v.value);
+    for (const use of uses) ctx.report("GANTRY2001", use.node, userCodeMessage(use.feature));
+    if (uses.length) return undefined;
+  }
+  const r = option === "body" ? bodyJsonSchema(v.value) : responseJsonSchema(v.value);
   if (!r.ok) {
-    ctx.report("GANTRY2001", v.node, `the body schema cannot be converted to JSON Schema: ${r.reason}`);
-    return undefined;
-  }
-  return r.schema;
-}
-
-/** The `response` zod schema: what the endpoint returns (output side), for its OpenAPI document only. */
-function readResponseSchema(ctx: Context, v: SValue): Record<string, unknown> | undefined {
-  if (v.kind === "unknown") return void ctx.reportUnknown(v, "the response schema");
-  if (v.kind !== "zod" || !isZodSchema(v.value)) {
-    ctx.report("GANTRY2001", v.node, `response must be a zod schema, e.g. z.object({ id: z.string() }), got ${describeValue(v)}`);
-    return undefined;
-  }
-  const r = responseJsonSchema(v.value);
-  if (!r.ok) {
-    ctx.report("GANTRY2001", v.node, `the response schema cannot be converted to JSON Schema: ${r.reason}`);
+    ctx.report("GANTRY2001", v.node, `the ${option} schema cannot be converted to JSON Schema: ${r.reason}`);
     return undefined;
   }
   return r.schema;
