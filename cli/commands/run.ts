@@ -17,7 +17,7 @@ import { LocalRuntime } from "../../runtime/local/runtime.ts";
 import { watchParent } from "../../runtime/local/parent-watch.ts";
 import { importApp } from "../../runtime/worker/target.ts";
 import { UsageError } from "../main.ts";
-import { formatResult, selectEntry, splitAppArg } from "./run-entry.ts";
+import { callArguments, formatResult, selectEntry, splitAppArg } from "./run-entry.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .command("run")
     .description("run a local entrypoint of an app on the embedded local runtime (no cloud, no Docker)")
     .argument("<app>", "the app file, e.g. examples/hello/app.ts; app.ts::square calls the function square")
-    .argument("[args...]", "arguments for the entrypoint (after --), passed as a string array")
+    .argument("[args...]", "arguments (after --): an entrypoint gets them as a string array; a function or method by name (--x 3) or position, converted by its parameters' types")
     .option("--entry <name>", "the local entrypoint to run (needed when the app has several), or a function or Class.method to call")
     .addHelpText("after", `
 Every function and class runs in local containers (child processes) configured from the app spec:
@@ -42,7 +42,8 @@ kills them.
 Examples:
   gantry run examples/hello/app.ts
   gantry run app.ts --entry backfill -- 2024-01-01 2024-01-31
-  gantry run examples/hello/app.ts::square -- 7      (calls square("7"), prints the result)
+  gantry run examples/hello/app.ts::square -- 7      (calls square(7), prints the result)
+  gantry run app.ts::greet -- --name ada --times 2   (by parameter name, converted by its type)
 
 Environment: GANTRY_STATE_DIR (Dicts and Volumes; default .gantry/ in the project root),
 GANTRY_HOME (the secret store; default ~/.gantry), GANTRY_LOG_LEVEL (runtime logs; default warn).
@@ -78,6 +79,7 @@ async function runCommand(appWithEntry: string, args: string[], flags: RunFlags)
     return;
   }
   const entry = selected.name;
+  const callArgs = selected.kind === "entrypoint" ? [] : callArguments(selected.name, selected.params, args);
 
   const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues });
   setInvoker(runtime);
@@ -106,7 +108,7 @@ async function runCommand(appWithEntry: string, args: string[], flags: RunFlags)
     const app = await importApp(appFile, spec.app.name);
     const run = async (): Promise<void> => {
       if (selected.kind !== "entrypoint") {
-        const out = formatResult(await runtime.remote(selected.target, args), color && !!process.stdout.isTTY);
+        const out = formatResult(await runtime.remote(selected.target, callArgs), color && !!process.stdout.isTTY);
         if (out !== undefined) process.stdout.write(`${out}\n`);
         return;
       }
