@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createWebHandlerForSpec } from "../../../runtime/web/handler.ts";
 import { InProcessBackend } from "../../../runtime/web/in-process.ts";
 import { lambdaHandler } from "../../../runtime/web/lambda.ts";
-import { routesOfSpec } from "../../../runtime/web/routes.ts";
+import { routesOfSpec, webRoutes } from "../../../runtime/web/routes.ts";
 import { analyzeApp } from "../../../synth/index.ts";
 import { APP_TOKEN, UI_ORIGIN } from "./fixtures/porting-app.ts";
 
@@ -33,6 +33,8 @@ test("auth: \"app\" is in the spec: gantry checks no token, the app's Authorizat
   assert.equal(guarded.kind === "app" && guarded.auth, undefined);
   assert.deepEqual(routesOfSpec(spec).filter((r) => r.kind === "app").map((r) => [r.path, r.public, r.kind === "app" ? r.auth ?? null : null]),
     [["/api", true, "app"], ["/guarded", false, null]]);
+  // the container front door of a webApp (ECS behind the load balancer) builds its routes from the code: the same access
+  assert.deepEqual(webRoutes(mod.app).filter((r) => r.kind === "app"), routesOfSpec(spec).filter((r) => r.kind === "app"));
 });
 
 test("a Hono app with its own bearer check works with delegated auth: its token passes, gantry's does not", async () => {
