@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1306: { severity: "error", meaning: "invalid retries" },
   GANTRY1307: { severity: "error", meaning: "invalid volume mount" },
   GANTRY1308: { severity: "error", meaning: "invalid secrets list" },
+  GANTRY1309: { severity: "warning", meaning: "a new gantry-hash.key was created for `Secret.fromDict` hashes (commit it)" },
   // ---- GPU
   GANTRY1400: { severity: "error", meaning: "unknown GPU type" },
   GANTRY1401: { severity: "error", meaning: "invalid GPU count, memory or shape" },

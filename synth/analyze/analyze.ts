@@ -108,6 +108,7 @@ class Analysis {
     for (const file of this.project.files) this.reportSyntaxErrors(file);
     const app = this.findApp();
     this.appName = app?.name ?? null;
+    this.res.appNode = app?.node ?? null;
     for (const file of this.project.files) this.declarations(file);
     this.misplacedDeclarations();
     this.strayDecorators();
