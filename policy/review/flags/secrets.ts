@@ -36,9 +36,6 @@ function label(s: SecretSpec): string {
   return `Secret.fromDotenv("${s.path}")`;
 }
 
-/** `sha256` for plans made before fromDict hashes were keyed, `hmac-sha256` since. */
-const hashScheme = (hash: string) => hash.slice(0, hash.indexOf(":"));
-
 function changed(a: SecretSpec, b: SecretSpec): string[] {
   const out: string[] = [];
   if (a.kind === "named" && b.kind === "named") {
@@ -47,7 +44,6 @@ function changed(a: SecretSpec, b: SecretSpec): string[] {
     if (added.length) out.push(`secret "${b.name}" now requires ${added.join(", ")}`);
   } else if (a.kind === "dict" && b.kind === "dict") {
     if (a.keys.join() !== b.keys.join()) out.push(`Secret.fromDict keys ${a.keys.join(", ") || "none"} -> ${b.keys.join(", ") || "none"}`);
-    else if (hashScheme(a.valueHash) !== hashScheme(b.valueHash)) out.push(`Secret.fromDict(${b.keys.join(", ")}) value hash now keyed (${hashScheme(b.valueHash)}): the values may be the same`);
     else if (a.valueHash !== b.valueHash) out.push(`Secret.fromDict(${b.keys.join(", ")}) values changed`);
   } else if (a.kind === "dotenv" && b.kind === "dotenv") {
     if (a.path !== b.path || a.keys.join() !== b.keys.join()) out.push(`Secret.fromDotenv("${b.path}") keys ${b.keys.join(", ")}`);
