@@ -8,6 +8,7 @@
  */
 import { CallHandleImpl, type CallHandle, type FunctionHandle, type InvokerSource } from "./handles.ts";
 import { currentInvoker, type CallTarget } from "./invoker.ts";
+import { deployedSource, stackNameOf } from "./deployed.ts";
 
 export interface FromNameOptions {
   /** the deployed stack (`prod`, or `org/project/prod`): calls go straight to it on AWS */
@@ -28,11 +29,11 @@ export class Function {
   static fromName<F extends AnyFunctionHandle = FunctionHandle<unknown[], unknown>>(app: string, name: string, options: FromNameOptions = {}): DeployedFunction<F> {
     const bracket = name.indexOf("[");
     const target: CallTarget = bracket > 0 ? { app, name: name.slice(0, bracket), variant: name } : { app, name };
-    const stack = options.stack?.split("/").pop();
     let invoker: InvokerSource = currentInvoker;
     if (options.stack !== undefined) {
+      const stack = stackNameOf(options.stack);
       if (!stack) throw new TypeError(`Function.fromName(${JSON.stringify(app)}, ${JSON.stringify(name)}): stack "${options.stack}" is not a stack name`);
-      invoker = async () => (await import("../runtime/aws/deployed-invoker.ts")).deployedInvoker({ app, stack, unit: name, region: options.region });
+      invoker = deployedSource({ app, stack, unit: name, region: options.region });
     }
     return new CallHandleImpl(() => ({ ...target }), async () => {
       throw new Error(`${name}.local(): Function.fromName handles cannot run locally; import the function itself to run it in this process`);
