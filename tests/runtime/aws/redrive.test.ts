@@ -12,6 +12,7 @@ import { redriveCommand } from "../../../cli/commands/redrive.ts";
 import type { CommandSender } from "../../../runtime/aws/clients.ts";
 import { startLocalAws, type LocalAws } from "./fixtures/local-aws.ts";
 import { Fleet, eventually } from "./fixtures/fleet.ts";
+import { awsError } from "../../cli/fixtures/scripted-aws.ts";
 
 const BROKEN = fileURLToPath(new URL("./fixtures/redrive-app.ts", import.meta.url));
 const FIXED = fileURLToPath(new URL("./fixtures/redrive-app-fixed.ts", import.meta.url));
@@ -56,13 +57,13 @@ function recordingEcs(): { client: CommandSender; calls: Array<{ command: string
   return { client, calls };
 }
 
-async function run(flags: { dryRun?: boolean } = {}) {
+async function run(flags: { dryRun?: boolean } = {}, sqs: CommandSender = aws.clients.sqs) {
   const ecs = recordingEcs();
   let out = "";
   let err = "";
   process.exitCode = undefined;
   await redriveCommand(FIXED, { stack: "test", function: "parse", ...flags }, {
-    clients: { sqs: aws.clients.sqs, ddb: aws.clients.ddb, ecs: ecs.client },
+    clients: { sqs, ddb: aws.clients.ddb, ecs: ecs.client },
     out: (t) => (out += t),
     err: (t) => (err += t),
   });
@@ -111,3 +112,19 @@ test("a poison input dead-lettered, the fix deployed, gantry redrive: the same c
   await fleet.stopUnit("parse");
 });
 
+
+test("a permission AWS refuses is named with the queue it was refused on: exit 1, no stack trace", async () => {
+  const refusing: CommandSender = {
+    async send(command: { constructor: { name: string } }) {
+      if (command.constructor.name === "ReceiveMessageCommand") {
+        throw awsError("AccessDenied", "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:123456789012:parse-dlq");
+      }
+      return aws.clients.sqs.send(command as never);
+    },
+  };
+  const r = await run({}, refusing);
+  assert.equal(r.code, 1);
+  const dlq = fleet.unit("parse").dlqUrl;
+  assert.equal(r.err, `gantry redrive: permission missing: the caller may not call sqs:ReceiveMessage on ${dlq}; grant sqs:ReceiveMessage to it ` +
+    "(AWS said: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:123456789012:parse-dlq)\n");
+});
