@@ -42,7 +42,9 @@ export function redactUrl(url: string): string {
 export function redisAccessErrorOf(err: unknown, o: Pick<OpsConnectOptions, "url" | "userHint">): RedisAccessError | null {
   if (!(err instanceof Error)) return null;
   const message = err.message;
-  const code = (err as { code?: string }).code;
+  // node-redis wraps a failed (re)connect in a ReconnectStrategyError that carries the socket's error
+  const wrapped = err as { code?: string; originalError?: { code?: string }; socketError?: { code?: string } };
+  const code = wrapped.code ?? wrapped.originalError?.code ?? wrapped.socketError?.code;
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ETIMEDOUT" || code === "EHOSTUNREACH" || /Socket closed|ECONNRESET/.test(message)) {
     return new RedisAccessError(`cannot reach Redis at ${redactUrl(o.url)} (${code ?? message}); for the Redis a stack runs in its cluster, forward it first: ` +
       "kubectl port-forward -n <namespace> svc/redis 6379:6379, then --redis-url redis://127.0.0.1:6379", "unreachable");
