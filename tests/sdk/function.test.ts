@@ -24,15 +24,15 @@ let ecs: EcsStandIn;
 before(async () => {
   aws = await startLocalAws();
   fleet = await Fleet.start(aws, APP, { visibilityTimeout: 5 });
-  const env = fleet.unit("square").env;
-  const taskDefinition = (family: string, overrides: Record<string, string> = {}): [string, TaskDefinition] => [family, {
+  const taskDefinition = (family: string, unit = "square", overrides: Record<string, string> = {}): [string, TaskDefinition] => [family, {
     taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:2`, family, revision: 2, status: "ACTIVE",
-    containerDefinitions: [{ name: "main", environment: Object.entries({ ...env, ...overrides }).filter(([k]) => k.startsWith("GANTRY_")).map(([name, value]) => ({ name, value })) }],
+    containerDefinitions: [{ name: "main", environment: Object.entries({ ...fleet.unit(unit).env, ...overrides }).filter(([k]) => k.startsWith("GANTRY_")).map(([name, value]) => ({ name, value })) }],
   }];
   ecs = await startEcsStandIn(new Map([
     taskDefinition("from-name-tests-test-square"),
+    taskDefinition("from-name-tests-test-greeter", "Greeter"),
     // stack "test-a" of the same app: its family shares the prefix of stack "test" and sorts first
-    taskDefinition("from-name-tests-test-a-square", { GANTRY_STACK: "test-a" }),
+    taskDefinition("from-name-tests-test-a-square", "square", { GANTRY_STACK: "test-a" }),
   ]));
 });
 
@@ -54,15 +54,17 @@ function runCaller(script = CALLER, args: string[] = []): Promise<{ code: number
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out, err })));
 }
 
-test("a Node process with only AWS credentials calls a deployed function by app, name and stack: remote, map, spawn + get", { timeout: 120_000 }, async () => {
+test("a Node process with only AWS credentials calls a deployed function or class by app, name and stack: remote, map, spawn + get", { timeout: 120_000 }, async () => {
   fleet.scale("square", 1);
+  fleet.scale("Greeter", 1);
   const r = await runCaller();
   assert.equal(r.code, 0, r.err);
   const got = JSON.parse(r.out.trim().split("\n").pop()!);
   assert.equal(got.one, 49);
   assert.deepEqual(got.many, [1, 4, 9]);
   assert.equal(got.spawned, 16);
-  assert.equal(got.missing, 'Error: cube: "cube" is not deployed in this stack (deployed: square)', "the app's contract names its units");
+  assert.equal(got.missing, 'Error: cube: "cube" is not deployed in this stack (deployed: Greeter, square)', "the app's contract names its units");
+  assert.deepEqual(got.greeted, ["hello, Ada", "bonjour, Alan"], "Cls.fromName(app, name, { stack }) with class parameters");
   assert.match(got.otherApp, /^AwsAccessError: invoice of app billing is not deployed in stack test in this account and region: ECS has no task definition billing-test-invoice /);
   assert.match(got.local, /^Error: square\.local\(\): Function\.fromName handles cannot run locally/);
   assert.match(got.unattached, /no runtime is attached to this process/);
@@ -72,6 +74,7 @@ test("a Node process with only AWS credentials calls a deployed function by app,
     { operation: "DescribeTaskDefinition", input: { taskDefinition: "billing-test-invoice" } },
   ]);
   await fleet.stopUnit("square");
+  await fleet.stopUnit("Greeter");
 });
 
 /** One run of the from-id caller; its last stdout line, parsed. */
@@ -92,7 +95,7 @@ test("FunctionCall.fromId(id, { app, stack }) in another Node process gets or ca
   assert.deepEqual(ecs.requests.slice(lookups), [
     { operation: "ListTaskDefinitionFamilies", input: { familyPrefix: "from-name-tests-test-", status: "ACTIVE" } },
     { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-a-square" } },
-    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-square" } },
+    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-greeter" } },
   ]);
   fleet.scale("square", 1);
   assert.deepEqual(await fromId("get", kept), { value: 25 });
