@@ -41,7 +41,7 @@ const noStackTrace = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+
 
 describe("gantry redrive / stop / start --help", () => {
   for (const [verb, needs] of [
-    ["redrive", [/Usage: gantry redrive \[options\] <app>/, /--function <name>/, /--dry-run/, /sqs:SendMessage on the unit's queue/, /dynamodb:GetItem, dynamodb:DeleteItem/]],
+    ["redrive", [/Usage: gantry redrive \[options\] <app>/, /--function <name>/, /--dry-run/, /sqs:SendMessage on the unit's queue/, /dynamodb:GetItem, dynamodb:DeleteItem/, /--redis-url <url>/, /as the unit's Redis user gantry-<unit>/]],
     ["stop", [/Usage: gantry stop \[options\] <app>/, /ecs:TagResource/, /application-autoscaling:RegisterScalableTarget/, /iam:PassRole on the schedules' roles/, /Undo with gantry start/]],
     ["start", [/Usage: gantry start \[options\] <app>/, /ecs:UntagResource/, /scheduler:UpdateSchedule/, /running it again changes nothing/]],
   ] as const) {
