@@ -135,7 +135,7 @@ test("on a kubernetes stack: no Redis URL, Redis unreachable, the wrong user or 
   for (const [verb, instead] of [
     ["stop", /kubectl annotate scaledobject -n gantry-redrive-tests-test --all autoscaling\.keda\.sh\/paused-replicas=0/],
     ["start", /autoscaling\.keda\.sh\/paused-replicas-/],
-    ["logs", /kubectl logs -n gantry-redrive-tests-test -l gantry\.dev\/stack=test --prefix --follow/],
+    ["logs", /kubectl logs -n gantry-redrive-tests-test -l 'gantry\.dev\/stack=test,gantry\.dev\/unit' --prefix --follow/],
   ] as const) {
     const r = await gantry([verb, "app.ts", "--stack", "test"]);
     assert.equal(r.code, 2, `${verb}: ${r.err}`);
