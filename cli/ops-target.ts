@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Unit } from "../provider/aws/units.ts";
 import type { CommandSender } from "../runtime/aws/clients.ts";
 import type { AppSpec } from "../synth/spec.ts";
+import { didYouMean } from "../synth/analyze/suggest.ts";
 import { UsageError } from "./main.ts";
 
 export interface OpsClients {
@@ -118,7 +119,7 @@ export function unitNamed(target: OpsTarget, name: string): Unit {
   if (byName.length === 1) return byName[0];
   const ids = target.units.map((u) => u.id);
   if (byName.length > 1) throw new UsageError(`${name} is deployed as ${byName.length} pools; name one: ${byName.map((u) => u.id).join(", ")}`);
-  throw new UsageError(`app ${target.spec.app.name} (${target.appLabel}) has no function or class "${name}"; its units: ${ids.join(", ") || "(none)"}`);
+  throw new UsageError(`app ${target.spec.app.name} (${target.appLabel}) has no function or class "${name}"${didYouMean(name, ids)}; its units: ${ids.join(", ") || "(none)"}`);
 }
 
 /** The default AWS clients for a region (credentials from the default chain), over any given ones. */
