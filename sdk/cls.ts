@@ -71,7 +71,7 @@ export class Cls<C extends object> {
     if (options.stack !== undefined) {
       const stack = stackNameOf(options.stack);
       if (!stack) throw new TypeError(`Cls.fromName(${JSON.stringify(appName)}, ${JSON.stringify(name)}): stack "${options.stack}" is not a stack name`);
-      invoker = deployedSource({ app: appName, stack, unit: name, region: options.region });
+      invoker = deployedSource({ app: appName, stack, unit: name, region: options.region, redis: options.redis });
     }
     return new Cls<C>({ app: () => appName, name, ctor: null, invoker }, {});
   }

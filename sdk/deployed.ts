@@ -10,7 +10,18 @@ export function stackNameOf(stack: string): string | undefined {
   return stack.split("/").pop() || undefined;
 }
 
-/** The invoker of `app`'s stack in this account; `unit` when the handle names one (any unit knows the results table). */
-export function deployedSource(ref: { app: string; stack: string; unit?: string; region?: string }): InvokerSource {
+/** A Kubernetes stack's Redis: a URL (credentials may be in it), or the URL and a user. */
+export type RedisOption = string | { url: string; username?: string; password?: string };
+
+/**
+ * The invoker of `app`'s stack: with `redis`, that Kubernetes stack's Redis; else the AWS stack in
+ * this account and region, `unit` when the handle names one (any unit knows the results table).
+ */
+export function deployedSource(ref: { app: string; stack: string; unit?: string; region?: string; redis?: RedisOption }): InvokerSource {
+  const { redis } = ref;
+  if (redis !== undefined) {
+    return async () => (await import("../runtime/redis/deployed-invoker.ts"))
+      .redisDeployedInvoker({ app: ref.app, stack: ref.stack, redis: typeof redis === "string" ? { url: redis } : redis });
+  }
   return async () => (await import("../runtime/aws/deployed-invoker.ts")).deployedInvoker(ref);
 }

@@ -8,13 +8,18 @@
  */
 import { CallHandleImpl, type CallHandle, type FunctionHandle, type InvokerSource } from "./handles.ts";
 import { currentInvoker, type CallTarget } from "./invoker.ts";
-import { deployedSource, stackNameOf } from "./deployed.ts";
+import { deployedSource, stackNameOf, type RedisOption } from "./deployed.ts";
 
 export interface FromNameOptions {
   /** the deployed stack (`prod`, or `org/project/prod`): calls go straight to it on AWS */
   stack?: string;
   /** the stack's AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's) */
   region?: string;
+  /**
+   * a Kubernetes stack: its Redis (`redis://host:6379`, or `{ url, username, password }`; default user and
+   * password GANTRY_REDIS_USER / GANTRY_REDIS_PASSWORD); calls go there instead of AWS
+   */
+  redis?: RedisOption;
 }
 
 type AnyFunctionHandle = FunctionHandle<any[], any>;
@@ -33,7 +38,7 @@ export class Function {
     if (options.stack !== undefined) {
       const stack = stackNameOf(options.stack);
       if (!stack) throw new TypeError(`Function.fromName(${JSON.stringify(app)}, ${JSON.stringify(name)}): stack "${options.stack}" is not a stack name`);
-      invoker = deployedSource({ app, stack, unit: name, region: options.region });
+      invoker = deployedSource({ app, stack, unit: name, region: options.region, redis: options.redis });
     }
     return new CallHandleImpl(() => ({ ...target }), async () => {
       throw new Error(`${name}.local(): Function.fromName handles cannot run locally; import the function itself to run it in this process`);

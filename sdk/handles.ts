@@ -3,7 +3,7 @@
  * Every call goes through the process's invoker (see invoker.ts); `.local()` runs in this process.
  */
 import { currentInvoker, type CallTarget, type Invoker, type MapOptions } from "./invoker.ts";
-import { deployedSource, stackNameOf } from "./deployed.ts";
+import { deployedSource, stackNameOf, type RedisOption } from "./deployed.ts";
 
 /** Where a handle's calls go: this process's runtime, or one a handle was made for. */
 export type InvokerSource = () => Invoker | Promise<Invoker>;
@@ -61,15 +61,19 @@ export class FunctionCall<R = unknown> {
     if (typeof options.app !== "string" || !options.app || !stack) {
       throw new TypeError(`${label}: options need the deployed app's name and stack ({ app: "my-app", stack: "prod" }), got ${JSON.stringify(options)}`);
     }
-    if (!AWS_CALL_ID.test(id)) {
-      throw new TypeError(`${label}: not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)`);
+    if (options.redis === undefined ? !AWS_CALL_ID.test(id) : !REDIS_CALL_ID.test(id)) {
+      throw new TypeError(options.redis === undefined
+        ? `${label}: not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)`
+        : `${label}: not a call id of a Kubernetes stack (they read <unit>/<id>, e.g. square/fc-…)`);
     }
-    return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, unit: options.function, region: options.region }));
+    return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, unit: options.function, region: options.region, redis: options.redis }));
   }
 }
 
 /** runtime/aws/invoker.ts newAwsCallId */
 const AWS_CALL_ID = /^fc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** runtime/redis/wire.ts newCallId: the unit, "/", a local part */
+const REDIS_CALL_ID = /^[^/\s]+\/[^/\s]+$/;
 
 /** Where a call from `FunctionCall.fromId` was made: a deployed app's stack. */
 export interface FromIdOptions {
@@ -81,6 +85,8 @@ export interface FromIdOptions {
   function?: string;
   /** the stack's AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's) */
   region?: string;
+  /** a Kubernetes stack's Redis, as for `Function.fromName` (its call ids name their unit: `function` is not needed) */
+  redis?: RedisOption;
 }
 
 type Elements<T> = Iterable<T> | AsyncIterable<T>;
