@@ -11,6 +11,7 @@ import { tagValue } from "../provider/aws/names.ts";
 import type { PlanCost } from "../provider/plan.ts";
 import type { StatusFlags } from "./commands/status.ts";
 import { table } from "./ops-format.ts";
+import { UsageError } from "./main.ts";
 import { readOpsTarget } from "./ops-target.ts";
 import { observeClients, type ObserveDeps } from "./observe-clients.ts";
 import type { CostSoFar, UnitStatus } from "../runtime/aws/ops/status.ts";
@@ -31,8 +32,10 @@ export interface StackStatus {
 export async function awsStatus(app: string, flags: StatusFlags & { stack: string }, deps: ObserveDeps = {}): Promise<void> {
   const out = deps.out ?? ((t: string) => void process.stdout.write(t));
   const err = deps.err ?? ((t: string) => void process.stderr.write(t));
-  const target = await readOpsTarget(app, flags.stack, flags.region, err);
+  const target = await readOpsTarget(app, flags.stack, flags.region, err, { name: "status", kubernetes: true });
   if (!target) return;
+  if (target.kubernetes) return (await import("./kubernetes-ops.ts")).kubernetesStatus(target, target.kubernetes, flags, { out, err });
+  if (flags.redisUrl !== undefined) throw new UsageError(`--redis-url is for kubernetes stacks; stack ${target.stack} deploys to aws`);
   const clients = await observeClients(target.region, deps.clients);
   const now = deps.now?.() ?? Date.now();
   const { AwsAccessError } = await import("../runtime/aws/access.ts");

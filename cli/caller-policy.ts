@@ -7,7 +7,7 @@
 import { readOpsTarget, unitNamed } from "./ops-target.ts";
 
 export async function printCallerPolicy(app: string, stack: string, name: string, out: (t: string) => void = (t) => process.stdout.write(t)): Promise<void> {
-  const target = await readOpsTarget(app, stack, undefined, (t) => process.stderr.write(t));
+  const target = await readOpsTarget(app, stack, undefined, (t) => process.stderr.write(t), { name: "synth --caller-policy" });
   if (!target) return;
   const unit = unitNamed(target, name);
   const { callerPolicy } = await import("../provider/aws/caller-policy.ts");

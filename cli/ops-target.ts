@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Unit } from "../provider/aws/units.ts";
 import type { CommandSender } from "../runtime/aws/clients.ts";
 import type { AppSpec } from "../synth/spec.ts";
+import { didYouMean } from "../synth/analyze/suggest.ts";
 import { UsageError } from "./main.ts";
 
 export interface OpsClients {
@@ -37,10 +38,31 @@ export interface OpsTarget {
   secretValues: Record<string, Record<string, string>>;
   /** the project root (nearest package.json): where .gantry/stacks/<stack>/ records are */
   projectRoot: string;
+  /** set when the stack deploys to Kubernetes (`gantry:target: kubernetes`); null: AWS */
+  kubernetes: KubernetesStack | null;
 }
 
-/** Reads the app (exit 1 with its diagnostics when it has errors: null) and the stack's settings. */
-export async function readOpsTarget(app: string, stackArg: string, regionFlag: string | undefined, err: (t: string) => void): Promise<OpsTarget | null> {
+/** What the control verbs need of a Kubernetes stack: where its objects and its Redis keys are. */
+export interface KubernetesStack {
+  namespace: string;
+  /** the stack's Redis key namespace (runtime/redis/keys.ts) */
+  keyNamespace: string;
+  /** `gantry:kubernetes.redis.url` of an existing server; null: the Redis the stack runs in its cluster */
+  redisUrl: string | null;
+}
+
+/** What each verb says on a Kubernetes stack when it does not work there yet. */
+const KUBERNETES_ELSE: Record<string, (k: KubernetesStack, stack: string) => string> = {
+  logs: (k, stack) => `read the containers' logs with kubectl: kubectl logs -n ${k.namespace} -l 'gantry.dev/stack=${stack},gantry.dev/unit' --prefix --follow`,
+  stop: (k) => `scale it to zero with KEDA: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas=0 (and kubectl patch cronjob … -p '{"spec":{"suspend":true}}' for schedules)`,
+  start: (k) => `undo a KEDA pause: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas-`,
+};
+
+/**
+ * Reads the app (exit 1 with its diagnostics when it has errors: null) and the stack's settings.
+ * `verb` names the command; a Kubernetes stack is a usage error unless `kubernetes` says the verb handles it.
+ */
+export async function readOpsTarget(app: string, stackArg: string, regionFlag: string | undefined, err: (t: string) => void, verb: { name: string; kubernetes?: boolean } = { name: "" }): Promise<OpsTarget | null> {
   const file = resolve(app);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
   const stack = stackArg.split("/").pop() ?? "";
@@ -58,9 +80,35 @@ export async function readOpsTarget(app: string, stackArg: string, regionFlag: s
   const { readStackConfig } = await import("../provider/plan/stack-config.ts");
   const config = readStackConfig(projectRoot, stack).values;
   const targetName = config["gantry:target"] ?? "aws";
-  if (targetName !== "aws") throw new UsageError(`stack ${stack} deploys to ${targetName} (gantry:target); these verbs work on the aws target for now`);
+  let kubernetes: KubernetesStack | null = null;
+  if (targetName === "kubernetes") {
+    kubernetes = await kubernetesStackOf(analysis.spec.app.name, stack, config["gantry:kubernetes"]);
+    const instead = KUBERNETES_ELSE[verb.name];
+    if (!verb.kubernetes) {
+      throw new UsageError(`stack ${stack} deploys to kubernetes (gantry:target): gantry ${verb.name} works on the aws target for now; on kubernetes, gantry status and gantry redrive read the stack's Redis` +
+        (instead ? `. Meanwhile, ${instead(kubernetes, stack)}` : ""));
+    }
+  } else if (targetName !== "aws") {
+    throw new UsageError(`stack ${stack} deploys to ${targetName} (gantry:target); these verbs know the aws and kubernetes targets`);
+  }
   const region = regionFlag ?? config["aws:region"];
-  return { spec: analysis.spec, units: unitsOf(analysis.spec), stack, region, appLabel: relative(process.cwd(), file), secretValues: analysis.secretValues, projectRoot };
+  return { spec: analysis.spec, units: unitsOf(analysis.spec), stack, region, appLabel: relative(process.cwd(), file), secretValues: analysis.secretValues, projectRoot, kubernetes };
+}
+
+/** The namespace and Redis of a Kubernetes stack from its `gantry:kubernetes` config (offline, as the provider names them). */
+async function kubernetesStackOf(app: string, stack: string, raw: string | undefined): Promise<KubernetesStack> {
+  const { defaultNamespace, keyNamespace } = await import("../provider/kubernetes/names.ts");
+  let settings: { namespace?: unknown; redis?: { url?: unknown } } = {};
+  try {
+    settings = raw ? JSON.parse(raw) : {};
+  } catch {
+    // a plain string is not settings; gantry synth reports it
+  }
+  return {
+    namespace: typeof settings.namespace === "string" ? settings.namespace : defaultNamespace(app, stack),
+    keyNamespace: keyNamespace(app, stack),
+    redisUrl: typeof settings.redis?.url === "string" ? settings.redis.url : null,
+  };
 }
 
 /** The unit `--function` names: a unit id (`Model[gpu=H100]`) or a declaration with one unit. */
@@ -71,7 +119,7 @@ export function unitNamed(target: OpsTarget, name: string): Unit {
   if (byName.length === 1) return byName[0];
   const ids = target.units.map((u) => u.id);
   if (byName.length > 1) throw new UsageError(`${name} is deployed as ${byName.length} pools; name one: ${byName.map((u) => u.id).join(", ")}`);
-  throw new UsageError(`app ${target.spec.app.name} (${target.appLabel}) has no function or class "${name}"; its units: ${ids.join(", ") || "(none)"}`);
+  throw new UsageError(`app ${target.spec.app.name} (${target.appLabel}) has no function or class "${name}"${didYouMean(name, ids)}; its units: ${ids.join(", ") || "(none)"}`);
 }
 
 /** The default AWS clients for a region (credentials from the default chain), over any given ones. */

@@ -2,8 +2,10 @@
  * Class handles: `Cls.of(X).instance({ ... })`, variants (`withOptions`, `withConcurrency`,
  * `withBatching`) and `Cls.fromName(app, name)` for classes deployed by another app.
  */
-import { CallHandleImpl, type CallHandle } from "./handles.ts";
+import { CallHandleImpl, type CallHandle, type InvokerSource } from "./handles.ts";
 import { currentInvoker, type CallTarget } from "./invoker.ts";
+import { deployedSource, stackNameOf } from "./deployed.ts";
+import type { FromNameOptions } from "./function.ts";
 import { constructWithParameters, type ParamBrand } from "./decorators.ts";
 import { describeClass, registeredApps } from "./registry.ts";
 import { variantId, type VariantOverrides } from "./variant-id.ts";
@@ -45,6 +47,8 @@ interface ClassRef {
   app: () => string;
   name: string;
   ctor: (new () => object) | null;
+  /** where calls go: a deployed stack (`Cls.fromName(app, name, { stack })`), else this process's runtime */
+  invoker: InvokerSource;
 }
 
 export class Cls<C extends object> {
@@ -55,12 +59,21 @@ export class Cls<C extends object> {
       for (const a of registeredApps()) if (a.classes.some((c) => c.ctor === ctor)) return a.name;
       throw new Error(`Cls.of(${ctor.name}): the class is not declared with @app.cls(...)`);
     };
-    return new Cls<C>({ app, name: ctor.name, ctor }, {});
+    return new Cls<C>({ app, name: ctor.name, ctor, invoker: currentInvoker }, {});
   }
 
-  /** A class deployed by another app (or this one), found by name. */
-  static fromName<C extends object>(appName: string, name: string): Cls<C> {
-    return new Cls<C>({ app: () => appName, name, ctor: null }, {});
+  /**
+   * A class deployed by another app (or this one), found by name. With `stack`, from any Node
+   * process with AWS credentials, like `Function.fromName(app, fn, { stack })`.
+   */
+  static fromName<C extends object>(appName: string, name: string, options: FromNameOptions = {}): Cls<C> {
+    let invoker: InvokerSource = currentInvoker;
+    if (options.stack !== undefined) {
+      const stack = stackNameOf(options.stack);
+      if (!stack) throw new TypeError(`Cls.fromName(${JSON.stringify(appName)}, ${JSON.stringify(name)}): stack "${options.stack}" is not a stack name`);
+      invoker = deployedSource({ app: appName, stack, unit: name, region: options.region, redis: options.redis });
+    }
+    return new Cls<C>({ app: () => appName, name, ctor: null, invoker }, {});
   }
 
   withOptions(options: VariantOptions): Cls<C> {
@@ -87,7 +100,7 @@ export class Cls<C extends object> {
     return new Proxy({} as Instance<C>, {
       get(_t, key) {
         if (key === "updateAutoscaler") {
-          return (settings: AutoscalerSettings) => currentInvoker().updateAutoscaler(target(), settings);
+          return async (settings: AutoscalerSettings) => (await ref.invoker()).updateAutoscaler(target(), settings);
         }
         if (typeof key !== "string" || key === "then") return undefined;
         let handle = methods.get(key);
@@ -95,7 +108,7 @@ export class Cls<C extends object> {
           handle = new CallHandleImpl(() => target(key), (args) => {
             if (!local) throw new Error(`${ref.name}.${key}.local(): Cls.fromName handles cannot run locally`);
             return local(key, args);
-          });
+          }, ref.invoker);
           methods.set(key, handle);
         }
         return handle;

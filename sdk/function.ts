@@ -8,12 +8,18 @@
  */
 import { CallHandleImpl, type CallHandle, type FunctionHandle, type InvokerSource } from "./handles.ts";
 import { currentInvoker, type CallTarget } from "./invoker.ts";
+import { deployedSource, stackNameOf, type RedisOption } from "./deployed.ts";
 
 export interface FromNameOptions {
   /** the deployed stack (`prod`, or `org/project/prod`): calls go straight to it on AWS */
   stack?: string;
   /** the stack's AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's) */
   region?: string;
+  /**
+   * a Kubernetes stack: its Redis (`redis://host:6379`, or `{ url, username, password }`; default user and
+   * password GANTRY_REDIS_USER / GANTRY_REDIS_PASSWORD); calls go there instead of AWS
+   */
+  redis?: RedisOption;
 }
 
 type AnyFunctionHandle = FunctionHandle<any[], any>;
@@ -28,11 +34,11 @@ export class Function {
   static fromName<F extends AnyFunctionHandle = FunctionHandle<unknown[], unknown>>(app: string, name: string, options: FromNameOptions = {}): DeployedFunction<F> {
     const bracket = name.indexOf("[");
     const target: CallTarget = bracket > 0 ? { app, name: name.slice(0, bracket), variant: name } : { app, name };
-    const stack = options.stack?.split("/").pop();
     let invoker: InvokerSource = currentInvoker;
     if (options.stack !== undefined) {
+      const stack = stackNameOf(options.stack);
       if (!stack) throw new TypeError(`Function.fromName(${JSON.stringify(app)}, ${JSON.stringify(name)}): stack "${options.stack}" is not a stack name`);
-      invoker = async () => (await import("../runtime/aws/deployed-invoker.ts")).deployedInvoker({ app, stack, unit: name, region: options.region });
+      invoker = deployedSource({ app, stack, unit: name, region: options.region, redis: options.redis });
     }
     return new CallHandleImpl(() => ({ ...target }), async () => {
       throw new Error(`${name}.local(): Function.fromName handles cannot run locally; import the function itself to run it in this process`);

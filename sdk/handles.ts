@@ -3,6 +3,7 @@
  * Every call goes through the process's invoker (see invoker.ts); `.local()` runs in this process.
  */
 import { currentInvoker, type CallTarget, type Invoker, type MapOptions } from "./invoker.ts";
+import { deployedSource, stackNameOf, type RedisOption } from "./deployed.ts";
 
 /** Where a handle's calls go: this process's runtime, or one a handle was made for. */
 export type InvokerSource = () => Invoker | Promise<Invoker>;
@@ -45,7 +46,47 @@ export class FunctionCall<R = unknown> {
     return (await (await this.invoker()).result(this.objectId, { timeoutMs })) as R;
   }
   async cancel(): Promise<void> { return (await this.invoker()).cancel(this.objectId); }
-  static fromId<R = unknown>(id: string): FunctionCall<R> { return new FunctionCall<R>(id); }
+
+  /**
+   * The call with this id. Without options, through the runtime attached to this process (`gantry
+   * run`, `gantry serve`, a gantry container). With `{ app, stack }`, from any Node process with
+   * AWS credentials, like `Function.fromName(app, fn, { stack })`: `function` (the spawned one)
+   * saves a lookup and needs only that function's caller policy; without it, the stack's units
+   * are listed (ecs:ListTaskDefinitionFamilies).
+   */
+  static fromId<R = unknown>(id: string, options?: FromIdOptions): FunctionCall<R> {
+    if (options === undefined) return new FunctionCall<R>(id);
+    const label = `FunctionCall.fromId(${JSON.stringify(id)})`;
+    const stack = typeof options.stack === "string" ? stackNameOf(options.stack) : undefined;
+    if (typeof options.app !== "string" || !options.app || !stack) {
+      throw new TypeError(`${label}: options need the deployed app's name and stack ({ app: "my-app", stack: "prod" }), got ${JSON.stringify(options)}`);
+    }
+    if (options.redis === undefined ? !AWS_CALL_ID.test(id) : !REDIS_CALL_ID.test(id)) {
+      throw new TypeError(options.redis === undefined
+        ? `${label}: not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)`
+        : `${label}: not a call id of a Kubernetes stack (they read <unit>/<id>, e.g. square/fc-…)`);
+    }
+    return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, unit: options.function, region: options.region, redis: options.redis }));
+  }
+}
+
+/** runtime/aws/invoker.ts newAwsCallId */
+const AWS_CALL_ID = /^fc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** runtime/redis/wire.ts newCallId: the unit, "/", a local part */
+const REDIS_CALL_ID = /^[^/\s]+\/[^/\s]+$/;
+
+/** Where a call from `FunctionCall.fromId` was made: a deployed app's stack. */
+export interface FromIdOptions {
+  /** the app's name (`new App("...")`) */
+  app: string;
+  /** the deployed stack (`prod`, or `org/project/prod`) */
+  stack: string;
+  /** the function (or unit id) that was spawned, when known */
+  function?: string;
+  /** the stack's AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's) */
+  region?: string;
+  /** a Kubernetes stack's Redis, as for `Function.fromName` (its call ids name their unit: `function` is not needed) */
+  redis?: RedisOption;
 }
 
 type Elements<T> = Iterable<T> | AsyncIterable<T>;

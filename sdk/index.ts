@@ -1,7 +1,7 @@
 /** gantry's user-facing API (API.md §1). */
 export { App, LocalEntrypoint } from "./app.ts";
 export { Cls, type Instance, type MethodHandle, type ParamsOf, type VariantOptions } from "./cls.ts";
-export { FunctionCall, MapResult, type CallHandle, type FunctionHandle } from "./handles.ts";
+export { FunctionCall, MapResult, type CallHandle, type FunctionHandle, type FromIdOptions } from "./handles.ts";
 export { Function, type DeployedFunction, type FromNameOptions } from "./function.ts";
 export { method, enter, exit, batched, concurrent, parameter, type Parameter } from "./decorators.ts";
 export { webEndpoint, webApp, webServer, type WebEndpointOptions, type FetchApp, type HttpMethod } from "./web.ts";

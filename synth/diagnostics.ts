@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1306: { severity: "error", meaning: "invalid retries" },
   GANTRY1307: { severity: "error", meaning: "invalid volume mount" },
   GANTRY1308: { severity: "error", meaning: "invalid secrets list" },
+  GANTRY1309: { severity: "warning", meaning: "a new gantry-hash.key was created for `Secret.fromDict` hashes (commit it)" },
   // ---- GPU
   GANTRY1400: { severity: "error", meaning: "unknown GPU type" },
   GANTRY1401: { severity: "error", meaning: "invalid GPU count, memory or shape" },
@@ -57,7 +58,7 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1705: { severity: "error", meaning: "invalid `@concurrent` or `@batched` values" },
   GANTRY1706: { severity: "warning", meaning: "an `@enter({ snap: true })` hook without `enableMemorySnapshot: true`" },
   GANTRY1707: { severity: "error", meaning: "an invalid variant (`Cls.of(X).withOptions(...)` and friends)" },
-  GANTRY1708: { severity: "error", meaning: "a `Cls.fromName` of this app naming a class it does not declare" },
+  GANTRY1708: { severity: "error", meaning: "a `Cls.fromName` / `Function.fromName` of this app naming a class / function it does not declare" },
   GANTRY1709: { severity: "warning", meaning: "a variant of another app's class (`Cls.fromName(other, X).withOptions(...)`): this app deploys no pool for it" },
   // ---- images
   GANTRY1800: { severity: "warning", meaning: "an unpinned package in an image layer" },

@@ -10,7 +10,7 @@ import { UsageError } from "../main.ts";
 import { opsClients, readOpsTarget, unitNamed, type OpsDeps } from "../ops-target.ts";
 import type { RedriveEntry } from "../../runtime/aws/ops/redrive.ts";
 
-interface RedriveFlags { stack: string; function: string; limit?: string; dryRun?: boolean; region?: string }
+interface RedriveFlags { stack: string; function: string; limit?: string; dryRun?: boolean; region?: string; redisUrl?: string }
 
 export const REDRIVE_IAM = [
   "ecs:DescribeTaskDefinition (to find the unit)",
@@ -30,6 +30,7 @@ export function register(program: Command): void {
     .option("--limit <n>", "move at most this many inputs")
     .option("--dry-run", "list what would move, change nothing")
     .option("--region <region>", "the AWS region (default: aws:region of Pulumi.<stack>.yaml, then AWS_REGION / the profile)")
+    .option("--redis-url <url>", "a kubernetes stack's Redis (default: GANTRY_REDIS_URL, then gantry:kubernetes.redis.url)")
     .addHelpText("after", `
 Each dead-lettered input's failed result is cleared first (a worker drops an input whose call
 already ended), then its original message goes back on the queue with the same call id, so
@@ -39,6 +40,11 @@ Running it again moves nothing new.
 
 Needs AWS credentials (default chain) allowed:
 ${REDRIVE_IAM.map((l) => `  ${l}`).join("\n")}
+
+On a kubernetes stack (gantry:target: kubernetes), the unit's dead stream in the stack's Redis,
+as the unit's Redis user gantry-<unit> (GANTRY_REDIS_USER / GANTRY_REDIS_PASSWORD; its password is
+in the Secret redis-user-<unit> of the stack's namespace). The Redis the stack runs is reached
+with kubectl port-forward -n <namespace> svc/redis 6379:6379 and --redis-url redis://127.0.0.1:6379.
 
 Examples:
   gantry redrive app.ts --stack prod --function embed --dry-run
@@ -69,13 +75,20 @@ export async function redriveCommand(app: string, flags: RedriveFlags, deps: Ops
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
   const limit = limitOf(flags.limit);
-  const target = await readOpsTarget(app, flags.stack, flags.region, err);
+  const target = await readOpsTarget(app, flags.stack, flags.region, err, { name: "redrive", kubernetes: true });
   if (!target) return;
   const unit = unitNamed(target, flags.function);
   const clients = await opsClients(target.region, deps.clients);
   const { AwsAccessError } = await import("../../runtime/aws/access.ts");
   const { describeDeployedUnit } = await import("../../runtime/aws/stack.ts");
   const { redrive } = await import("../../runtime/aws/ops/redrive.ts");
+  if (target.kubernetes) {
+    const { kubernetesRedrive } = await import("../kubernetes-ops.ts");
+    const entries = await kubernetesRedrive(target, target.kubernetes, unit, { limit, dryRun: flags.dryRun, redisUrl: flags.redisUrl }, { out, err, line });
+    if (entries) summarize(entries, unit.id, flags.dryRun, out);
+    return;
+  }
+  if (flags.redisUrl !== undefined) throw new UsageError(`--redis-url is for kubernetes stacks; stack ${target.stack} deploys to aws`);
   try {
     const deployed = await describeDeployedUnit(clients.ecs, { app: target.spec.app.name, stack: target.stack, unit: unit.id, slug: unit.slug });
     const t = deployed.transport;
@@ -84,25 +97,30 @@ export async function redriveCommand(app: string, flags: RedriveFlags, deps: Ops
       sqs: clients.sqs, ddb: clients.ddb, resultsTable: t.resultsTable, unit: unit.id,
       queueUrl: t.queueUrl, dlqUrl: t.dlqUrl, limit, dryRun: flags.dryRun, onEntry: (e) => out(line(e)),
     });
-    const count = (a: RedriveEntry["action"]) => entries.filter((e) => e.action === a).length;
-    const moved = count("moved");
-    const n = (k: number, what = "input") => `${k} ${what}${k === 1 ? "" : "s"}`;
-    if (entries.length === 0) {
-      out(`no dead-lettered inputs: nothing to move\n`);
-      return;
-    }
-    const rest = [count("dropped") && `${count("dropped")} dropped (already succeeded)`, count("skipped") && `${count("skipped")} left in the dead-letter queue`].filter(Boolean).join(", ");
-    if (flags.dryRun) {
-      out(`would move ${n(count("would move"))} to ${unit.id}'s queue${rest ? `; ${rest}` : ""} (dry run: nothing changed)\n`);
-      return;
-    }
-    out(`moved ${n(moved)} to ${unit.id}'s queue${rest ? `; ${rest}` : ""}\n`);
+    const moved = summarize(entries, unit.id, flags.dryRun, out);
     if (moved > 0) await wake(deployed, unit.id, moved, clients.ecs, out);
   } catch (e) {
     if (!(e instanceof AwsAccessError)) throw e;
     err(`gantry redrive: ${e.message}\n`);
     process.exitCode = 1;
   }
+}
+
+/** The closing line of a run; returns how many inputs moved. */
+function summarize(entries: RedriveEntry[], unit: string, dryRun: boolean | undefined, out: (t: string) => void): number {
+  const count = (a: RedriveEntry["action"]) => entries.filter((e) => e.action === a).length;
+  const n = (k: number, what = "input") => `${k} ${what}${k === 1 ? "" : "s"}`;
+  if (entries.length === 0) {
+    out(`no dead-lettered inputs: nothing to move\n`);
+    return 0;
+  }
+  const rest = [count("dropped") && `${count("dropped")} dropped (already succeeded)`, count("skipped") && `${count("skipped")} left in the dead-letter queue`].filter(Boolean).join(", ");
+  if (dryRun) {
+    out(`would move ${n(count("would move"))} to ${unit}'s queue${rest ? `; ${rest}` : ""} (dry run: nothing changed)\n`);
+    return 0;
+  }
+  out(`moved ${n(count("moved"))} to ${unit}'s queue${rest ? `; ${rest}` : ""}\n`);
+  return count("moved");
 }
 
 /** Best effort, like every caller's wake: a unit at zero gets the containers the inputs need now. */

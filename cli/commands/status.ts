@@ -18,6 +18,8 @@ export interface StatusFlags {
   json?: boolean;
   region?: string;
   cost?: boolean;
+  /** a kubernetes stack's Redis */
+  redisUrl?: string;
 }
 
 export const STATUS_IAM = [
@@ -36,6 +38,7 @@ export function register(program: Command): void {
     .option("--json", "print the status as JSON")
     .option("--no-cost", "do not ask Cost Explorer (it charges $0.01 per request)")
     .option("--region <region>", "the AWS region (default: aws:region of Pulumi.<stack>.yaml, then AWS_REGION / the profile)")
+    .option("--redis-url <url>", "a kubernetes stack's Redis (default: GANTRY_REDIS_URL, then gantry:kubernetes.redis.url)")
     .addHelpText("after", `
 Without --stack, the running \`gantry serve\` of the app answers: each pool (a function, class or
 variant; pools of an earlier version finishing after a reload are marked "retiring") with its
@@ -44,6 +47,12 @@ left, what a deployed unit dead-letters), and each schedule's last and next run.
 
 With --stack, AWS credentials (default chain) allowed:
 ${STATUS_IAM.map((l) => `  ${l}`).join("\n")}
+
+On a kubernetes stack (gantry:target: kubernetes): per unit, the inputs waiting, running, retrying
+and dead-lettered in the stack's Redis, as its read-only user gantry-keda (GANTRY_REDIS_USER /
+GANTRY_REDIS_PASSWORD; the password is in the Secret redis-user-keda of the stack's namespace).
+The Redis the stack runs is reached with kubectl port-forward -n <namespace> svc/redis 6379:6379
+and --redis-url redis://127.0.0.1:6379. Containers: kubectl get deployments -n <namespace>.
 
 Examples:
   gantry status app.ts
@@ -57,7 +66,7 @@ export async function statusCommand(app: string, flags: StatusFlags, deps: Obser
     const { awsStatus } = await import("../aws-status.ts");
     return awsStatus(app, { ...flags, stack: flags.stack }, deps);
   }
-  if (flags.region !== undefined) throw new UsageError("--region needs --stack (without it, gantry status reads the local gantry serve)");
+  if (flags.region !== undefined || flags.redisUrl !== undefined) throw new UsageError(`${flags.region !== undefined ? "--region" : "--redis-url"} needs --stack (without it, gantry status reads the local gantry serve)`);
   const out = deps.out ?? ((t: string) => void process.stdout.write(t));
   const err = deps.err ?? ((t: string) => void process.stderr.write(t));
   const { findServer, serverStatus, NoServerError } = await import("../../runtime/serve/ops-client.ts");

@@ -66,7 +66,7 @@ function line(o: UnitOutcome): string {
 export async function stopStartCommand(verb: "stop" | "start", app: string, flags: StopFlags, deps: OpsDeps = {}): Promise<void> {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
-  const target = await readOpsTarget(app, flags.stack, flags.region, err);
+  const target = await readOpsTarget(app, flags.stack, flags.region, err, { name: verb });
   if (!target) return;
   const clients = await opsClients(target.region, deps.clients);
   const { AwsAccessError } = await import("../../runtime/aws/access.ts");

@@ -4,6 +4,7 @@
  * cloud account, no credentials. Stack config comes from Pulumi.yaml / Pulumi.<stack>.yaml in the
  * project root (the nearest directory with a package.json above the app); `--target` wins over the
  * stack's `gantry:target`. The plan's cost range is the cost model's plan step, passed in here.
+ * Analysis warnings print to stderr with their code frames, as `gantry spec` prints them.
  * Exit 1 on analysis or config errors, 2 on usage errors.
  */
 import { existsSync, statSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { buildPlan, serializePlan } from "../../provider/plan/build.ts";
 import { summarizePlan } from "../../provider/plan/summary.ts";
 import { AnalysisError } from "../../provider/run.ts";
 import { implementedTargets, knownTargets, lookupTarget } from "../../provider/target.ts";
-import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
+import { analyzeApp, findProjectRoot, formatDiagnostics, summarizeDiagnostics, type Diagnostic } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
 
 interface SynthFlags { target?: string; stack: string; json?: boolean; out?: string; ignoreArtifact?: boolean; callerPolicy?: string }
@@ -56,6 +57,12 @@ function report(text: string): void {
   process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
+function reportDiagnostics(diagnostics: Diagnostic[]): void {
+  const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
+  report(formatDiagnostics(diagnostics, { color, cwd: process.cwd() }));
+  report(summarizeDiagnostics(diagnostics));
+}
+
 async function run(app: string, flags: SynthFlags): Promise<void> {
   if (flags.target !== undefined) checkTargetFlag(flags.target);
   if (!/^[A-Za-z0-9_.-]+$/.test(flags.stack)) throw new UsageError(`--stack "${flags.stack}" is not a valid stack name`);
@@ -63,15 +70,24 @@ async function run(app: string, flags: SynthFlags): Promise<void> {
   const file = resolve(app);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
   const projectRoot = findProjectRoot(dirname(file));
+  // analysed here, not inside the program, so the warnings reach the user too
+  const analysis = analyzeApp(file, { projectRoot });
+  if (!analysis.spec) {
+    reportDiagnostics(analysis.diagnostics);
+    process.exitCode = 1;
+    return;
+  }
+  const warnings = analysis.diagnostics.filter((d) => d.severity === "warning");
+  if (warnings.length) reportDiagnostics(warnings);
   let plan;
   try {
-    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file), target: flags.target, ignoreArtifact: flags.ignoreArtifact }, [costStep]);
+    plan = await buildPlan({
+      projectRoot, stack: flags.stack, app: relative(projectRoot, file), target: flags.target, ignoreArtifact: flags.ignoreArtifact,
+      spec: analysis.spec, secretValues: analysis.secretValues,
+    }, [costStep]);
   } catch (err) {
-    if (err instanceof AnalysisError) {
-      const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
-      report(formatDiagnostics(err.diagnostics, { color, cwd: process.cwd() }));
-      report(summarizeDiagnostics(err.diagnostics));
-    } else if (err instanceof ConfigError || err instanceof SynthError) {
+    if (err instanceof AnalysisError) reportDiagnostics(err.diagnostics);
+    else if (err instanceof ConfigError || err instanceof SynthError) {
       for (const problem of err.problems) report(`error: ${problem}`);
     } else throw err;
     process.exitCode = 1;

@@ -18,6 +18,8 @@
  * - ecs:DescribeServices / UpdateService on the unit's service, when it can be at zero: the
  *   caller wakes it within the second (runtime/aws/waker.ts); without them it still runs, started
  *   by the stack's alarm within minutes, and each call logs the refused wake.
+ * `FunctionCall.fromId(id, { app, stack, function: F })` needs the same (GetItem, UpdateItem);
+ * without `function` it also lists the stack's families (ecs:ListTaskDefinitionFamilies, not granted here).
  * Call ids carry no unit prefix yet, so the results table cannot be narrowed by key
  * (`dynamodb:LeadingKeys`): a caller can read any result of the stack whose call id it knows.
  */

@@ -42,6 +42,59 @@ export function familyOf(ref: UnitRef): string {
 /** Reads a deployed unit's contract from its latest task definition; AwsAccessError when it cannot. */
 export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Promise<DeployedUnit> {
   const family = familyOf(ref);
+  const found = await readFamily(ecs, family, () =>
+    `${ref.unit} of app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no task definition ${family} ` +
+      `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`);
+  const { contract } = found;
+  if (contract.app !== ref.app || contract.stack !== ref.stack || contract.unit !== ref.unit) {
+    throw new AwsAccessError(
+      `${found.taskDefinitionArn} runs ${contract.unit} of app ${contract.app}, stack ${contract.stack}, not ${ref.unit} of ${ref.app}, stack ${ref.stack}`,
+      "missing",
+    );
+  }
+  return found;
+}
+
+/**
+ * Some deployed unit of an app's stack, when the caller names none (`FunctionCall.fromId(id, { app, stack })`):
+ * the stack's task definition families share the prefix `<app>-<stack>-` (names.ts), and every
+ * unit's contract names the stack's results table. One ecs:ListTaskDefinitionFamilies, then
+ * DescribeTaskDefinition on the families in order until one is a unit of this very app and stack
+ * (app `a` stack `b-c` shares the prefix of app `a` stack `b`).
+ */
+export async function findDeployedUnit(ecs: CommandSender, ref: { app: string; stack: string }): Promise<DeployedUnit> {
+  const prefix = taskFamilyName(ref.app, ref.stack, "");
+  const { ListTaskDefinitionFamiliesCommand } = await import("@aws-sdk/client-ecs");
+  const families: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out: { families?: string[]; nextToken?: string } = await attempt("ecs:ListTaskDefinitionFamilies", `families ${prefix}*`, () =>
+      ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status: "ACTIVE", ...(nextToken ? { nextToken } : {}) })))
+      .catch((err) => {
+        // the caller policy of one function (gantry synth --caller-policy F) does not grant the listing
+        if (err instanceof AwsAccessError && err.reason === "denied") throw new AwsAccessError(`${err.message}; or name the function the call was spawned on ({ function: "F" }), whose caller policy suffices`, "denied");
+        throw err;
+      });
+    families.push(...(out.families ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  for (const family of families.sort()) {
+    const found = await readFamily(ecs, family, () => `ECS lists ${family} but cannot describe it`).catch((err) => {
+      if (err instanceof AwsAccessError && err.reason !== "denied" && err.reason !== "credentials") return null;
+      throw err;
+    });
+    const c = found?.contract;
+    if (found && c && c.app === ref.app && c.stack === ref.stack) return found;
+  }
+  throw new AwsAccessError(
+    `app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no active task definition family ${prefix}* of it ` +
+      `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`,
+    "undeployed",
+  );
+}
+
+/** One family's latest task definition, decoded; `undeployed()` is the message when ECS does not know the family. */
+async function readFamily(ecs: CommandSender, family: string, undeployed: () => string): Promise<DeployedUnit> {
   const { DescribeTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");
   let out: { taskDefinition?: { taskDefinitionArn?: string; containerDefinitions?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> } };
   try {
@@ -49,13 +102,7 @@ export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Pr
       ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })));
   } catch (err) {
     // ECS answers a family it does not know with ClientException "Unable to describe task definition."
-    if (err instanceof Error && err.name === "ClientException") {
-      throw new AwsAccessError(
-        `${ref.unit} of app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no task definition ${family} ` +
-          `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`,
-        "undeployed",
-      );
-    }
+    if (err instanceof Error && err.name === "ClientException") throw new AwsAccessError(undeployed(), "undeployed");
     throw err;
   }
   const def = out.taskDefinition;
@@ -69,20 +116,11 @@ export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Pr
     if (!(err instanceof ContainerContractError)) throw err;
     throw new AwsAccessError(`${def?.taskDefinitionArn ?? family} is not a gantry unit this version can read: ${err.message}`, "missing");
   }
-  if (contract.app !== ref.app || contract.stack !== ref.stack || contract.unit !== ref.unit || contract.transport.kind !== "aws") {
-    throw new AwsAccessError(
-      `${def?.taskDefinitionArn ?? family} runs ${contract.unit} of app ${contract.app}, stack ${contract.stack} (transport ${contract.transport.kind}), not ${ref.unit} of ${ref.app}, stack ${ref.stack}`,
-      "missing",
-    );
+  const arn = def?.taskDefinitionArn ?? family;
+  if (contract.transport.kind !== "aws") {
+    throw new AwsAccessError(`${arn} runs ${contract.unit} of app ${contract.app}, stack ${contract.stack} over transport ${contract.transport.kind}, not aws`, "missing");
   }
-  return {
-    unit: ref.unit,
-    family,
-    taskDefinitionArn: def?.taskDefinitionArn ?? family,
-    contract,
-    transport: contract.transport,
-    caller: callerConfigOf(contract),
-  };
+  return { unit: contract.unit, family, taskDefinitionArn: arn, contract, transport: contract.transport, caller: callerConfigOf(contract) };
 }
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>` (schedules name their target by ARN). */

@@ -19,6 +19,8 @@ export interface RedisConnectOptions {
    * it is done, without closing anything). Blocking connections hold the process while they wait.
    */
   unrefWhenIdle?: boolean;
+  /** give up (the command or `open` rejects with the cause) after this many reconnects; default: never (a worker waits for its server) */
+  maxReconnects?: number;
 }
 
 export type Arg = string | Buffer;
@@ -122,7 +124,10 @@ function newClient(options: RedisConnectOptions): NodeRedis {
     ...(options.username ? { username: options.username } : {}),
     ...(options.password ? { password: options.password } : {}),
     ...(options.name ? { name: options.name } : {}),
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+    socket: {
+      reconnectStrategy: (retries: number, cause: Error) =>
+        options.maxReconnects !== undefined && retries >= options.maxReconnects ? cause : Math.min(50 * 2 ** retries, 2000),
+    },
   });
   // node-redis emits connection errors here while it reconnects; commands still reject on their own
   client.on("error", () => {});

@@ -126,3 +126,27 @@ for i = 2, #ARGV do
 end
 return lost
 `);
+
+/**
+ * A dead-lettered call back on the work stream (`gantry redrive`, runtime/redis/ops.ts). KEYS:
+ * result, call, work, dead. ARGV: dead entry id, local id, ttl ms, dry run ('1' changes nothing).
+ * A dead entry exists only beside the call's failed result (FINISH writes both), so: the result
+ * is deleted (a worker drops an entry whose call already ended), the counters reset (the retries
+ * and the crash limit start over), the record's life renewed, a fresh work entry added with the
+ * same local id, the dead entry deleted, all at once. Returns 1 (moved), 0 (the call record or its
+ * arguments expired: nothing to run), 2 (no result: the call is pending again); the entry stays
+ * on 0 and 2, as on AWS.
+ */
+export const REDRIVE = script("redrive", `
+if redis.call('HEXISTS', KEYS[2], 'args') == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+if ARGV[4] == '1' then return 1 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[2], 'deliveries', 0, 'failures', 0, 'released', 0)
+redis.call('HDEL', KEYS[2], 'lastError')
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+${GROUP("KEYS[3]")}
+redis.call('XADD', KEYS[3], '*', 'call', ARGV[2])
+redis.call('XDEL', KEYS[4], ARGV[1])
+return 1
+`);

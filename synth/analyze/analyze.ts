@@ -16,6 +16,7 @@ import { ProjectFiles, type Binding } from "./project.ts";
 import { Resources } from "./resources.ts";
 import { isSdk, type SdkValue, type SValue } from "./values.ts";
 import { didYouMean } from "./suggest.ts";
+import { checkFromName } from "./from-name.ts";
 import { addVariant, parseVariant } from "./variants.ts";
 
 type EntrypointSpec = AppSpec["entrypoints"][number];
@@ -108,11 +109,13 @@ class Analysis {
     for (const file of this.project.files) this.reportSyntaxErrors(file);
     const app = this.findApp();
     this.appName = app?.name ?? null;
+    this.res.appNode = app?.node ?? null;
     for (const file of this.project.files) this.declarations(file);
     this.misplacedDeclarations();
     this.strayDecorators();
     this.variants();
     this.namedState();
+    this.fromNames();
     this.duplicates();
 
     const resources = this.res.collect();
@@ -348,6 +351,27 @@ class Analysis {
       this.ctx.report("GANTRY1708", ref.node, `${written}: the app "${this.appName}" has no class ${ref.name}${didYouMean(ref.name, names)}${known}`);
     }
     return spec;
+  }
+
+  /** `Function.fromName` / `Cls.fromName` calls naming this app: each names a unit it deploys (from-name.ts). */
+  private fromNames(): void {
+    if (this.appName === null) return;
+    const units = { app: this.appName, functions: this.functions, classes: [...this.appClasses.values()], entrypoints: this.entrypoints };
+    for (const index of this.indexes) {
+      for (const raw of index.calls) {
+        if (!ts.isPropertyAccessExpression(raw.expression) || raw.expression.name.text !== "fromName" || raw.arguments.length < 2) continue;
+        // the start of a variant chain is checked with the variants
+        if (ts.isPropertyAccessExpression(raw.parent) && VARIANT_CALLS.has(raw.parent.name.text)) continue;
+        const call = wrap(index.file, raw) as CallExpression;
+        const callee = this.ev.evaluate(call.getExpression());
+        if (callee.kind !== "gantry" || (callee.name !== "Function.fromName" && callee.name !== "Cls.fromName")) continue;
+        const [appArg, nameArg] = call.getArguments();
+        const app = this.ev.evaluate(appArg);
+        const name = this.ev.evaluate(nameArg);
+        if (app.kind !== "primitive" || app.value !== this.appName || name.kind !== "primitive" || typeof name.value !== "string") continue;
+        checkFromName(this.ctx, { kind: callee.name === "Function.fromName" ? "Function" : "Cls", name: name.value, node: nameArg }, units);
+      }
+    }
   }
 
   private chainStartsAtClsOf(call: CallExpression): boolean {

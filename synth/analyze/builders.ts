@@ -16,7 +16,7 @@ import { describeValue, unknownValue, type DecoratorName, type SdkValue, type SV
 
 /** gantry's exports, and the static members the analysis reads. */
 export const GANTRY_EXPORTS = new Set([
-  "App", "Image", "Volume", "Secret", "Dict", "Queue", "Cron", "Period", "Retries", "Cls", "FunctionCall",
+  "App", "Image", "Volume", "Secret", "Dict", "Queue", "Cron", "Period", "Retries", "Cls", "Function", "FunctionCall",
   "method", "enter", "exit", "parameter", "concurrent", "batched", "webEndpoint", "webApp", "webServer",
 ]);
 

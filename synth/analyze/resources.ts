@@ -3,10 +3,12 @@
  * (images by content id, the others by name or id) and emitted sorted. Secret values of
  * `Secret.fromDict` are kept aside for the runtime and never enter the spec.
  */
+import { createHmac } from "node:crypto";
 import type { Node } from "ts-morph";
-import { canonicalJson, contentId, sha256Hex } from "../hash.ts";
+import { canonicalJson, contentId } from "../hash.ts";
 import type { ImageSpec, SecretSpec, SourceLocation, StateSpec, VolumeSpec } from "../spec.ts";
 import type { Context } from "./context.ts";
+import { HASH_KEY_FILE, projectHashKey, type HashKey } from "./hash-key.ts";
 import { imageSpec } from "./images.ts";
 import type { SdkValue } from "./values.ts";
 
@@ -20,6 +22,9 @@ export class Resources {
   private readonly queues = new Map<string, StateSpec>();
   readonly secretValues: Record<string, Record<string, string>> = {};
   private readonly imageIds = new WeakMap<Sdk<"image">, { node: Node | null; id: string }>();
+  private hashKey: HashKey | null = null;
+  /** the `new App(...)`: where a project-wide notice is reported (never a line holding secret values) */
+  appNode: Node | null = null;
 
   constructor(private readonly ctx: Context) {}
 
@@ -61,7 +66,8 @@ export class Resources {
 
   /**
    * Registers a secret and returns its id: the name for named secrets (required keys of all uses
-   * merged), a hash of keys and values for `fromDict`, a hash of the path for `fromDotenv`.
+   * merged), an HMAC of keys and values with the project's key for `fromDict` (hash-key.ts), a
+   * hash of the path for `fromDotenv`.
    */
   secret(secret: Sdk<"secret">, node: Node): string {
     const source = this.ctx.location(node);
@@ -74,8 +80,9 @@ export class Resources {
     } else if (s.kind === "dict") {
       const keys = Object.keys(s.values).sort();
       const sorted = Object.fromEntries(keys.map((k) => [k, s.values[k]]));
-      const id = contentId("dict", sorted);
-      spec = { kind: "dict", id, keys, valueHash: `sha256:${sha256Hex(canonicalJson(sorted))}`, source: pick(source, this.secrets.get(id)) };
+      const mac = this.dictMac(sorted, node);
+      const id = `dict-${mac.slice(0, 12)}`;
+      spec = { kind: "dict", id, keys, valueHash: `hmac-sha256:${mac}`, source: pick(source, this.secrets.get(id)) };
       this.secretValues[id] = sorted;
     } else {
       const id = contentId("dotenv", s.path);
@@ -83,6 +90,18 @@ export class Resources {
     }
     this.secrets.set(spec.id, spec);
     return spec.id;
+  }
+
+  /** HMAC-SHA256 (hex) of fromDict values under the project's key, read (or created) once. */
+  private dictMac(values: Record<string, string>, node: Node): string {
+    if (!this.hashKey) {
+      this.hashKey = projectHashKey(this.ctx.project.root);
+      if (this.hashKey.created) {
+        // at the App, not at the fromDict: a code frame of that line would print the values
+        this.ctx.report("GANTRY1309", this.appNode ?? node, `created ${HASH_KEY_FILE} at the project root, the key that hashes Secret.fromDict values in specs and plans: commit it, so every machine names this secret the same way (or set GANTRY_HASH_KEY)`);
+      }
+    }
+    return createHmac("sha256", this.hashKey.key).update(canonicalJson(values)).digest("hex");
   }
 
   /** Everything registered, sorted by name or id. */

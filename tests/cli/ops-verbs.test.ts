@@ -41,7 +41,7 @@ const noStackTrace = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+
 
 describe("gantry redrive / stop / start --help", () => {
   for (const [verb, needs] of [
-    ["redrive", [/Usage: gantry redrive \[options\] <app>/, /--function <name>/, /--dry-run/, /sqs:SendMessage on the unit's queue/, /dynamodb:GetItem, dynamodb:DeleteItem/]],
+    ["redrive", [/Usage: gantry redrive \[options\] <app>/, /--function <name>/, /--dry-run/, /sqs:SendMessage on the unit's queue/, /dynamodb:GetItem, dynamodb:DeleteItem/, /--redis-url <url>/, /as the unit's Redis user gantry-<unit>/]],
     ["stop", [/Usage: gantry stop \[options\] <app>/, /ecs:TagResource/, /application-autoscaling:RegisterScalableTarget/, /iam:PassRole on the schedules' roles/, /Undo with gantry start/]],
     ["start", [/Usage: gantry start \[options\] <app>/, /ecs:UntagResource/, /scheduler:UpdateSchedule/, /running it again changes nothing/]],
   ] as const) {
@@ -63,9 +63,9 @@ describe("usage errors: exit 2", () => {
     const noFile = gantry(["start", "nowhere/app.ts", "--stack", "test"]);
     assert.equal(noFile.code, 2);
     assert.match(noFile.err, /^gantry: no such file: nowhere\/app\.ts/);
-    const noFunction = gantry(["redrive", REDRIVE_APP, "--stack", "test", "--function", "prase"]);
+    const noFunction = gantry(["redrive", REDRIVE_APP, "--stack", "test", "--function", "pars"]);
     assert.equal(noFunction.code, 2);
-    assert.match(noFunction.err, /app redrive-tests .* has no function or class "prase"; its units: parse/);
+    assert.match(noFunction.err, /app redrive-tests .* has no function or class "pars" \(did you mean "parse"\?\); its units: parse/);
     const badLimit = gantry(["redrive", REDRIVE_APP, "--stack", "test", "--function", "parse", "--limit", "0"]);
     assert.equal(badLimit.code, 2);
     assert.match(badLimit.err, /--limit must be a whole number >= 1, not "0"/);

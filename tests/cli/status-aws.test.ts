@@ -224,6 +224,8 @@ test("--help of logs, status and app list; the real CLI without credentials exit
   assert.match(logsHelp.stdout, /logs:FilterLogEvents on the units' log groups/);
   assert.equal(statusHelp.code, 0);
   assert.match(statusHelp.stdout, /sqs:GetQueueAttributes on the units' queues and dead-letter queues/);
+  assert.match(statusHelp.stdout, /--redis-url <url> +a kubernetes stack's Redis/);
+  assert.match(statusHelp.stdout, /On a kubernetes stack \(gantry:target: kubernetes\): per unit, the inputs waiting, running, retrying\nand dead-lettered/);
   assert.equal(listHelp.code, 0);
   assert.match(listHelp.stdout, /^Usage: gantry app list \[options\]/);
   assert.equal(noStack.code, 2);

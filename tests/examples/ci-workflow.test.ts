@@ -1,6 +1,7 @@
 /**
  * examples/ci: the two GitHub Actions workflows, validated against the published workflow schema
- * (SchemaStore's github-workflow.json, with ajv), then held to issue 12's points: one deploy per
+ * (SchemaStore's github-workflow.json, with ajv) and parsed by GitHub's own workflow parser
+ * (@actions/workflow-parser), then held to issue 12's points: one deploy per
  * stack (concurrency), a fork-safe comment path, promotion checked against the target's record
  * (no git push), a real `pulumi preview --json --policy-pack` fed to `gantry diff`. The comment
  * scripts run here against a recording GitHub client, and every `run:` block passes `bash -n`.
@@ -16,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { findWorkflowSchema, SCHEMA_PLACES } from "../helpers/workflow-schema.ts";
+import { loadWorkflowParser, workflowErrors } from "../helpers/workflow-parser.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = (name: string) => parse(readFileSync(join(root, "examples/ci", name), "utf8"));
@@ -55,6 +57,32 @@ describe("the published GitHub Actions workflow schema", () => {
     const typo = structuredClone(gantry);
     typo.jobs.plan["run-on"] = "ubuntu-latest";
     assert.equal(v(typo), false);
+  });
+});
+
+describe("GitHub's own workflow parser (@actions/workflow-parser)", () => {
+  const source = (name: string) => readFileSync(join(root, "examples/ci", name), "utf8");
+
+  it("parses gantry.yml and gantry-comment.yml with no errors, expressions and reusable parts included", async () => {
+    const parser = await loadWorkflowParser(root);
+    for (const name of ["gantry.yml", "gantry-comment.yml"]) {
+      assert.deepEqual(await workflowErrors(parser, name, source(name)), [], name);
+    }
+  });
+
+  it("and refuses what GitHub refuses: a misspelt job key, a concurrency without a group, a job that needs an unknown job", async () => {
+    const parser = await loadWorkflowParser(root);
+    const original = source("gantry.yml");
+    const edits: Array<[string, RegExp]> = [
+      [original.replace("runs-on:", "run-on:"), /Unexpected value 'run-on'/],
+      [original.replace(/group: gantry-stack-staging[^\n]*\n\s*/, ""), /group/i],
+      [original.replace("needs: deploy-staging", "needs: deploy-stagin"), /unknown job 'deploy-stagin'/],
+    ];
+    for (const [content, expected] of edits) {
+      assert.ok(content !== original, `the edit for ${expected} changed nothing`);
+      const errors = await workflowErrors(parser, "gantry.yml", content);
+      assert.ok(errors.some((e) => expected.test(e)), `expected ${expected} in:\n${errors.join("\n")}`);
+    }
   });
 });
 

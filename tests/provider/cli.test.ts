@@ -21,6 +21,11 @@ describe("gantry synth", () => {
     assert.match(r.stdout, /^    endpoint    GET \/health  public/m);
     // a capacity group names the declarations it serves
     assert.match(r.stdout, /^    capacity    .*gpu-t4x1 for EmbeddingService: g4dn\.xlarge/m);
+    // the analysis warnings reach synth's user too, located, with the code frame (stdout stays the plan)
+    assert.match(r.stderr, /^examples\/web\/app\.ts:41:3: warning GANTRY1605: api is a webApp, which never scales to zero/m);
+    assert.match(r.stderr, /^> 41 \|   webApp\(\(\) => createHonoApp\(\)\),$/m);
+    assert.match(r.stderr, /^0 errors, 2 warnings$/m);
+    assert.doesNotMatch(r.stdout, /GANTRY1605/);
   });
 
   it("shows schedules as the AWS expressions they become", () => {

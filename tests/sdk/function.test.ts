@@ -8,12 +8,14 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { TaskDefinition } from "@aws-sdk/client-ecs";
 import { startLocalAws, type LocalAws } from "../runtime/aws/fixtures/local-aws.ts";
-import { Fleet } from "../runtime/aws/fixtures/fleet.ts";
+import { eventually, Fleet } from "../runtime/aws/fixtures/fleet.ts";
 import { startEcsStandIn, type EcsStandIn } from "../runtime/aws/fixtures/ecs-server.ts";
 
 const APP = fileURLToPath(new URL("./fixtures/deployed-app.ts", import.meta.url));
 const CALLER = fileURLToPath(new URL("./fixtures/from-name-caller.ts", import.meta.url));
+const FROM_ID = fileURLToPath(new URL("./fixtures/from-id-caller.ts", import.meta.url));
 
 let aws: LocalAws;
 let fleet: Fleet;
@@ -22,12 +24,16 @@ let ecs: EcsStandIn;
 before(async () => {
   aws = await startLocalAws();
   fleet = await Fleet.start(aws, APP, { visibilityTimeout: 5 });
-  const env = fleet.unit("square").env;
-  ecs = await startEcsStandIn(new Map([["from-name-tests-test-square", {
-    taskDefinitionArn: "arn:aws:ecs:us-east-1:123456789012:task-definition/from-name-tests-test-square:2",
-    family: "from-name-tests-test-square", revision: 2, status: "ACTIVE",
-    containerDefinitions: [{ name: "main", environment: Object.entries(env).filter(([k]) => k.startsWith("GANTRY_")).map(([name, value]) => ({ name, value })) }],
-  }]]));
+  const taskDefinition = (family: string, unit = "square", overrides: Record<string, string> = {}): [string, TaskDefinition] => [family, {
+    taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:2`, family, revision: 2, status: "ACTIVE",
+    containerDefinitions: [{ name: "main", environment: Object.entries({ ...fleet.unit(unit).env, ...overrides }).filter(([k]) => k.startsWith("GANTRY_")).map(([name, value]) => ({ name, value })) }],
+  }];
+  ecs = await startEcsStandIn(new Map([
+    taskDefinition("from-name-tests-test-square"),
+    taskDefinition("from-name-tests-test-greeter", "Greeter"),
+    // stack "test-a" of the same app: its family shares the prefix of stack "test" and sorts first
+    taskDefinition("from-name-tests-test-a-square", "square", { GANTRY_STACK: "test-a" }),
+  ]));
 });
 
 after(async () => {
@@ -36,8 +42,8 @@ after(async () => {
   await aws?.stop();
 });
 
-function runCaller(): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CALLER], {
+function runCaller(script = CALLER, args: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     env: { ...process.env, ...aws.env, AWS_ENDPOINT_URL_ECS: ecs.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -48,15 +54,17 @@ function runCaller(): Promise<{ code: number | null; out: string; err: string }>
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, out, err })));
 }
 
-test("a Node process with only AWS credentials calls a deployed function by app, name and stack: remote, map, spawn + get", { timeout: 120_000 }, async () => {
+test("a Node process with only AWS credentials calls a deployed function or class by app, name and stack: remote, map, spawn + get", { timeout: 120_000 }, async () => {
   fleet.scale("square", 1);
+  fleet.scale("Greeter", 1);
   const r = await runCaller();
   assert.equal(r.code, 0, r.err);
   const got = JSON.parse(r.out.trim().split("\n").pop()!);
   assert.equal(got.one, 49);
   assert.deepEqual(got.many, [1, 4, 9]);
   assert.equal(got.spawned, 16);
-  assert.equal(got.missing, 'Error: cube: "cube" is not deployed in this stack (deployed: square)', "the app's contract names its units");
+  assert.equal(got.missing, 'Error: cube: "cube" is not deployed in this stack (deployed: Greeter, square)', "the app's contract names its units");
+  assert.deepEqual(got.greeted, ["hello, Ada", "bonjour, Alan"], "Cls.fromName(app, name, { stack }) with class parameters");
   assert.match(got.otherApp, /^AwsAccessError: invoice of app billing is not deployed in stack test in this account and region: ECS has no task definition billing-test-invoice /);
   assert.match(got.local, /^Error: square\.local\(\): Function\.fromName handles cannot run locally/);
   assert.match(got.unattached, /no runtime is attached to this process/);
@@ -65,5 +73,50 @@ test("a Node process with only AWS credentials calls a deployed function by app,
     { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-square" } },
     { operation: "DescribeTaskDefinition", input: { taskDefinition: "billing-test-invoice" } },
   ]);
+  await fleet.stopUnit("square");
+  await fleet.stopUnit("Greeter");
+});
+
+/** One run of the from-id caller; its last stdout line, parsed. */
+async function fromId(...args: string[]): Promise<any> {
+  const r = await runCaller(FROM_ID, args);
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out.trim().split("\n").pop()!);
+}
+
+test("FunctionCall.fromId(id, { app, stack }) in another Node process gets or cancels a call spawned earlier", { timeout: 120_000 }, async () => {
+  // spawned while no container runs: the calls wait on the queue
+  const { id: kept } = await fromId("spawn", "5");
+  const { id: dropped } = await fromId("spawn", "6");
+  assert.match(kept, /^fc-[0-9a-f-]{36}$/);
+  const lookups = ecs.requests.length;
+  assert.deepEqual(await fromId("cancel", dropped), { value: "cancelled" });
+  // no function named: the stack's families are listed, stack test-a's skipped for its contract
+  assert.deepEqual(ecs.requests.slice(lookups), [
+    { operation: "ListTaskDefinitionFamilies", input: { familyPrefix: "from-name-tests-test-", status: "ACTIVE" } },
+    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-a-square" } },
+    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-greeter" } },
+  ]);
+  fleet.scale("square", 1);
+  assert.deepEqual(await fromId("get", kept), { value: 25 });
+  assert.deepEqual(await fromId("get", dropped, "org/project/test", "square"), { error: `InputCancelledError: call ${dropped} was cancelled` });
+  assert.deepEqual(ecs.requests.at(-1), { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-square" } }, "with the function named, no listing");
+  const { url, dlqUrl } = fleet.unit("square");
+  const queues = await eventually(async () => {
+    const all = Object.values(await aws.dumpQueues());
+    const main = all.find((q) => q.url === url);
+    return main && main.messages.length === 0 ? all : null;
+  }, "the worker took both messages off the queue");
+  assert.equal(queues.find((q) => q.url === dlqUrl)?.messages.length, 0, "the cancelled call was skipped, not failed");
+  const record = (await aws.scanResults()).find((r) => r.callId === dropped);
+  assert.equal(record?.status, "cancelled");
+  assert.equal(record?.value, undefined, "its input never ran");
+
+  assert.deepEqual(await fromId("get", kept, "prod"), {
+    error: "AwsAccessError: app from-name-tests is not deployed in stack prod in this account and region: ECS has no active task definition family from-name-tests-prod-* of it (deploy it with gantry deploy <app.ts> --stack prod, or check AWS_REGION / the profile)",
+  });
+  const misuse = await fromId("misuse", kept);
+  assert.equal(misuse.badId.error, 'TypeError: FunctionCall.fromId("square/fc-1"): not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)');
+  assert.match(misuse.noApp.error, /^TypeError: FunctionCall\.fromId\("fc-[^"]+"\): options need the deployed app's name and stack/);
   await fleet.stopUnit("square");
 });

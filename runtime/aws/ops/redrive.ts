@@ -103,7 +103,7 @@ export async function redrive(o: RedriveOptions): Promise<RedriveEntry[]> {
           await send(o, sqsSdk, m.Body ?? "");
           await deleteDead(o, sqsSdk, receipt);
           moved++;
-        } else if (entry.action === "dropped") {
+        } else if (entry.action === "dropped" && !o.dryRun) {
           await deleteDead(o, sqsSdk, receipt);
         } else {
           if (entry.action === "would move") moved++;

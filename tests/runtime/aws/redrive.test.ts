@@ -12,6 +12,9 @@ import { redriveCommand } from "../../../cli/commands/redrive.ts";
 import type { CommandSender } from "../../../runtime/aws/clients.ts";
 import { startLocalAws, type LocalAws } from "./fixtures/local-aws.ts";
 import { Fleet, eventually } from "./fixtures/fleet.ts";
+import { awsError } from "../../cli/fixtures/scripted-aws.ts";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { WIRE_VERSION } from "../../../runtime/aws/wire.ts";
 
 const BROKEN = fileURLToPath(new URL("./fixtures/redrive-app.ts", import.meta.url));
 const FIXED = fileURLToPath(new URL("./fixtures/redrive-app-fixed.ts", import.meta.url));
@@ -56,13 +59,13 @@ function recordingEcs(): { client: CommandSender; calls: Array<{ command: string
   return { client, calls };
 }
 
-async function run(flags: { dryRun?: boolean } = {}) {
+async function run(flags: { dryRun?: boolean } = {}, sqs: CommandSender = aws.clients.sqs) {
   const ecs = recordingEcs();
   let out = "";
   let err = "";
   process.exitCode = undefined;
   await redriveCommand(FIXED, { stack: "test", function: "parse", ...flags }, {
-    clients: { sqs: aws.clients.sqs, ddb: aws.clients.ddb, ecs: ecs.client },
+    clients: { sqs, ddb: aws.clients.ddb, ecs: ecs.client },
     out: (t) => (out += t),
     err: (t) => (err += t),
   });
@@ -111,3 +114,34 @@ test("a poison input dead-lettered, the fix deployed, gantry redrive: the same c
   await fleet.stopUnit("parse");
 });
 
+
+test("a permission AWS refuses is named with the queue it was refused on: exit 1, no stack trace", async () => {
+  const refusing: CommandSender = {
+    async send(command: { constructor: { name: string } }) {
+      if (command.constructor.name === "ReceiveMessageCommand") {
+        throw awsError("AccessDenied", "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:123456789012:parse-dlq");
+      }
+      return aws.clients.sqs.send(command as never);
+    },
+  };
+  const r = await run({}, refusing);
+  assert.equal(r.code, 1);
+  const dlq = fleet.unit("parse").dlqUrl;
+  assert.equal(r.err, `gantry redrive: permission missing: the caller may not call sqs:ReceiveMessage on ${dlq}; grant sqs:ReceiveMessage to it ` +
+    "(AWS said: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sqs:receivemessage on resource: arn:aws:sqs:us-east-1:123456789012:parse-dlq)\n");
+});
+
+test("a dead letter whose call already succeeded: a dry run leaves it, a run drops it", async () => {
+  // the first test's call ended "ok"; a stray dead-letter copy of it (a duplicate delivery that failed late)
+  const ok = (await aws.scanResults()).find((i) => i.status === "ok")!;
+  const body = JSON.stringify({ v: WIRE_VERSION, kind: "call", callId: ok.callId, function: "parse", method: null, encoding: "msgpack", args: "", enqueuedAt: Date.now() });
+  await aws.clients.sqs.send(new SendMessageCommand({ QueueUrl: fleet.unit("parse").dlqUrl, MessageBody: body }));
+  const dry = await run({ dryRun: true });
+  assert.equal(dry.code, 0, dry.err);
+  assert.match(dry.out, new RegExp(`dropped +${ok.callId}  the call already succeeded`));
+  assert.match(dry.out, /would move 0 inputs to parse's queue; 1 dropped \(already succeeded\) \(dry run: nothing changed\)/);
+  assert.equal((await aws.dumpQueues())["parse-dlq"].messages.length, 1, "a dry run deletes nothing");
+  const real = await run();
+  assert.match(real.out, /moved 0 inputs to parse's queue; 1 dropped \(already succeeded\)/);
+  assert.equal((await aws.dumpQueues())["parse-dlq"].messages.length, 0);
+});

@@ -142,7 +142,8 @@ test("volumes, secrets, dicts and queues; fromDict values never in the spec", ()
   const dict = spec.secrets.find((s) => s.kind === "dict");
   assert.ok(dict?.kind === "dict");
   assert.deepEqual(dict.keys, ["API_KEY"]);
-  assert.match(dict.valueHash, /^sha256:[0-9a-f]{64}$/);
+  assert.match(dict.valueHash, /^hmac-sha256:[0-9a-f]{64}$/);
+  assert.equal(dict.id, `dict-${dict.valueHash.slice("hmac-sha256:".length, "hmac-sha256:".length + 12)}`);
   assert.ok(!JSON.stringify(spec).includes("s3cr3t"));
   assert.deepEqual(analyzeFixture("full").secretValues, { [dict.id]: { API_KEY: "s3cr3t" } });
   assert.deepEqual(spec.dicts.map((d) => [d.name, d.createIfMissing]), [["embedding-cache", true]]);

@@ -25,6 +25,19 @@ test("Cls.fromName naming an unknown class or another app's class is reported wh
   assert.equal(spec, null);
 });
 
+test("Function.fromName / Cls.fromName of this app naming no function or class it deploys: an error at the name, with the closest one", () => {
+  const { diagnostics, spec } = analyzeFixture("broken/porting/function-from-name");
+  assert.deepEqual(diagnostics.map(brief), ["GANTRY1708 app.ts:17:44", "GANTRY1708 app.ts:18:42", "GANTRY1708 app.ts:19:45", "GANTRY1708 app.ts:20:47", "GANTRY1708 app.ts:21:42"]);
+  assert.deepEqual(diagnostics.map((d) => d.message), [
+    'Function.fromName("my-app", "embd"): the app "my-app" has no function embd (did you mean "embed"?); its functions are embed',
+    'Function.fromName("my-app", "Model"): Model is a class of the app "my-app", not a function: use Cls.fromName("my-app", "Model")',
+    'Function.fromName("my-app", "main"): main is a local entrypoint, which runs where `gantry run` runs and is not deployed; call the functions it calls',
+    `Function.fromName("my-app", "embed[gpu=H100]"): the app "my-app" deploys no variant embed[gpu=H100] of embed (did you mean "${variantId("embed", { gpu: "T4" })}"?); its variants are ${variantId("embed", { gpu: "T4" })}`,
+    'Cls.fromName("my-app", "Modl"): the app "my-app" has no @app.cls class Modl (did you mean "Model"?); its @app.cls classes are Model',
+  ]);
+  assert.equal(spec, null);
+});
+
 test("fn.withOptions / fn.withConcurrency are function variants; concurrency is a function option", () => {
   const embed = fn(specOf("porting/function-variants"), "embed");
   assert.deepEqual(embed.concurrency, { maxInputs: 4, targetInputs: 4 });
