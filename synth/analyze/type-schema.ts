@@ -189,14 +189,28 @@ function objectSchema(properties: Record<string, JsonSchema>, required: string[]
   return required.length ? { type: "object", properties, required } : { type: "object", properties };
 }
 
-/** One schema for several: merged `const`s into an `enum`, duplicates dropped, else `anyOf`. */
+/** One schema for several: duplicates dropped, literals of one type merged into an `enum`, else `anyOf`. */
 function union(schemas: JsonSchema[]): JsonSchema {
   const unique = [...new Map(schemas.map((s) => [JSON.stringify(s), s])).values()];
   if (unique.some((s) => Object.keys(s).length === 0)) return {};
-  if (unique.length === 1) return unique[0];
-  const consts = unique.every((s) => "const" in s && Object.keys(s).length === 2);
-  const types = new Set(unique.map((s) => s.type));
-  if (consts && types.size === 1) return { type: unique[0].type, enum: unique.map((s) => s.const) };
-  if (unique.every((s) => typeof s.type === "string" && Object.keys(s).length === 1)) return { type: [...types] };
-  return { anyOf: unique };
+  const merged: JsonSchema[] = [];
+  const enums = new Map<unknown, unknown[]>();
+  for (const s of unique) {
+    const literal = "const" in s && Object.keys(s).length === 2 && typeof s.type === "string";
+    if (!literal) {
+      merged.push(s);
+      continue;
+    }
+    const values = enums.get(s.type);
+    if (values) values.push(s.const);
+    else {
+      const fresh = [s.const];
+      enums.set(s.type, fresh);
+      merged.push({ type: s.type, enum: fresh });
+    }
+  }
+  const out = merged.map((s) => (Array.isArray(s.enum) && s.enum.length === 1 ? { type: s.type, const: s.enum[0] } : s));
+  if (out.length === 1) return out[0];
+  if (out.every((s) => typeof s.type === "string" && Object.keys(s).length === 1)) return { type: out.map((s) => s.type) };
+  return { anyOf: out };
 }

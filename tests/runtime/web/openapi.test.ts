@@ -5,7 +5,7 @@ import { z } from "zod";
 import { frontDoor } from "./fixtures/harness.ts";
 import { openApiDocument } from "../../../runtime/web/openapi.ts";
 import type { EndpointRoute } from "../../../runtime/web/routes.ts";
-import { inputJsonSchema } from "../../../runtime/web/schema.ts";
+import { inputJsonSchema, outputJsonSchema } from "../../../runtime/web/schema.ts";
 
 const { call, web } = await frontDoor();
 
@@ -75,6 +75,24 @@ test("recursive schemas and $defs are hoisted into components with rewritten ref
     const target = ref.slice(2).split("/").reduce((node: Doc, key) => node?.[key], doc);
     assert.ok(target, `${ref} resolves`);
   }
+});
+
+test("the 200 response: the route's response schema in components ($defs hoisted), {} without one", () => {
+  const Leaf = z.object({ label: z.string() }).meta({ id: "Leaf" });
+  const base = {
+    kind: "endpoint", unit: "plant", target: { app: "a", name: "plant" }, public: true,
+    limits: { maxContainers: null, maxInputs: 1, timeout: 300, retries: 0 }, method: "GET", bodySchema: null, docs: true,
+  } as const;
+  const routes: EndpointRoute[] = [
+    { ...base, path: "/leaves", declaration: "leaves", responseSchema: outputJsonSchema(z.object({ leaves: z.array(Leaf) })) },
+    { ...base, path: "/opaque", declaration: "opaque" },
+  ];
+  const doc: Doc = openApiDocument("a", routes);
+  const ok = (path: string) => doc.paths[path].get.responses["200"].content["application/json"].schema;
+  assert.deepEqual(ok("/leaves"), { $ref: "#/components/schemas/leaves_Response" });
+  assert.deepEqual(doc.components.schemas.leaves_Response.properties.leaves.items, { $ref: "#/components/schemas/leaves_Response_Leaf" });
+  assert.deepEqual(doc.components.schemas.leaves_Response_Leaf.required, ["label"]);
+  assert.deepEqual(ok("/opaque"), {});
 });
 
 test("docs pages and assets are served from node_modules, with a same-origin CSP", async () => {

@@ -100,3 +100,25 @@ test("web signatures gantry cannot map, and wrong auth/response options, are rep
   assert.match(notZod, /response must be a zod schema/);
   assert.equal(spec, null);
 });
+
+test("response schemas from return types as written and from returned literals (synth/analyze/type-schema.ts)", () => {
+  const spec = specOf("porting/web-types");
+  const response = (name: string) => {
+    const web = fn(spec, name).web;
+    return web?.kind === "endpoint" ? web.responseSchema : "not an endpoint";
+  };
+  assert.deepEqual(response("tuple"), { type: "array", prefixItems: [{ type: "string" }, { type: "number" }], minItems: 2, maxItems: 2 });
+  assert.deepEqual(response("record"), { type: "object", additionalProperties: { type: "string", format: "date-time" } });
+  assert.deepEqual(response("literals"), { anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }] });
+  assert.deepEqual(response("inferred"), { type: "object", properties: { id: { type: "string" }, price: { type: "number", default: 0 } }, required: ["id", "price"], additionalProperties: false });
+  assert.deepEqual(response("tree"), {
+    allOf: [
+      { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
+      { type: "object", properties: { label: { type: "string" }, children: { type: "array", items: {} } }, required: ["children"] },
+    ],
+  }, "a recursive interface stops at itself");
+  assert.deepEqual(response("both"), { type: "object", properties: { ok: { type: "boolean" }, items: { type: "array", items: { type: "number" } } }, required: ["ok", "items"] },
+    "two returns of one shape are one schema (an empty array literal `as number[]` takes its type)");
+  assert.equal(response("opaque"), undefined, "a call's result is not known statically");
+  assert.deepEqual((fn(spec, "both").web as { queryParams?: string[] }).queryParams, ["flag"]);
+});
