@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { endpointsPrivate } from "../../policy/rules/endpoints-private.ts";
-import { app, fn } from "./fixtures/specs.ts";
+import { app, fn, llmApp } from "./fixtures/specs.ts";
 import { planOf } from "./plan-view.ts";
 import { summarizeAwsPlan } from "../../provider/aws/summary.ts";
 
@@ -40,4 +40,11 @@ test("endpoints-private: an auth: \"app\" webApp is not public; a public one sti
   const ctx = (spec: ReturnType<typeof delegated>) => ({ spec, resources: [], stack: "prod" }) as never;
   assert.deepEqual(endpointsPrivate.validate(ctx(delegated(true)), { allowPublic: [] }), []);
   assert.equal(endpointsPrivate.validate(ctx(delegated(false)), { allowPublic: [] }).length, 1);
+});
+
+test("AWS: API Gateway leaves preflights to the gateway Lambda: no API-level CORS (which would answer them itself and drop the backend's CORS headers), ANY routes", async () => {
+  const view = await planOf(llmApp(), { secretValues: { "dict-1a2b3c": { OPENAI_KEY: "sk-live-123" } } });
+  assert.equal(view.inputs("aws:apigatewayv2/api:Api").corsConfiguration, undefined);
+  const keys = view.resources("aws:apigatewayv2/route:Route").map((r) => String((r.inputs as { routeKey: string }).routeKey));
+  assert.ok(keys.includes("ANY /health") && keys.includes("ANY /_gantry/{proxy+}"), keys.join(", "));
 });
