@@ -223,7 +223,7 @@ export function describeRoute(route: WebRoute | SpecRoute, baseUrl: string): str
   const base = baseUrl.replace(/\/$/, "");
   const method = route.kind === "endpoint" ? (route.method ?? "POST") : "ANY";
   const url = route.kind === "endpoint" ? `${base}${route.path}` : `${base}${route.path}/`;
-  const notes = [route.kind !== "endpoint" && route.auth === "app" ? "the app's own auth" : route.public ? "public" : "bearer token"];
+  const notes = [route.kind !== "endpoint" && route.auth === "app" ? "auth by the app" : route.public ? "public" : "bearer token"];
   if (route.kind === "endpoint" && route.docs) notes.push(`docs ${base}${route.path}/docs`);
   return `${method.padEnd(6)} ${url}  (${notes.join(", ")})`;
 }

@@ -13,7 +13,7 @@ test("gantry serve: auth: \"app\" hands auth to the app, a preflight reaches a g
   t.after(() => s.kill());
   const { url, token } = s;
   assert.ok(token, s.stdout());
-  assert.match(s.stdout(), new RegExp(`ANY    ${url}/api/  \\(the app's own auth\\)`));
+  assert.match(s.stdout(), new RegExp(`ANY    ${url}/api/  \\(auth by the app\\)`));
   assert.match(s.stdout(), new RegExp(`ANY    ${url}/guarded/  \\(bearer token\\)`));
 
   const whoami = await fetch(`${url}/api/private/whoami`, { headers: { authorization: `Bearer ${APP_TOKEN}` } });
