@@ -29,8 +29,10 @@ import { Pool, type PoolConfig, type RequestReply } from "./pool.ts";
 import { DictStore } from "./dict-store.ts";
 import { QueueStore } from "./queue-store.ts";
 import { gantryHome, resolveSecretEnv } from "./secrets.ts";
-import type { ContainerRequest } from "./protocol.ts";
+import type { BootInfo, ContainerRequest } from "./protocol.ts";
 import type { Mount } from "./fs-remap.ts";
+import { ImageFiles } from "./image-files.ts";
+import { kernelMounts, mountMode } from "./namespace.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
 export interface LocalRuntimeOptions {
@@ -57,6 +59,7 @@ export interface LocalRuntimeOptions {
 interface Declaration extends ResolvedDeclaration {
   env: NodeJS.ProcessEnv;
   mounts: Mount[];
+  childMounts: BootInfo["childMounts"];
   /** a webApp/webServer function: its containers answer forwarded HTTP requests */
   web: "app" | "server" | null;
 }
@@ -105,6 +108,7 @@ export class LocalRuntime implements Invoker {
   private readonly autoscaleOverrides = new Map<string, AutoscalerSettings>();
   private readonly dicts: DictStore;
   private readonly queues = new QueueStore();
+  private readonly imageFiles: ImageFiles;
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly options: LocalRuntimeOptions) {
@@ -116,6 +120,7 @@ export class LocalRuntime implements Invoker {
     this.log = logger("local-runtime", { app: this.spec.app.name });
     this.output = options.output ?? processOutput;
     this.dicts = new DictStore(join(this.stateDir, "dicts"));
+    this.imageFiles = new ImageFiles(join(this.stateDir, "image-files", String(process.pid)), findProjectRoot(dirname(this.appFile)));
     this.events.setMaxListeners(100);
   }
 
@@ -227,6 +232,7 @@ export class LocalRuntime implements Invoker {
     this.paramNameCache.clear();
     this.poolKeys = new WeakMap();
     this.autoscaleOverrides.clear();
+    this.imageFiles.reset();
     return Promise.all(old.map((pool) => {
       this.retiring.add(pool);
       return pool.retire().finally(() => this.retiring.delete(pool));
@@ -242,6 +248,7 @@ export class LocalRuntime implements Invoker {
       this.queues.close();
       await Promise.all([...this.pools.values(), ...this.retiring].map((p) => p.shutdown(options.drainMs ?? 0)));
       this.dicts.flush();
+      this.imageFiles.remove();
     })();
     return this.stopped;
   }
@@ -401,6 +408,7 @@ export class LocalRuntime implements Invoker {
         batching: d.batching,
         setupTimeoutMs: setupTimeoutSeconds(o) * 1000,
         mounts: d.mounts,
+        childMounts: d.childMounts,
         spec: this.spec,
         ...(d.web ? { web: true } : {}),
       },
@@ -425,7 +433,8 @@ export class LocalRuntime implements Invoker {
       return cached;
     }
     const d = resolveDeclaration(this.spec, target);
-    const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d), web: d.server?.kind ?? null };
+    const mounts = this.mounts(d);
+    const declaration: Declaration = { ...d, env: this.environment(d), mounts, childMounts: this.childMounts(d, mounts), web: d.server?.kind ?? null };
     this.declarations.set(id, declaration);
     return declaration;
   }
@@ -440,7 +449,24 @@ export class LocalRuntime implements Invoker {
     return { ...process.env, ...imageEnv, ...d.options.env, ...secrets, GANTRY_CONTAINER: "1" };
   }
 
+  /** Volumes, then the image's local files (image-files.ts). */
   private mounts(d: ResolvedDeclaration): Mount[] {
+    const image = this.spec.images.find((i) => i.id === d.options.image);
+    return [...this.volumeMounts(d), ...this.imageFiles.mounts(image, d.label)];
+  }
+
+  /** How child processes see `mounts`: a mount namespace where the OS allows (namespace.ts), else rewritten paths. */
+  private childMounts(d: ResolvedDeclaration, mounts: Mount[]): BootInfo["childMounts"] {
+    if (mounts.length === 0 || mountMode(join(this.stateDir, "mount-root")) === "rewrite") return { mode: "rewrite" };
+    const { bound, skipped } = kernelMounts(mounts, this.imageFiles.owned);
+    if (skipped.length) {
+      this.log.warn({ declaration: d.label, paths: skipped.map((m) => m.mountPath) },
+        `${d.label}: child processes will not see ${skipped.map((m) => m.mountPath).join(", ")} (making the mount point would write on this machine outside the project); the container's own code does`);
+    }
+    return { mode: "namespace", root: join(this.stateDir, "mount-root"), bound };
+  }
+
+  private volumeMounts(d: ResolvedDeclaration): Mount[] {
     return d.options.volumes.map(({ mountPath, volume }) => {
       const hostPath = join(this.stateDir, "volumes", encodeURIComponent(volume));
       const declared = this.spec.volumes.find((v) => v.name === volume);
