@@ -33,6 +33,7 @@ import type { BootInfo, ContainerRequest } from "./protocol.ts";
 import type { Mount } from "./fs-remap.ts";
 import { ImageFiles } from "./image-files.ts";
 import { kernelMounts, mountMode } from "./namespace.ts";
+import { noPeerError, type CallRequest, type Peer, type PeerResolver } from "./peers.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
 export interface LocalRuntimeOptions {
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
   stopGraceMs?: number;
   /** working directory of containers (default: this process's) */
   cwd?: string;
+  /** where calls to other apps go (peers.ts); without it such a call is an error naming the ways */
+  peers?: PeerResolver;
 }
 
 /** A function or class variant, with everything its pools share. */
@@ -109,6 +112,8 @@ export class LocalRuntime implements Invoker {
   private readonly dicts: DictStore;
   private readonly queues = new QueueStore();
   private readonly imageFiles: ImageFiles;
+  /** calls that went to another app's runtime (spawned there), by id: result and cancel go there too */
+  private readonly peerCalls = new Map<string, Peer>();
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly options: LocalRuntimeOptions) {
@@ -127,25 +132,38 @@ export class LocalRuntime implements Invoker {
   // ---- Invoker: calls
 
   async remote(target: CallTarget, args: unknown[]): Promise<unknown> {
+    if (this.isForeign(target)) return this.viaPeer({ op: "remote", id: newCallId(), target, a: this.encode(target, args, "remote") });
     const call = this.submit(target, args, "remote", false);
     return unwrap(await call.done());
   }
 
   async spawn(target: CallTarget, args: unknown[]): Promise<string> {
+    if (this.isForeign(target)) {
+      const id = newCallId();
+      await this.viaPeer({ op: "spawn", id, target, a: this.encode(target, args, "spawn") });
+      return id;
+    }
     return this.submit(target, args, "spawn", true).id;
   }
 
   async result(callId: string, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    if (this.peerCalls.has(callId)) return this.viaPeer({ op: "result", id: callId, timeoutMs: options.timeoutMs ?? null });
     return unwrap(await this.waitFor(callId, options.timeoutMs ?? null));
   }
 
   async cancel(callId: string): Promise<void> {
+    if (this.peerCalls.has(callId)) return void (await this.viaPeer({ op: "cancel", id: callId }));
     const call = this.calls.get(callId);
     if (call) call.pool.cancel(call);
   }
 
   map(target: CallTarget, inputs: AsyncIterable<unknown[]>, options: { returnExceptions: boolean; orderOutputs: boolean }): AsyncIterable<unknown> {
     return mapCalls(inputs, (args) => {
+      if (this.isForeign(target)) {
+        const id = newCallId();
+        const promise = this.viaPeer({ op: "remote", id, target, a: this.encode(target, args, "map") });
+        return { promise, cancel: () => void this.viaPeer({ op: "cancel", id }).catch(() => {}) };
+      }
       const call = this.submit(target, args, "map", false);
       return { promise: call.done().then(unwrap), cancel: () => call.pool.cancel(call) };
     }, options);
@@ -174,6 +192,7 @@ export class LocalRuntime implements Invoker {
   }
 
   async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
+    if (this.isForeign(target)) return void (await this.viaPeer({ op: "autoscaler", target, settings }));
     const declaration = this.declaration(target);
     const merged = { ...this.autoscaleOverrides.get(declaration.label), ...settings };
     this.autoscaleOverrides.set(declaration.label, merged);
@@ -286,13 +305,52 @@ export class LocalRuntime implements Invoker {
     return this.retiring.size;
   }
 
+  // ---- other apps (peers.ts)
+
+  /**
+   * A call request as a container sends it, answered with packed bytes: what a peer asks of this
+   * runtime (another app of the same `gantry run`, or `gantry serve`'s call route).
+   */
+  async callRequest(req: CallRequest): Promise<RequestReply> {
+    try {
+      return await this.handleRequest(null, req);
+    } catch (err) {
+      return { ok: false, e: encodeError(err) };
+    }
+  }
+
+  private isForeign(target: CallTarget): boolean {
+    return target.app !== this.spec.app.name;
+  }
+
+  private peerOf(target: CallTarget): Peer {
+    const peer = this.options.peers?.(target.app);
+    if (!peer) throw noPeerError(target, this.spec.app.name);
+    return peer;
+  }
+
+  /** Sends a request to the peer that runs its call (by target, or by the id of a call spawned there). */
+  private async viaPeerReply(req: CallRequest): Promise<RequestReply> {
+    const peer = "target" in req ? this.peerOf(req.target) : this.peerCalls.get(req.id)!;
+    if (req.op === "spawn") this.peerCalls.set(req.id, peer);
+    return peer.request(req);
+  }
+
+  private async viaPeer(req: CallRequest): Promise<unknown> {
+    const reply = await this.viaPeerReply(req);
+    if (reply.ok) return reply.v === undefined ? undefined : decodeValue(reply.v);
+    throw withCallerFrames(decodeError(reply.e));
+  }
+
+  private encode(target: CallTarget, args: unknown[], how: string): Uint8Array {
+    return encodeArgs(args, { callee: `${targetLabel(target)}.${how}`, paramNames: this.paramNamesOf(target) });
+  }
+
   // ---- submitting
 
   private submit(target: CallTarget, args: unknown[], how: string, keep: boolean): Call {
     const { pool } = this.poolFor(target);
-    const label = targetLabel(target);
-    const payload = encodeArgs(args, { callee: `${label}.${how}`, paramNames: this.paramNamesOf(target) });
-    return this.enqueue(pool, newCallId(), target, label, payload, keep);
+    return this.enqueue(pool, newCallId(), target, targetLabel(target), this.encode(target, args, how), keep);
   }
 
   private enqueue(pool: Pool, id: string, target: CallTarget, label: string, payload: Uint8Array, keep: boolean, kind: Call["kind"] = "call"): Call {
@@ -483,7 +541,10 @@ export class LocalRuntime implements Invoker {
 
   // ---- requests from containers
 
-  private async handleRequest(_container: Container, req: ContainerRequest): Promise<RequestReply> {
+  private async handleRequest(_container: Container | null, req: ContainerRequest): Promise<RequestReply> {
+    // calls to another app, and results of calls spawned there, go to its peer untouched
+    if ((req.op === "remote" || req.op === "spawn" || req.op === "autoscaler") && this.isForeign(req.target)) return this.viaPeerReply(req);
+    if ((req.op === "result" || req.op === "cancel") && this.peerCalls.has(req.id)) return this.viaPeerReply(req);
     switch (req.op) {
       case "remote": {
         const call = this.enqueue(this.poolFor(req.target).pool, req.id, req.target, targetLabel(req.target), req.a, false);
