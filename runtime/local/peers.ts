@@ -23,10 +23,10 @@ export interface Peer {
 export type PeerResolver = (app: string) => Peer | undefined;
 
 /** The error for a call to an app that nothing here runs, naming the ways to make it run. */
-export function noPeerError(target: { app: string; name: string }, ownApp: string): Error {
+export function noPeerError(target: { app: string; name: string }, ownApp: string, ownFile: string): Error {
   return new Error(
     `${target.app}.${target.name}: app "${target.app}" is not part of this run (it runs app "${ownApp}"). ` +
-    `To call it locally, either run both apps: gantry run <this app> --with <path to ${target.app}'s app file>, ` +
+    `To call it locally, either run both apps: gantry run ${ownFile} --with <path to ${target.app}'s app file>, ` +
     `or start its dev server first: gantry serve <path to ${target.app}'s app file> (this run finds a running gantry serve ` +
     `of "${target.app}" in this project, or the one of a --with file)`,
   );

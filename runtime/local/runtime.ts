@@ -8,7 +8,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type {
   CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
@@ -325,7 +325,7 @@ export class LocalRuntime implements Invoker {
 
   private peerOf(target: CallTarget): Peer {
     const peer = this.options.peers?.(target.app);
-    if (!peer) throw noPeerError(target, this.spec.app.name);
+    if (!peer) throw noPeerError(target, this.spec.app.name, relative(process.cwd(), this.appFile) || this.appFile);
     return peer;
   }
 

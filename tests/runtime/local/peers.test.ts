@@ -22,7 +22,7 @@ describe("a call to an app that is not in the run", () => {
   after(() => rt.stop());
 
   test("fails naming --with and gantry serve, from the entrypoint and from a container", async () => {
-    const message = /rt-peer-server\.Model: app "rt-peer-server" is not part of this run \(it runs app "rt-peer-client"\)\. To call it locally, either run both apps: gantry run <this app> --with <path to rt-peer-server's app file>, or start its dev server first: gantry serve <path to rt-peer-server's app file>/;
+    const message = /rt-peer-server\.Model: app "rt-peer-server" is not part of this run \(it runs app "rt-peer-client"\)\. To call it locally, either run both apps: gantry run tests\/runtime\/fixtures\/peers\/client\.ts --with <path to rt-peer-server's app file>, or start its dev server first: gantry serve <path to rt-peer-server's app file>/;
     await assert.rejects(Remote.instance({}).generate.remote("x"), message);
     await assert.rejects(rt.mod.ask.remote("x"), message);
   });
