@@ -13,7 +13,7 @@ import { costStep } from "../../policy/plan-step.ts";
 import { ConfigError, SynthError } from "../../provider/errors.ts";
 import { buildPlan, serializePlan } from "../../provider/plan/build.ts";
 import { summarizePlan } from "../../provider/plan/summary.ts";
-import { AnalysisError } from "../../provider/run.ts";
+import { analyze, AnalysisError } from "../../provider/run.ts";
 import { implementedTargets, knownTargets, lookupTarget } from "../../provider/target.ts";
 import { findProjectRoot, formatDiagnostics, summarizeDiagnostics } from "../../synth/index.ts";
 import { UsageError } from "../main.ts";
@@ -63,12 +63,18 @@ async function run(app: string, flags: SynthFlags): Promise<void> {
   const file = resolve(app);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no such file: ${app}`);
   const projectRoot = findProjectRoot(dirname(file));
+  const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
   let plan;
   try {
-    plan = await buildPlan({ projectRoot, stack: flags.stack, app: relative(projectRoot, file), target: flags.target, ignoreArtifact: flags.ignoreArtifact }, [costStep]);
+    // analysed here so that its warnings are printed too (an image without Node, unpinned packages)
+    const analysis = analyze(projectRoot, relative(projectRoot, file));
+    if (analysis.warnings.length) report(formatDiagnostics(analysis.warnings, { color, cwd: process.cwd() }));
+    plan = await buildPlan({
+      projectRoot, stack: flags.stack, app: relative(projectRoot, file), target: flags.target, ignoreArtifact: flags.ignoreArtifact,
+      spec: analysis.spec, secretValues: analysis.secretValues,
+    }, [costStep]);
   } catch (err) {
     if (err instanceof AnalysisError) {
-      const color = !!process.stderr.isTTY && !process.env.NO_COLOR;
       report(formatDiagnostics(err.diagnostics, { color, cwd: process.cwd() }));
       report(summarizeDiagnostics(err.diagnostics));
     } else if (err instanceof ConfigError || err instanceof SynthError) {

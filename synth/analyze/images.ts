@@ -3,7 +3,7 @@
  * layer with its own source location; unpinned packages are warned about where they are written.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import type { Node } from "ts-morph";
 import { contentId } from "../hash.ts";
 import { DEFAULTS, type ImageBase, type ImageLayer, type ImageSpec } from "../spec.ts";
@@ -171,10 +171,13 @@ function pythonOf(adds: { addPython: string | null }): { addPython?: string } {
   return adds.addPython ? { addPython: adds.addPython } : {};
 }
 
-/** What the base is called in messages, and how to write it with an option added. */
-function describeBase(base: ImageBase, option: string): { what: string; fix: string } {
+/** What the base is called in messages, and how to write it with an option added (a Dockerfile's path as the file at `at` would write it). */
+function describeBase(ctx: Context, base: ImageBase, option: string, at: Node): { what: string; fix: string } {
   if (base.kind === "registry") return { what: `the image ${base.ref}`, fix: `Image.fromRegistry(${JSON.stringify(base.ref)}, { ${option} })` };
-  if (base.kind === "dockerfile") return { what: `the Dockerfile ${base.path}`, fix: `Image.fromDockerfile(${JSON.stringify(base.path)}, { ${option} })` };
+  if (base.kind === "dockerfile") {
+    const written = relative(dirname(at.getSourceFile().getFilePath()), resolve(ctx.project.root, base.path)).split(sep).join("/");
+    return { what: `the Dockerfile ${base.path}`, fix: `Image.fromDockerfile(${JSON.stringify(written)}, { ${option} })` };
+  }
   return { what: "Image.debianSlim()", fix: `Image.debianSlim({ ${option} })` };
 }
 
@@ -185,14 +188,14 @@ function dockerfileOf(ctx: Context, base: ImageBase): string | undefined {
 /** GANTRY1803 at the image's factory call: its base has no Node, and the entrypoint of every container is `node`. */
 function warnNoNode(ctx: Context, base: ImageBase, at: Node): void {
   if (baseProvides(base, dockerfileOf(ctx, base)).node !== false) return;
-  const { what, fix } = describeBase(base, `addNode: "${DEFAULTS.nodeVersion}"`);
+  const { what, fix } = describeBase(ctx, base, `addNode: "${DEFAULTS.nodeVersion}"`, at);
   ctx.report("GANTRY1803", at, `${what} has no Node that gantry can see, and every gantry container starts with node: write ${fix} (or a base with Node)`);
 }
 
 /** GANTRY1804 at the first pipInstall: the base has no Python, so the build's `pip install` would fail. */
 function warnNoPython(ctx: Context, base: ImageBase, at: Node): void {
   if (baseProvides(base, dockerfileOf(ctx, base)).python !== false) return;
-  const { what, fix } = describeBase(base, `addPython: "${DEFAULT_ADD_PYTHON}"`);
+  const { what, fix } = describeBase(ctx, base, `addPython: "${DEFAULT_ADD_PYTHON}"`, at);
   ctx.report("GANTRY1804", at, `pipInstall needs Python, and ${what} has none that gantry can see: write ${fix} (or a base with Python)`);
 }
 

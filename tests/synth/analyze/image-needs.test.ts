@@ -3,6 +3,7 @@
  * base without Node (every container starts with node) at its factory call, a base without Python
  * at its first pipInstall; `addNode`/`addPython` silence them and reach the spec.
  */
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeFixture, brief, fn } from "../helpers.ts";
@@ -39,4 +40,12 @@ test("a Dockerfile is judged by its final stage, through its aliases; a FROM bui
   assert.deepEqual(dockerfileProvides("FROM node:22 AS build\nRUN npm ci\nFROM ubuntu:24.04\nCOPY --from=build /app /app\n"), { node: false, python: false });
   assert.deepEqual(dockerfileProvides("FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nRUN curl -fsSL https://deb.nodesource.com/setup_22.x | bash - && apt-get install -y nodejs\n"), { node: true, python: false });
   assert.deepEqual(dockerfileProvides("ARG BASE\nFROM ${BASE}\n"), { node: null, python: null });
+});
+
+test("gantry synth prints the warnings with their locations, and still plans", () => {
+  const run = spawnSync(process.execPath, ["cli/bin.mjs", "synth", "tests/synth/fixtures/image-needs/app.ts", "--stack", "dev"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /^tests\/synth\/fixtures\/image-needs\/app\.ts:8:43: warning GANTRY1803: the image nvidia\/cuda/m);
+  assert.match(run.stderr, /^tests\/synth\/fixtures\/image-needs\/app\.ts:11:92: warning GANTRY1804: .*write Image\.fromDockerfile\("docker\/Plain\.Dockerfile", \{ addPython: "3\.12" \}\)/m);
+  assert.match(run.stdout, /^gantry plan: app image-needs, stack dev, target aws$/m);
 });
