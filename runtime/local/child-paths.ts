@@ -11,6 +11,7 @@
  * a file it reads) is not rewritten, and a child is not confined to its mount (`..` is the host's).
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
+import { promisify } from "node:util";
 import { MountTable, type Mount } from "./mount-paths.ts";
 
 const require = createRequire(import.meta.url);
@@ -70,28 +71,39 @@ export function installChildPathRewrite(mounts: readonly Mount[]): void {
   for (const name of [...withArgs, "exec", "execSync"]) {
     const original = cp[name];
     if (typeof original !== "function") continue;
-    const hasArgs = withArgs.includes(name);
+    const rewrite = (args: unknown[]) => rewriteArgs(paths, args, withArgs.includes(name));
     const patched = function (this: unknown, ...args: unknown[]) {
-      if (typeof args[0] === "string") args[0] = paths.text(args[0]);
-      // where the options object is (or goes): after the argument array, if there is one
-      const at = hasArgs && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
-      if (at === 2 && Array.isArray(args[1])) args[1] = args[1].map((a) => (typeof a === "string" ? paths.text(a) : a));
-      const given = args[at];
-      const options = given !== null && typeof given === "object" ? { ...(given as Record<string, unknown>) } : {};
-      options.env = paths.env(options.env as NodeJS.ProcessEnv | undefined);
-      const cwd = paths.cwd(options.cwd, process.cwd());
-      if (cwd !== undefined) options.cwd = cwd;
-      if (typeof given === "function") args.splice(at, 0, options);
-      else args[at] = options;
-      return original.apply(this, args);
+      return original.apply(this, rewrite(args));
     };
     Object.defineProperty(patched, "name", { value: original.name });
     for (const key of Reflect.ownKeys(original)) {
-      if (key === "length" || key === "name" || key === "prototype") continue;
+      if (key === "length" || key === "name" || key === "prototype" || key === promisify.custom) continue;
       const descriptor = Object.getOwnPropertyDescriptor(original, key);
       if (descriptor) Object.defineProperty(patched, key, descriptor);
+    }
+    // `promisify(exec)` uses exec's own promisified form, which calls the unpatched function
+    const custom = (original as unknown as Record<symbol, unknown>)[promisify.custom];
+    if (typeof custom === "function") {
+      Object.defineProperty(patched, promisify.custom, { value: (...args: unknown[]) => custom(...rewrite(args)), configurable: true });
     }
     cp[name] = patched;
   }
   syncBuiltinESMExports();
+}
+
+/** The arguments of a child_process call with mount paths rewritten (`hasArgs`: an argument array may follow the command). */
+function rewriteArgs(paths: ChildPaths, input: unknown[], hasArgs: boolean): unknown[] {
+  const args = [...input];
+  if (typeof args[0] === "string") args[0] = paths.text(args[0]);
+  // where the options object is (or goes): after the argument array, if there is one
+  const at = hasArgs && (Array.isArray(args[1]) || (args[1] == null && args.length > 2)) ? 2 : 1;
+  if (at === 2 && Array.isArray(args[1])) args[1] = args[1].map((a) => (typeof a === "string" ? paths.text(a) : a));
+  const given = args[at];
+  const options = given !== null && typeof given === "object" ? { ...(given as Record<string, unknown>) } : {};
+  options.env = paths.env(options.env as NodeJS.ProcessEnv | undefined);
+  const cwd = paths.cwd(options.cwd, process.cwd());
+  if (cwd !== undefined) options.cwd = cwd;
+  if (typeof given === "function") args.splice(at, 0, options);
+  else args[at] = options;
+  return args;
 }

@@ -127,3 +127,16 @@ export function namespaceCommand(root: string, mounts: readonly Mount[], cwd: st
 function ids(): [string, string] {
   return [String(process.getuid?.() ?? 0), String(process.getgid?.() ?? 0)];
 }
+
+let noticed = false;
+
+/**
+ * Once per process, when mount namespaces were not forced off but are unavailable: what child
+ * processes get instead (a line for the run's log).
+ */
+export function rewriteNotice(): string | null {
+  if (noticed || process.env.GANTRY_LOCAL_MOUNTS === "rewrite" || !probed || probed.ok) return null;
+  noticed = true;
+  return `child processes see volumes and image files through rewritten command, argument and environment paths only ` +
+    `(mount namespaces are not available here: ${probed.why}); see "Child processes see the mounts too" in gantry's runtime/README.md`;
+}

@@ -32,7 +32,7 @@ import { gantryHome, resolveSecretEnv } from "./secrets.ts";
 import type { BootInfo, ContainerRequest } from "./protocol.ts";
 import type { Mount } from "./fs-remap.ts";
 import { ImageFiles } from "./image-files.ts";
-import { kernelMounts, mountMode } from "./namespace.ts";
+import { kernelMounts, mountMode, rewriteNotice } from "./namespace.ts";
 import { noPeerError, type CallRequest, type Peer, type PeerResolver } from "./peers.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
@@ -515,7 +515,12 @@ export class LocalRuntime implements Invoker {
 
   /** How child processes see `mounts`: a mount namespace where the OS allows (namespace.ts), else rewritten paths. */
   private childMounts(d: ResolvedDeclaration, mounts: Mount[]): BootInfo["childMounts"] {
-    if (mounts.length === 0 || mountMode(join(this.stateDir, "mount-root")) === "rewrite") return { mode: "rewrite" };
+    if (mounts.length === 0) return { mode: "rewrite" };
+    if (mountMode(join(this.stateDir, "mount-root")) === "rewrite") {
+      const notice = rewriteNotice();
+      if (notice) this.log.warn({}, notice);
+      return { mode: "rewrite" };
+    }
     const { bound, skipped } = kernelMounts(mounts, this.imageFiles.owned);
     if (skipped.length) {
       this.log.warn({ declaration: d.label, paths: skipped.map((m) => m.mountPath) },

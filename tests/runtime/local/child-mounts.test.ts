@@ -32,7 +32,7 @@ for (const mode of ["namespace", "rewrite"] as const) {
     test("a subprocess writes into a volume and the function reads it back", async () => {
       const { mod, stateDir } = await start();
       const out = await mod.shellWrite.remote("from-sh");
-      assert.deepEqual(out, { fromChild: "from-sh\n", hfToken: "cached\n" });
+      assert.deepEqual(out, { fromChild: "from-sh\n", hfToken: "cached\n", promised: "promised\npromised-file\n" });
       const volume = join(stateDir, "volumes", "rt-child-weights");
       assert.equal(readFileSync(join(volume, "out", "child.txt"), "utf8"), "from-sh\n");
       assert.equal(readFileSync(join(volume, "hf", "token"), "utf8"), "cached\n");
