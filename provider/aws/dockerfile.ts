@@ -5,6 +5,7 @@
  * package layers above it.
  */
 import type { ImageLayer, ImageSpec } from "../../synth/spec.ts";
+import { dockerfileUser } from "../../synth/analyze/image-needs.ts";
 
 /** Where the bundle lives in the image, and where `npmInstall` puts packages it can resolve. */
 export const APP_DIR = "/opt/gantry/app";
@@ -54,6 +55,12 @@ function addPythonLines(version: string): string[] {
   ];
 }
 
+/** `lines` run as root, then the build goes on as the user the user's Dockerfile left it in. */
+function asRoot(lines: string[], user: string | null): string[] {
+  if (!lines.length || user === null || user === "root" || user === "0" || user.startsWith("0:")) return lines;
+  return ["USER root", ...lines, `USER ${user}`];
+}
+
 function addLines(base: { addNode?: string | null; addPython?: string }): string[] {
   return [...(base.addNode ? addNodeLines(base.addNode) : []), ...(base.addPython ? addPythonLines(base.addPython) : [])];
 }
@@ -71,7 +78,7 @@ function baseLines(spec: ImageSpec, options: DockerfileOptions): { lines: string
     case "dockerfile": {
       if (options.userDockerfile === undefined) throw new Error(`the Dockerfile ${base.path} was not read`);
       const user = options.userDockerfile.replace(/\s+$/, "");
-      return { lines: [`# from ${base.path}`, user, ...addLines(base)], hasPython: !!base.addPython };
+      return { lines: [`# from ${base.path}`, user, ...asRoot(addLines(base), dockerfileUser(options.userDockerfile))], hasPython: !!base.addPython };
     }
   }
 }

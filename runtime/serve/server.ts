@@ -207,7 +207,16 @@ export class DevServer {
       return handleOps(request, { token: this.opsToken, logs: this.logs, status: () => this.status() });
     }
     // other local apps calling this one (gantry run client.ts, runtime/serve/calls.ts)
-    if (path === CALLS_PATH) return handleCalls(request, { token: this.opsToken, call: (req) => this.runtime.callRequest(req) });
+    if (path === CALLS_PATH) {
+      return handleCalls(request, {
+        token: this.opsToken,
+        call: async (req) => {
+          const reply = await this.runtime.callRequest(req);
+          if (req.op === "spawn" && reply.ok) this.forgetLater(req.id);
+          return reply;
+        },
+      });
+    }
     const door = this.current;
     if (!door) return errorResponse(503, "Unavailable", "the app is not loaded", {}, { "retry-after": "1" });
     try {
@@ -220,16 +229,20 @@ export class DevServer {
   private readonly host: FrontDoorHost = {
     spawn: async (target, args) => {
       const id = await this.runtime.spawn(target, args);
-      // a spawned call is kept for its result URL for a while, then forgotten (a server spawns many)
-      void this.runtime.result(id).catch(() => {}).finally(() => {
-        setTimeout(() => this.runtime.forget(id), RESULT_RETENTION_MS).unref();
-      });
+      this.forgetLater(id);
       return id;
     },
     result: (callId, timeoutMs) => this.runtime.result(callId, { timeoutMs }),
     forward: (target, request) => this.runtime.forward(target, request),
     mask: (text) => this.mask(text),
   };
+
+  /** A spawned call is kept for its result (URL) for a while after it ends, then forgotten (a server spawns many). */
+  private forgetLater(id: string): void {
+    void this.runtime.result(id).catch(() => {}).finally(() => {
+      setTimeout(() => this.runtime.forget(id), RESULT_RETENTION_MS).unref();
+    });
+  }
 
   /** Secret values masked as the AWS container's logger does (runtime/secret-mask.ts). */
   private mask(text: string): string {

@@ -39,6 +39,26 @@ export function baseProvides(base: ImageBase, dockerfileText?: string): Provides
 
 /** The final stage of a Dockerfile: its base image (through stage aliases) and its instructions. */
 export function dockerfileProvides(text: string): Provides {
+  const stage = finalStage(text);
+  if (!stage || stage.from.includes("$")) return { node: null, python: null };
+  const body = stage.lines.join("\n");
+  return {
+    node: NODE_REF.test(stage.from) || NODE_INSTALL.test(body),
+    python: PYTHON_REF.test(stage.from) || PYTHON_INSTALL.test(body),
+  };
+}
+
+/** The user the final stage of a Dockerfile leaves its build in (its last `USER`), null when it sets none. */
+export function dockerfileUser(text: string): string | null {
+  const users = (finalStage(text)?.lines ?? []).map((l) => /^USER\s+(\S+)/i.exec(l)?.[1]).filter((u): u is string => !!u);
+  return users.at(-1) ?? null;
+}
+
+/**
+ * The final stage: the registry image it starts from, through `AS` aliases, and the instructions
+ * of the stages on that chain, first stage first.
+ */
+function finalStage(text: string): { from: string; lines: string[] } | null {
   const stages = new Map<string, { from: string; lines: string[] }>();
   let current: { from: string; lines: string[] } | null = null;
   // continuation lines joined, comments dropped
@@ -52,24 +72,19 @@ export function dockerfileProvides(text: string): Provides {
     }
     current?.lines.push(line);
   }
-  if (!current) return { node: null, python: null };
+  if (!current) return null;
   // walk the aliases down to a registry image, collecting each stage's instructions
-  const lines: string[] = [];
+  const chain: string[][] = [];
   let stage: { from: string; lines: string[] } = current;
   const seen = new Set<string>();
   for (;;) {
-    lines.push(...stage.lines);
+    chain.unshift(stage.lines);
     const parent = stages.get(stage.from);
     if (!parent || seen.has(stage.from)) break;
     seen.add(stage.from);
     stage = parent;
   }
-  if (stage.from.includes("$")) return { node: null, python: null };
-  const body = lines.join("\n");
-  return {
-    node: NODE_REF.test(stage.from) || NODE_INSTALL.test(body),
-    python: PYTHON_REF.test(stage.from) || PYTHON_INSTALL.test(body),
-  };
+  return { from: stage.from, lines: chain.flat() };
 }
 
 /** Reads the Dockerfile of a `fromDockerfile` base (a path relative to the project root); undefined when it cannot be read. */

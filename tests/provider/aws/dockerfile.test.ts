@@ -77,4 +77,12 @@ describe("Dockerfile from an Image spec", () => {
     const fromFile = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addNode: "20" }, layers: [] }, { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04\n" });
     assert.match(fromFile, /^FROM ubuntu:24\.04\nCOPY --from=node:20-bookworm-slim \/usr\/local\/bin\/node /m);
   });
+
+  it("addNode/addPython after a Dockerfile that ends as another user run as root, then give the build back to that user", () => {
+    const text = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addPython: "3.12" }, layers: [] },
+      { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04 AS base\nUSER builder\nFROM base\nRUN make\nUSER app\n" });
+    assert.match(text, /\nUSER app\nUSER root\nCOPY --from=ghcr\.io\/astral-sh\/uv:0\.8\.14 \/uv \/usr\/local\/bin\/uv\nRUN .*uv venv .*\nENV PATH=\/opt\/venv\/bin:\$PATH\nUSER app\n/);
+    const asRoot = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addNode: "22" }, layers: [] }, { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04\n" });
+    assert.doesNotMatch(asRoot, /^USER /m);
+  });
 });
