@@ -117,11 +117,14 @@ function exists(path: string): boolean {
   }
 }
 
-/** The command that starts `command` in a mount namespace with `mounts` bound, in `cwd`. */
-export function namespaceCommand(root: string, mounts: readonly Mount[], cwd: string, command: string[]): { file: string; args: string[] } {
+/**
+ * The command that starts `command` in a mount namespace with `mounts` bound, in `cwd`, as the
+ * user `as` (default: this process's; the command must be started as that user).
+ */
+export function namespaceCommand(root: string, mounts: readonly Mount[], cwd: string, command: string[], as: [string, string] = ids()): { file: string; args: string[] } {
   if (!existsSync(root)) mkdirSync(root, { recursive: true });
   const pairs = mounts.flatMap((m) => [posix.normalize(m.mountPath), m.hostPath]);
-  return { file: "unshare", args: ["-Urm", "--", "sh", "-c", SETUP, "sh", root, ...ids(), cwd, String(mounts.length), ...pairs, ...command] };
+  return { file: "unshare", args: ["-Urm", "--", "sh", "-c", SETUP, "sh", root, ...as, cwd, String(mounts.length), ...pairs, ...command] };
 }
 
 function ids(): [string, string] {

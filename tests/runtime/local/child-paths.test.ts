@@ -5,7 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChildPaths } from "../../../runtime/local/child-paths.ts";
-import { kernelMounts } from "../../../runtime/local/namespace.ts";
+import { kernelMounts, namespaceCommand, namespaceSupport } from "../../../runtime/local/namespace.ts";
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const paths = new ChildPaths([
   { mountPath: "/models", hostPath: "/h/vol/models" },
@@ -47,4 +51,30 @@ test("a mount namespace binds mount points it can make in its own root, and skip
   ], new Set(["/h/img"]));
   assert.deepEqual(bound.map((m) => m.mountPath), ["/tmp", "/img", "/img/sub/file", "/gantry-test-missing/models"]);
   assert.deepEqual(skipped.map((m) => m.mountPath), ["/", "/tmp/gantry-test-missing-dir/x"]);
+});
+
+// Run as root (CI, this machine), the suite alone would not show that the namespace needs none:
+// start the same setup as an unprivileged user, who must end up writing into the volume as itself.
+const root = process.getuid?.() === 0;
+test("the mount namespace needs no root: an unprivileged user's subprocess writes into a volume as that user", {
+  skip: !root ? "the suite runs unprivileged already" : !namespaceSupport(join(tmpdir(), "gantry-probe-root")).ok ? "no mount namespaces here" : false,
+}, () => {
+  const nobody = 65534;
+  const dir = mkdtempSync(join(tmpdir(), "gantry-ns-user-"));
+  const volume = join(dir, "volume");
+  const mountRoot = join(dir, "root");
+  for (const d of [volume, mountRoot]) mkdirSync(d);
+  for (const d of [dir, volume, mountRoot]) {
+    chmodSync(d, 0o755);
+    chownSync(d, nobody, nobody);
+  }
+  try {
+    const { file, args } = namespaceCommand(mountRoot, [{ mountPath: "/gantry-test-volume", hostPath: volume }], "/", ["sh", "-c", "id -u > /gantry-test-volume/who"], [String(nobody), String(nobody)]);
+    const run = spawnSync(file, args, { uid: nobody, gid: nobody, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(readFileSync(join(volume, "who"), "utf8"), `${nobody}\n`);
+    assert.equal(statSync(join(volume, "who")).uid, nobody, "the file belongs to the user, not to root");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
