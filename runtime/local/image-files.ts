@@ -10,7 +10,7 @@ import { join, posix, resolve } from "node:path";
 import type { ImageSpec } from "../../synth/spec.ts";
 import type { Mount } from "./mount-paths.ts";
 
-/** The copies of a run: one tree per image. */
+/** The copies of a run (of one app's runtime): one tree per image. */
 export class ImageFiles {
   private readonly made = new Map<string, Mount[]>();
   /** bumped by `reset`: a new version of the app copies into a new tree */

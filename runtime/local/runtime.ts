@@ -91,6 +91,9 @@ export function defaultStateDir(appFile: string): string {
   return join(findProjectRoot(dirname(resolve(appFile))), ".gantry");
 }
 
+/** Runtimes made by this process (names their image-file copies). */
+let runtimeCount = 0;
+
 export class LocalRuntime implements Invoker {
   /** `container:start|ready|idle|exit`, `input:dispatch|retry|redeliver` (for tests and tools) */
   readonly events = new EventEmitter();
@@ -125,7 +128,8 @@ export class LocalRuntime implements Invoker {
     this.log = logger("local-runtime", { app: this.spec.app.name });
     this.output = options.output ?? processOutput;
     this.dicts = new DictStore(join(this.stateDir, "dicts"));
-    this.imageFiles = new ImageFiles(join(this.stateDir, "image-files", String(process.pid)), findProjectRoot(dirname(this.appFile)));
+    // one tree per runtime: two apps of one run may share a state dir
+    this.imageFiles = new ImageFiles(join(this.stateDir, "image-files", `${process.pid}-${++runtimeCount}`), findProjectRoot(dirname(this.appFile)));
     this.events.setMaxListeners(100);
   }
 
