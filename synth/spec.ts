@@ -202,8 +202,9 @@ export type ClassSpec = z.infer<typeof ClassSpec>;
 
 export const ImageBase = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("debianSlim"), node: z.string(), python: z.string().nullable() }),
-  z.object({ kind: z.literal("registry"), ref: z.string(), addNode: z.string().nullable() }),
-  z.object({ kind: z.literal("dockerfile"), path: z.string(), context: z.string() }),
+  // addPython (and a Dockerfile's addNode) only when given, so existing image ids stay as they were
+  z.object({ kind: z.literal("registry"), ref: z.string(), addNode: z.string().nullable(), addPython: z.string().optional() }),
+  z.object({ kind: z.literal("dockerfile"), path: z.string(), context: z.string(), addNode: z.string().optional(), addPython: z.string().optional() }),
 ]);
 export type ImageBase = z.infer<typeof ImageBase>;
 

@@ -106,8 +106,7 @@ function schedulePart(f: FunctionSpec): string[] {
 function imageLine(image: ImageSpec): string {
   const b = image.base;
   const base = b.kind === "debianSlim" ? `debianSlim node ${b.node}${b.python ? ` python ${b.python}` : ""}`
-    : b.kind === "registry" ? `${b.ref}${b.addNode ? ` + node ${b.addNode}` : ""}`
-    : `Dockerfile ${b.path}`;
+    : `${b.kind === "registry" ? b.ref : `Dockerfile ${b.path}`}${b.addNode ? ` + node ${b.addNode}` : ""}${b.addPython ? ` + python ${b.addPython}` : ""}`;
   const layers = image.layers.map((l) => {
     switch (l.kind) {
       case "apt":
