@@ -11,6 +11,7 @@ import { decodeContainerEnv, ContainerContractError, type AwsTransportContract, 
 import { slug, taskFamilyName } from "../../provider/aws/names.ts";
 import { AwsAccessError, attempt } from "./access.ts";
 import type { CommandSender } from "./clients.ts";
+import { EXTERNAL_CALLER } from "./call-keys.ts";
 import { callerConfigOf, type AwsCallerConfig } from "./config.ts";
 
 /** the container name in gantry's task definitions (provider/aws/function-service.ts CONTAINER_NAME) */
@@ -81,7 +82,8 @@ export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Pr
     taskDefinitionArn: def?.taskDefinitionArn ?? family,
     contract,
     transport: contract.transport,
-    caller: callerConfigOf(contract),
+    // whoever reads this is outside the stack (Function.fromName, gantry's ops): it calls as `@ext`
+    caller: { ...callerConfigOf(contract), caller: EXTERNAL_CALLER },
   };
 }
 
