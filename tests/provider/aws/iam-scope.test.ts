@@ -29,6 +29,7 @@ import { startLocalAws, BUCKET, RESULTS_TABLE, type LocalAws } from "../../runti
 import { startWorker, type WorkerRun } from "../../runtime/aws/fixtures/worker-harness.ts";
 import { Recorder, type Recorded } from "../../runtime/aws/fixtures/recorder.ts";
 import { eventually } from "../../runtime/aws/fixtures/fleet.ts";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/apps/scope/app.ts", import.meta.url));
 const ACCOUNT = "000000000000";
@@ -207,15 +208,19 @@ describe("what the runtime sends is what the plan allows, for the role that send
     await aws?.stop();
   });
 
-  /** The requests of recorded commands, on the plan's ARNs instead of the local servers' names. */
-  function planRequests(log: Recorded[], queues: Record<string, string>, dicts: Record<string, string>): Array<{ r: Request; what: string }> {
-    return log.flatMap((entry) => requestsOf(entry.action, entry.input, { region: REGION, account: ACCOUNT }).map((r) => {
+  /** The requests of a command, on the plan's ARNs instead of the local servers' names. */
+  function planRequestsOf(service: string, action: string, input: Record<string, any>, names: Record<string, string>): Array<{ r: Request; what: string }> {
+    return requestsOf(action, input, { region: REGION, account: ACCOUNT }).map((r) => {
       let resource = r.resource
         .replace(`:table/${RESULTS_TABLE}`, results().slice(results().indexOf(":table/")))
         .replace(`arn:aws:s3:::${BUCKET}/`, `${bucket()}/`);
-      for (const [local, plan] of Object.entries({ ...queues, ...dicts })) if (resource.endsWith(local)) resource = plan;
-      return { r: { ...r, resource }, what: `${entry.service} ${entry.action} ${resource} ${JSON.stringify(r.context?.["dynamodb:LeadingKeys"] ?? "")}` };
-    }));
+      for (const [local, plan] of Object.entries(names)) if (resource.endsWith(local)) resource = plan;
+      return { r: { ...r, resource }, what: `${service} ${action} ${resource} ${JSON.stringify(r.context?.["dynamodb:LeadingKeys"] ?? "")}` };
+    });
+  }
+
+  function planRequests(log: Recorded[], queues: Record<string, string>, dicts: Record<string, string>): Array<{ r: Request; what: string }> {
+    return log.flatMap((entry) => planRequestsOf(entry.service, entry.action, entry.input, { ...queues, ...dicts }));
   }
 
   const queueArn = (logical: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${logical}`;
@@ -272,5 +277,30 @@ describe("what the runtime sends is what the plan allows, for the role that send
       assert.ok(callState.length > 0);
       for (const { r, what } of callState) assert.notEqual(evaluate(policy("other-task"), r), "allowed", `other-task as ${role}: ${what}`);
     }
+  });
+  it("under the plan's policy enforced on every DynamoDB and S3 command, a call of the new form runs and one of the old form is dead-lettered, never retried forever", async () => {
+    const names = () => ({});
+    /** a client that refuses, as AWS would (AccessDeniedException), what the plan's svc-task policy does not allow */
+    const enforce = (service: "sqs" | "ddb" | "s3", client: { send(c: any): Promise<any> }) => service === "sqs" ? client : {
+      async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+        for (const { r, what } of planRequestsOf(service, command.constructor.name, command.input, names())) {
+          if (!allows(policy("svc-task"), r)) throw Object.assign(new Error(`User: svc-task is not authorized to perform: ${r.action} (${what})`), { name: "AccessDeniedException" });
+        }
+        return client.send(command);
+      },
+    };
+    const w = await startWorker(aws, { kind: "class", name: "Svc", guard: enforce });
+    runs.push(w);
+    const fresh = newCallId("Svc", "caller");
+    for (const callId of ["fc-before-the-upgrade", fresh]) {
+      await w.standIn.handle("SendMessage", { QueueUrl: w.queueUrl, MessageBody: JSON.stringify({ v: 1, kind: "call", callId, function: "Svc", method: "work", encoding: "json", args: [4], enqueuedAt: Date.now() }) });
+    }
+    await eventually(async () => (await aws.clients.ddb.send(new GetCommand({ TableName: RESULTS_TABLE, Key: { callId: fresh }, ConsistentRead: true }))).Item?.status === "ok", "the new call's result");
+    await eventually(() => w.transport.stats.deadLettered === 1, "the old call to be dead-lettered");
+    const dlq = w.standIn.queueNamed(localName(w.dlqUrl));
+    assert.equal(JSON.parse(dlq.messages[0].body).callId, "fc-before-the-upgrade");
+    assert.match(dlq.messages[0].attributes["gantry.error"].StringValue!, /does not name Svc as its callee/);
+    assert.ok(w.rec.log.some((e) => e.error?.name === "AccessDeniedException"), "the claim of the old call was refused");
+    assert.equal((await aws.clients.ddb.send(new GetCommand({ TableName: RESULTS_TABLE, Key: { callId: "fc-before-the-upgrade" }, ConsistentRead: true }))).Item, undefined);
   });
 });
