@@ -179,10 +179,10 @@ describe("Dicts and Queues: only the declarations whose code uses them", () => {
     assert.ok(!allows(policy("caller-task"), { action: "sqs:SendMessage", resource: jobs }));
   });
 
-  it("a Dict used outside any declaration's code is every declaration's (the analysis never narrows a use it cannot place)", () => {
+  it("a Dict used outside any declaration's code, or in a file imported as a namespace, is every declaration's (the analysis never narrows a use it cannot place)", () => {
     const loose = analyzeApp(fileURLToPath(new URL("../fixtures/apps/scope/loose-app.ts", import.meta.url)));
     assert.deepEqual(loose.diagnostics, []);
-    assert.deepEqual(loose.spec!.dicts.map((d) => [d.name, d.usedBy]), [["everywhere", undefined], ["inner", ["b"]], ["unused", []]]);
+    assert.deepEqual(loose.spec!.dicts.map((d) => [d.name, d.usedBy]), [["everywhere", undefined], ["inner", ["b"]], ["tally", undefined], ["unused", []]]);
   });
 });
 
