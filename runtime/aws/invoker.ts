@@ -20,6 +20,7 @@ import { decodeError, decodeValue, encodeArgs } from "../serialize.ts";
 import { InputCancelledError } from "../errors.ts";
 import { mapCalls } from "../map.ts";
 import { paramNames, targetLabel } from "../targets.ts";
+import { accessErrorOf, AwsAccessError } from "./access.ts";
 import type { AwsClients, CommandSender } from "./clients.ts";
 import type { AwsCallerConfig } from "./config.ts";
 import { updateServiceScaling } from "./autoscaler.ts";
@@ -183,7 +184,12 @@ export class AwsInvoker implements Invoker {
   }
 
   async cancel(callId: string): Promise<void> {
-    await this.results.cancel(callId, { name: "InputCancelledError", message: `call ${callId} was cancelled` });
+    try {
+      await this.results.cancel(callId, { name: "InputCancelledError", message: `call ${callId} was cancelled` });
+    } catch (err) {
+      if (accessErrorOf(err, "dynamodb:UpdateItem")?.reason !== "denied") throw err;
+      throw new AwsAccessError(`call ${callId}: this process may not cancel it (a role reaches the calls it made and the calls made to it): ${(err as Error).message}`, "denied");
+    }
     this.waiter.poke(callId);
   }
 

@@ -223,6 +223,16 @@ describe("what the runtime sends is what the plan allows, for the role that send
     return log.flatMap((entry) => planRequestsOf(entry.service, entry.action, entry.input, { ...queues, ...dicts }));
   }
 
+  /** A client that refuses, as AWS would (AccessDeniedException), what the plan's policy of `role` does not allow. */
+  const enforced = (role: string, service: string, client: { send(c: any): Promise<any> }) => ({
+    async send(command: { input: Record<string, any>; constructor: { name: string } }) {
+      for (const { r, what } of planRequestsOf(service, command.constructor.name, command.input, {})) {
+        if (!allows(policy(role), r)) throw Object.assign(new Error(`User: ${role} is not authorized to perform: ${r.action} (${what})`), { name: "AccessDeniedException" });
+      }
+      return client.send(command);
+    },
+  });
+
   const queueArn = (logical: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${logical}`;
   const localName = (url: string) => new URL(url).pathname.split("/").pop()!;
 
@@ -279,17 +289,7 @@ describe("what the runtime sends is what the plan allows, for the role that send
     }
   });
   it("under the plan's policy enforced on every DynamoDB and S3 command, a call of the new form runs and one of the old form is dead-lettered, never retried forever", async () => {
-    const names = () => ({});
-    /** a client that refuses, as AWS would (AccessDeniedException), what the plan's svc-task policy does not allow */
-    const enforce = (service: "sqs" | "ddb" | "s3", client: { send(c: any): Promise<any> }) => service === "sqs" ? client : {
-      async send(command: { input: Record<string, any>; constructor: { name: string } }) {
-        for (const { r, what } of planRequestsOf(service, command.constructor.name, command.input, names())) {
-          if (!allows(policy("svc-task"), r)) throw Object.assign(new Error(`User: svc-task is not authorized to perform: ${r.action} (${what})`), { name: "AccessDeniedException" });
-        }
-        return client.send(command);
-      },
-    };
-    const w = await startWorker(aws, { kind: "class", name: "Svc", guard: enforce });
+    const w = await startWorker(aws, { kind: "class", name: "Svc", guard: (service, client) => (service === "sqs" ? client : enforced("svc-task", service, client)) });
     runs.push(w);
     const fresh = newCallId("Svc", "caller");
     for (const callId of ["fc-before-the-upgrade", fresh]) {
@@ -302,5 +302,23 @@ describe("what the runtime sends is what the plan allows, for the role that send
     assert.match(dlq.messages[0].attributes["gantry.error"].StringValue!, /does not name Svc as its callee/);
     assert.ok(w.rec.log.some((e) => e.error?.name === "AccessDeniedException"), "the claim of the old call was refused");
     assert.equal((await aws.clients.ddb.send(new GetCommand({ TableName: RESULTS_TABLE, Key: { callId: "fc-before-the-upgrade" }, ConsistentRead: true }))).Item, undefined);
+  });
+  it("a caller under its role's policy: its own calls resolve, a call another declaration made is refused with a clear error, and does not hold up the others", async () => {
+    const w = await startWorker(aws, { kind: "class", name: "Svc" });
+    runs.push(w);
+    const caller = new AwsInvoker({
+      config: { caller: "caller", queues: { Svc: w.queueUrl }, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxMessageBytes: 262_144, resultTtlDays: 7 },
+      clients: { sqs: w.standIn, ddb: enforced("caller-task", "ddb", aws.clients.ddb), s3: enforced("caller-task", "s3", aws.clients.s3) },
+      waker: null,
+    });
+    // a call `other` made (as its worker would find it: another declaration's item)
+    const theirs = newCallId("Svc", "other");
+    await w.invoker.enqueue({ app: "scope-demo", name: "Svc", method: "work" }, [1], "test", theirs);
+    const mine = caller.map({ app: "scope-demo", name: "Svc", method: "work" }, (async function* () { for (const x of [1, 2, 3]) yield [x]; })(), { returnExceptions: false, orderOutputs: true });
+    const [refused, got] = await Promise.allSettled([caller.result(theirs, {}), (async () => { const out: unknown[] = []; for await (const v of mine) out.push(v); return out; })()]);
+    assert.equal(refused.status, "rejected");
+    assert.match(((refused as PromiseRejectedResult).reason as Error).message, new RegExp(`call ${theirs}: this process may not read its result`));
+    assert.deepEqual((got as PromiseFulfilledResult<unknown[]>).value, [10, 20, 30]);
+    await assert.rejects(caller.cancel(theirs), /may not cancel it/);
   });
 });
