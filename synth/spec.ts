@@ -244,7 +244,17 @@ export const SecretSpec = z.discriminatedUnion("kind", [
 ]);
 export type SecretSpec = z.infer<typeof SecretSpec>;
 
-export const StateSpec = z.object({ name: z.string(), createIfMissing: z.boolean(), source: SourceLocation });
+export const StateSpec = z.object({
+  name: z.string(),
+  createIfMissing: z.boolean(),
+  source: SourceLocation,
+  /**
+   * The declarations (function and class names) whose code uses it, found statically
+   * (synth/analyze/state-use.ts); absent when some use could not be tied to declarations: then
+   * every declaration may use it.
+   */
+  usedBy: z.array(z.string()).optional(),
+});
 export type StateSpec = z.infer<typeof StateSpec>;
 
 export const EntrypointSpec = z.object({ name: z.string(), source: SourceLocation });
