@@ -4,8 +4,18 @@
  */
 export type ImageBase =
   | { kind: "debianSlim"; node: string; python: string | null }
-  | { kind: "registry"; ref: string; addNode: string | null }
-  | { kind: "dockerfile"; path: string; context: string };
+  | { kind: "registry"; ref: string; addNode: string | null; addPython?: string }
+  | { kind: "dockerfile"; path: string; context: string; addNode?: string; addPython?: string };
+
+/**
+ * What gantry adds to a base that lacks it: `addNode` copies Node in (every container's entrypoint
+ * is `node`), `addPython` a standalone Python with a venv for `pipInstall` (as Modal's `add_python`).
+ * The analysis warns when a base seems to lack either.
+ */
+export interface AddOptions {
+  addNode?: string;
+  addPython?: string;
+}
 
 export type ImageLayer =
   | { kind: "apt"; packages: string[] }
@@ -17,17 +27,25 @@ export type ImageLayer =
   | { kind: "addLocalFile"; local: string; remote: string }
   | { kind: "addLocalDir"; local: string; remote: string };
 
+/** Only the options given, as the spec records them. */
+function adds(options: AddOptions): AddOptions {
+  return {
+    ...(options.addNode !== undefined ? { addNode: String(options.addNode) } : {}),
+    ...(options.addPython !== undefined ? { addPython: String(options.addPython) } : {}),
+  };
+}
+
 export class Image {
   private constructor(readonly base: ImageBase, readonly layers: readonly ImageLayer[]) {}
 
   static debianSlim(options: { node?: string; python?: string } = {}): Image {
     return new Image({ kind: "debianSlim", node: options.node ?? "24", python: options.python ?? null }, []);
   }
-  static fromRegistry(ref: string, options: { addNode?: string } = {}): Image {
-    return new Image({ kind: "registry", ref, addNode: options.addNode ?? null }, []);
+  static fromRegistry(ref: string, options: AddOptions = {}): Image {
+    return new Image({ kind: "registry", ref, addNode: options.addNode ?? null, ...adds({ addPython: options.addPython }) }, []);
   }
-  static fromDockerfile(path: string, options: { context?: string } = {}): Image {
-    return new Image({ kind: "dockerfile", path, context: options.context ?? "." }, []);
+  static fromDockerfile(path: string, options: { context?: string } & AddOptions = {}): Image {
+    return new Image({ kind: "dockerfile", path, context: options.context ?? ".", ...adds(options) }, []);
   }
 
   aptInstall(...packages: string[]): Image { return this.with({ kind: "apt", packages }); }

@@ -64,6 +64,8 @@ export const DIAGNOSTIC_CODES = {
   GANTRY1800: { severity: "warning", meaning: "an unpinned package in an image layer" },
   GANTRY1801: { severity: "error", meaning: "an invalid image builder call" },
   GANTRY1802: { severity: "warning", meaning: "a local path of an image or secret does not exist" },
+  GANTRY1803: { severity: "warning", meaning: "an image base without Node (every gantry container starts with node): add `addNode`" },
+  GANTRY1804: { severity: "warning", meaning: "`pipInstall` on an image base without Python: add `addPython`" },
   // ---- secrets, volumes, dicts, queues
   GANTRY1900: { severity: "error", meaning: "an invalid secret" },
   GANTRY1901: { severity: "error", meaning: "an invalid volume, dict or queue" },

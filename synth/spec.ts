@@ -221,8 +221,9 @@ export type ClassSpec = z.infer<typeof ClassSpec>;
 
 export const ImageBase = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("debianSlim"), node: z.string(), python: z.string().nullable() }),
-  z.object({ kind: z.literal("registry"), ref: z.string(), addNode: z.string().nullable() }),
-  z.object({ kind: z.literal("dockerfile"), path: z.string(), context: z.string() }),
+  // addPython (and a Dockerfile's addNode) only when given, so existing image ids stay as they were
+  z.object({ kind: z.literal("registry"), ref: z.string(), addNode: z.string().nullable(), addPython: z.string().optional() }),
+  z.object({ kind: z.literal("dockerfile"), path: z.string(), context: z.string(), addNode: z.string().optional(), addPython: z.string().optional() }),
 ]);
 export type ImageBase = z.infer<typeof ImageBase>;
 
@@ -262,7 +263,17 @@ export const SecretSpec = z.discriminatedUnion("kind", [
 ]);
 export type SecretSpec = z.infer<typeof SecretSpec>;
 
-export const StateSpec = z.object({ name: z.string(), createIfMissing: z.boolean(), source: SourceLocation });
+export const StateSpec = z.object({
+  name: z.string(),
+  createIfMissing: z.boolean(),
+  source: SourceLocation,
+  /**
+   * The declarations (function and class names) whose code uses it, found statically
+   * (synth/analyze/state-use.ts); absent when some use could not be tied to declarations: then
+   * every declaration may use it.
+   */
+  usedBy: z.array(z.string()).optional(),
+});
 export type StateSpec = z.infer<typeof StateSpec>;
 
 export const EntrypointSpec = z.object({ name: z.string(), source: SourceLocation });

@@ -52,7 +52,7 @@ ${LOGS_IAM.map((l) => `  ${l}`).join("\n")}
 Examples:
   gantry logs app.ts --follow
   gantry logs app.ts --stack prod --function embed --since 1h
-  gantry logs app.ts --stack prod --call fc-0b6c2c1e-... --json`)
+  gantry logs app.ts --stack prod --call square:main:fc-0b6c2c1e-... --json`)
     .action((app: string, flags: LogsFlags) => logsCommand(app, flags));
 }
 

@@ -18,11 +18,13 @@ import { watchParent } from "../../runtime/local/parent-watch.ts";
 import { importApp } from "../../runtime/worker/target.ts";
 import { UsageError } from "../main.ts";
 import { callArguments, formatResult, selectEntry, splitAppArg } from "./run-entry.ts";
+import { runPeers } from "../run-peers.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 interface RunFlags {
   entry?: string;
+  with: string[];
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .argument("<app>", "the app file, e.g. examples/hello/app.ts; app.ts::square calls the function square")
     .argument("[args...]", "arguments (after --): an entrypoint gets them as a string array; a function or method by name (--x 3) or position, converted by its parameters' types")
     .option("--entry <name>", "the local entrypoint to run (needed when the app has several), or a function or Class.method to call")
+    .option("--with <app>", "another app this one calls (Cls.fromName / Function.fromName): run it here too, or use its running gantry serve (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .addHelpText("after", `
 Every function and class runs in local containers (child processes) configured from the app spec:
 timeouts, retries, concurrency, batching, autoscaling, volumes (under .gantry/volumes) and secrets
@@ -44,6 +47,10 @@ Examples:
   gantry run app.ts --entry backfill -- 2024-01-01 2024-01-31
   gantry run examples/hello/app.ts::square -- 7      (calls square(7), prints the result)
   gantry run app.ts::greet -- --name ada --times 2   (by parameter name, converted by its type)
+  gantry run client.ts --with ../server/app.ts       (Cls.fromName("server-app", ...) runs the other app here)
+
+Calls to another app go to a --with app (run here, or its gantry serve when one is running for
+that file), else to a running gantry serve of that app in this project; else they fail naming both.
 
 Environment: GANTRY_STATE_DIR (Dicts and Volumes; default .gantry/ in the project root),
 GANTRY_HOME (the secret store; default ~/.gantry), GANTRY_LOG_LEVEL (runtime logs; default warn).
@@ -81,7 +88,15 @@ async function runCommand(appWithEntry: string, args: string[], flags: RunFlags)
   const entry = selected.name;
   const callArgs = selected.kind === "entrypoint" ? [] : callArguments(selected.name, selected.params, args);
 
-  const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues });
+  const peers = runPeers(appFile, spec.app.name, flags.with, { color });
+  if (!peers) {
+    process.exitCode = 1;
+    return;
+  }
+  for (const line of peers.lines) process.stderr.write(`${line}\n`);
+  const runtime = new LocalRuntime({ spec, appFile, secretValues: analysis.secretValues, peers: peers.resolver });
+  peers.attach(runtime);
+  const runtimes = [runtime, ...peers.runtimes];
   setInvoker(runtime);
 
   // Ctrl-C, SIGTERM, a closed terminal (SIGHUP) or the death of the process that started us (a
@@ -92,7 +107,7 @@ async function runCommand(appWithEntry: string, args: string[], flags: RunFlags)
   const stopFor = (why: string, hint = " (Ctrl-C again to kill them)") => {
     if (interrupted) {
       process.stderr.write("gantry run: killing the containers\n");
-      runtime.kill();
+      for (const rt of runtimes) rt.kill();
       process.exit(130);
     }
     interrupted = true;
@@ -128,7 +143,7 @@ async function runCommand(appWithEntry: string, args: string[], flags: RunFlags)
       code = 1;
     }
   } finally {
-    await runtime.shutdown();
+    await Promise.all(runtimes.map((rt) => rt.shutdown()));
     parentWatch.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, handler);
     setInvoker(undefined);

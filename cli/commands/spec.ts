@@ -50,8 +50,10 @@ export function summarize(spec: AppSpec): string {
     const what = s.kind === "named" ? s.name : s.kind === "dict" ? `${s.id} (from a dict)` : `${s.id} (from ${s.path})`;
     return `  ${what}${keys.length ? `  keys ${keys.join(", ")}` : ""}`;
   }));
-  section("dicts", spec.dicts.map((d) => `  ${d.name}${d.createIfMissing ? " (created if missing)" : ""}`));
-  section("queues", spec.queues.map((q) => `  ${q.name}${q.createIfMissing ? " (created if missing)" : ""}`));
+  // who may use it on AWS (synth/analyze/state-use.ts; provider/aws/iam.ts grants it to them only)
+  const users = (d: AppSpec["dicts"][number]) => (d.usedBy === undefined ? "every declaration" : d.usedBy.join(", ") || "no declaration");
+  section("dicts", spec.dicts.map((d) => `  ${d.name}${d.createIfMissing ? " (created if missing)" : ""}  used by ${users(d)}`));
+  section("queues", spec.queues.map((q) => `  ${q.name}${q.createIfMissing ? " (created if missing)" : ""}  used by ${users(q)}`));
   return `${out.join("\n")}\n`;
 }
 
@@ -109,8 +111,7 @@ function schedulePart(f: FunctionSpec): string[] {
 function imageLine(image: ImageSpec): string {
   const b = image.base;
   const base = b.kind === "debianSlim" ? `debianSlim node ${b.node}${b.python ? ` python ${b.python}` : ""}`
-    : b.kind === "registry" ? `${b.ref}${b.addNode ? ` + node ${b.addNode}` : ""}`
-    : `Dockerfile ${b.path}`;
+    : `${b.kind === "registry" ? b.ref : `Dockerfile ${b.path}`}${b.addNode ? ` + node ${b.addNode}` : ""}${b.addPython ? ` + python ${b.addPython}` : ""}`;
   const layers = image.layers.map((l) => {
     switch (l.kind) {
       case "apt":

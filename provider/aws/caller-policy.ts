@@ -10,19 +10,24 @@
  * stack by the tags every resource of the stack carries (`gantry:app`, `gantry:stack`).
  * - ecs:DescribeTaskDefinition, to find the unit: it has no resource form in IAM, so `*`.
  * - sqs:SendMessage on the unit's queue (SendMessageBatch is authorized as SendMessage).
- * - dynamodb:GetItem / BatchGetItem (waiting for results), UpdateItem (`.cancel()`) on the results table.
- * - s3:PutObject on `inputs/<unit>/*`, s3:GetObject on `results/<unit>/*` of the payload bucket
- *   (arguments / results too large for a message / an item). Object ARNs take no bucket tags:
- *   the bucket pattern matches every gantry stack's payload bucket in the account, the prefix
- *   keeps it to this unit's name.
+ * - dynamodb:GetItem / BatchGetItem (waiting for results), UpdateItem (`.cancel()`) on the results
+ *   table, for the keys of calls an external caller makes to this unit (`<unit>:@ext:*`,
+ *   runtime/aws/call-keys.ts: `dynamodb:LeadingKeys`).
+ * - s3:PutObject on `inputs/@ext/<unit>/*`, s3:GetObject on `results/<unit>/@ext/*` of the payload
+ *   bucket (arguments / results too large for a message / an item). Object ARNs take no bucket
+ *   tags: the bucket pattern matches every gantry stack's payload bucket in the account, the
+ *   prefix keeps it to external calls of this unit's name.
  * - ecs:DescribeServices / UpdateService on the unit's service, when it can be at zero: the
  *   caller wakes it within the second (runtime/aws/waker.ts); without them it still runs, started
  *   by the stack's alarm within minutes, and each call logs the refused wake.
- * `FunctionCall.fromId(id, { app, stack, function: F })` needs the same (GetItem, UpdateItem);
- * without `function` it also lists the stack's families (ecs:ListTaskDefinitionFamilies, not granted here).
- * Call ids carry no unit prefix yet, so the results table cannot be narrowed by key
- * (`dynamodb:LeadingKeys`): a caller can read any result of the stack whose call id it knows.
+ * Every process given this policy is the same caller, `@ext`: one of them can read or cancel
+ * another's calls to this unit when it knows their ids; nothing of the calls made inside the
+ * stack, or to other units.
+ * `FunctionCall.fromId(id, { app, stack, function: F })` needs the same (GetItem, UpdateItem) and
+ * reaches only `@ext`'s calls to F; without `function` it also lists the stack's families
+ * (ecs:ListTaskDefinitionFamilies, not granted here).
  */
+import { EXTERNAL_CALLER, keyPatterns, leadingKeys } from "../../runtime/aws/call-keys.ts";
 import { tagsFor } from "./component.ts";
 import { serviceNameOf, wakeTableOf } from "./autoscaling.ts";
 import { AUTONAME_SUFFIX, CALL_STATE_NAME, CAPACITY_NAME, functionQueueName, payloadBucketName, resultsTableName } from "./names.ts";
@@ -46,7 +51,7 @@ export interface CallerStatement {
   Effect: "Allow";
   Action: string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface CallerPolicy {
@@ -64,15 +69,17 @@ export function callerPolicy(i: CallerPolicyInput): CallerPolicy {
   const stackTags = Object.fromEntries(Object.entries(tagsFor({ app: i.app, stack: i.stack }, null)).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
   const ofThisStack = { StringEquals: stackTags };
   const bucket = `arn:${p}:s3:::${autonamed(payloadBucketName(CALL_STATE_NAME))}`;
+  const ext = keyPatterns(EXTERNAL_CALLER);
   const statements: CallerStatement[] = [
     { Sid: "FindFunction", Effect: "Allow", Action: ["ecs:DescribeTaskDefinition"], Resource: "*" },
     { Sid: "CallFunction", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: `arn:${p}:sqs:${region}:${account}:${autonamed(functionQueueName(i.unit.slug))}`, Condition: ofThisStack },
     {
       Sid: "Results", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
-      Resource: `arn:${p}:dynamodb:${region}:${account}:table/${autonamed(resultsTableName(CALL_STATE_NAME))}`, Condition: ofThisStack,
+      Resource: `arn:${p}:dynamodb:${region}:${account}:table/${autonamed(resultsTableName(CALL_STATE_NAME))}`,
+      Condition: { ...ofThisStack, ...leadingKeys([ext.callsMadeTo(i.unit.id)]) },
     },
-    { Sid: "SendLargeInputs", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucket}/inputs/${i.unit.id}/*` },
-    { Sid: "ReadLargeResults", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucket}/results/${i.unit.id}/*` },
+    { Sid: "SendLargeInputs", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucket}/${ext.inputsWrittenFor(i.unit.id)}` },
+    { Sid: "ReadLargeResults", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucket}/${ext.resultsToReadFrom(i.unit.id)}` },
   ];
   if (wakeTableOf(i.units)[i.unit.id]) {
     statements.push({

@@ -5,6 +5,7 @@
  * package layers above it.
  */
 import type { ImageLayer, ImageSpec } from "../../synth/spec.ts";
+import { dockerfileUser } from "../../synth/analyze/image-needs.ts";
 
 /** Where the bundle lives in the image, and where `npmInstall` puts packages it can resolve. */
 export const APP_DIR = "/opt/gantry/app";
@@ -39,6 +40,31 @@ function addNodeLines(version: string): string[] {
   ];
 }
 
+/** uv, pinned: it installs a standalone CPython (python-build-standalone) that runs on any glibc image. */
+export const UV_IMAGE = "ghcr.io/astral-sh/uv:0.8.14";
+
+/**
+ * `addPython`: a standalone CPython of that version in /opt/python with a venv (pip seeded) at
+ * /opt/venv first on PATH, as Modal's `add_python` does; independent of the base's own packages.
+ */
+function addPythonLines(version: string): string[] {
+  return [
+    `COPY --from=${UV_IMAGE} /uv /usr/local/bin/uv`,
+    `RUN UV_PYTHON_INSTALL_DIR=/opt/python UV_PYTHON_PREFERENCE=only-managed uv venv --seed --python ${sh(version)} /opt/venv`,
+    "ENV PATH=/opt/venv/bin:$PATH",
+  ];
+}
+
+/** `lines` run as root, then the build goes on as the user the user's Dockerfile left it in. */
+function asRoot(lines: string[], user: string | null): string[] {
+  if (!lines.length || user === null || user === "root" || user === "0" || user.startsWith("0:")) return lines;
+  return ["USER root", ...lines, `USER ${user}`];
+}
+
+function addLines(base: { addNode?: string | null; addPython?: string }): string[] {
+  return [...(base.addNode ? addNodeLines(base.addNode) : []), ...(base.addPython ? addPythonLines(base.addPython) : [])];
+}
+
 function baseLines(spec: ImageSpec, options: DockerfileOptions): { lines: string[]; hasPython: boolean } {
   const base = spec.base;
   switch (base.kind) {
@@ -48,11 +74,11 @@ function baseLines(spec: ImageSpec, options: DockerfileOptions): { lines: string
       }
       return { lines: [`FROM ${nodeFromImage(base.node)}`], hasPython: false };
     case "registry":
-      return { lines: [`FROM ${base.ref}`, ...(base.addNode ? addNodeLines(base.addNode) : [])], hasPython: false };
+      return { lines: [`FROM ${base.ref}`, ...addLines(base)], hasPython: !!base.addPython };
     case "dockerfile": {
       if (options.userDockerfile === undefined) throw new Error(`the Dockerfile ${base.path} was not read`);
       const user = options.userDockerfile.replace(/\s+$/, "");
-      return { lines: [`# from ${base.path}`, user], hasPython: false };
+      return { lines: [`# from ${base.path}`, user, ...asRoot(addLines(base), dockerfileUser(options.userDockerfile))], hasPython: !!base.addPython };
     }
   }
 }

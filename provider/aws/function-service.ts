@@ -21,7 +21,7 @@ import type { AppImage } from "./image.ts";
 import { kebab, slug, taskFamilyName } from "./names.ts";
 import type { Network } from "./network.ts";
 import type { AppSecret } from "./secrets.ts";
-import { RESULT_TTL_DAYS, type CallState, type DictTable, type StateQueue } from "./state.ts";
+import { RESULT_TTL_DAYS, usedBy, type CallState, type DictTable, type StateQueue } from "./state.ts";
 import { minContainersOf, type Unit } from "./units.ts";
 import { NFS_PORT, type AppVolume } from "./volume.ts";
 import type { WebToken } from "./web.ts";
@@ -222,8 +222,9 @@ export class FunctionService extends GantryComponent {
       callableQueueArns: [...i.queues.values()].map((q) => q.queue.arn),
       resultsTableArn: i.state.resultsTable.arn,
       bucketArn: i.state.payloadBucket.arn,
-      dictTableArns: [...i.dicts.values()].map((d) => d.table.arn),
-      stateQueueArns: [...i.stateQueues.values()].map((q) => q.queue.arn),
+      // only the Dicts and Queues its code uses (every one when the analysis could not tell)
+      dictTableArns: [...i.dicts.values()].filter((d) => usedBy(d.spec, this.unit.name)).map((d) => d.table.arn),
+      stateQueueArns: [...i.stateQueues.values()].filter((q) => usedBy(q.spec, this.unit.name)).map((q) => q.queue.arn),
       injectedSecretArns: secrets.filter((s) => s.keys).map((s) => s.secret.arn),
       loadedSecretArns: [...secrets.filter((s) => !s.keys).map((s) => s.secret.arn), ...(i.webToken ? [i.webToken.secret.arn] : [])],
       volumes,

@@ -4,16 +4,19 @@
  * - execution role (used by the ECS agent): pull from this image's repository, write this
  *   declaration's log group, read the secrets injected as environment variables;
  * - task role (used by the code): receive from its own queue only, send to the queues of the
- *   app's functions (that is what `.remote()` does), write results, read and write its own prefix
- *   of the payload bucket, mount its own volumes through their access points, read its own
- *   secrets, use the app's Dicts and Queues, and change the scaling of the app's services
- *   (`updateAutoscaler`, see `scalingPolicyStatements`).
+ *   app's functions (that is what `.remote()` does); in the results table and the payload bucket,
+ *   only the calls made to it (to run and end them) and the calls it made (to send their large
+ *   arguments, wait for them, cancel them), by key (runtime/aws/call-keys.ts); mount its own
+ *   volumes through their access points, read its own secrets, use the Dicts and Queues its code
+ *   uses, and change the scaling of the app's services (`updateAutoscaler`, see
+ *   `scalingPolicyStatements`).
  *
  * Nothing grants `*` on a resource except `ecr:GetAuthorizationToken` and
  * `application-autoscaling:DescribeScalingPolicies`, which have no resource form.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { keyPatterns, leadingKeys } from "../../runtime/aws/call-keys.ts";
 import { GantryComponent, type DeclarationRef, type StackInfo } from "./component.ts";
 
 export interface PolicyStatement {
@@ -23,6 +26,8 @@ export interface PolicyStatement {
   Resource: pulumi.Input<string> | pulumi.Input<string>[];
   Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }
+
+export { leadingKeys };
 
 export function allow(sid: string, actions: string[], resources: pulumi.Input<string>[], condition?: PolicyStatement["Condition"]): PolicyStatement | null {
   if (resources.length === 0) return null;
@@ -53,6 +58,7 @@ export interface TaskRolesInputs {
   callableQueueArns: pulumi.Input<string>[];
   resultsTableArn: pulumi.Input<string>;
   bucketArn: pulumi.Input<string>;
+  /** the Dicts / Queues the declaration's code uses (synth's `usedBy`, see state-use.ts) */
   dictTableArns: pulumi.Input<string>[];
   stateQueueArns: pulumi.Input<string>[];
   /** secrets ECS injects key by key (read by the execution role) */
@@ -66,17 +72,20 @@ export interface TaskRolesInputs {
 /** The task role's statements; exported so tests and review tools can read the scope. */
 export function taskPolicyStatements(i: TaskRolesInputs): Array<PolicyStatement | null> {
   const bucketPath = (path: string) => pulumi.interpolate`${i.bucketArn}/${path}`;
-  const self = i.declaration;
+  const keys = keyPatterns(i.declaration);
   return [
     allow("ReceiveOwnInputs", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], [i.ownQueueArn]),
     allow("DeadLetterOwnInputs", ["sqs:SendMessage"], [i.ownDlqArn]),
     allow("CallFunctions", ["sqs:SendMessage"], i.callableQueueArns),
-    // BatchGetItem: nested `.map()` / `.remote()` calls poll their results 100 at a time (runtime/aws/results.ts)
-    allow("Results", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [i.resultsTableArn]),
-    allow("SendLargeInputs", ["s3:PutObject"], [bucketPath("inputs/*")]),
-    allow("ReadOwnLargeInputs", ["s3:GetObject", "s3:DeleteObject"], [bucketPath(`inputs/${self}/*`)]),
-    allow("WriteOwnLargeResults", ["s3:PutObject"], [bucketPath(`results/${self}/*`)]),
-    allow("ReadLargeResults", ["s3:GetObject"], [bucketPath("results/*")]),
+    // the results table is keyed by `<callee>:<caller>:<id>` (runtime/aws/call-keys.ts):
+    // a worker claims, counts and ends the calls made to it (BatchGetItem: its cancellation poll) ...
+    allow("ResultsOfCallsToSelf", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [i.resultsTableArn], leadingKeys([keys.callsTo])),
+    // ... and its code waits for (100 at a time: runtime/aws/waiter.ts) and cancels the calls it made
+    allow("ResultsOfOwnCalls", ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"], [i.resultsTableArn], leadingKeys([keys.callsMadeBy])),
+    allow("SendLargeInputs", ["s3:PutObject"], [bucketPath(keys.inputsWritten)]),
+    allow("ReadOwnLargeInputs", ["s3:GetObject", "s3:DeleteObject"], [bucketPath(keys.inputsToRead)]),
+    allow("WriteOwnLargeResults", ["s3:PutObject"], [bucketPath(keys.resultsWritten)]),
+    allow("ReadLargeResultsOfOwnCalls", ["s3:GetObject"], [bucketPath(keys.resultsToRead)]),
     allow("Dicts", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:DescribeTable"], i.dictTableArns),
     allow("Queues", ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], i.stateQueueArns),
     allow("Secrets", ["secretsmanager:GetSecretValue"], i.loadedSecretArns),

@@ -15,6 +15,7 @@ import { CronError, toAwsCron, toAwsRate } from "./cron.ts";
 import type { FunctionQueue } from "./function-queue.ts";
 import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
 import { WIRE_VERSION, type CallMessage } from "../../runtime/aws/wire.ts";
+import { scheduleCallId } from "../../runtime/aws/call-keys.ts";
 
 export const SCHEDULE_RETRIES = 3;
 export const SCHEDULE_MAX_EVENT_AGE = 3600;
@@ -48,14 +49,16 @@ export function scheduleExpressions(spec: ScheduleSpec): ScheduleExpression[] {
  * EventBridge Scheduler fills the `<aws.scheduler.*>` context attributes at each invocation. The
  * call id comes from the scheduled time, not the execution id, so the two schedules a cron on
  * both day fields becomes (cron.ts) run the function once on a day both match, and the
- * Scheduler's own retries of one invocation are one call too. The Scheduler cannot put a number
+ * Scheduler's own retries of one invocation are one call too. It reads `<fn>:@sched:<time>`
+ * (runtime/aws/call-keys.ts), so the function's task role may write its result like that of any
+ * call made to it (provider/aws/iam.ts). The Scheduler cannot put a number
  * into the body, so `enqueuedAt` is 0; the scheduled time is in the call id and `source`.
  */
 export function scheduleMessage(functionName: string): string {
   const message: CallMessage = {
     v: WIRE_VERSION,
     kind: "call",
-    callId: `sched-${functionName}-<aws.scheduler.scheduled-time>`,
+    callId: scheduleCallId(functionName, "<aws.scheduler.scheduled-time>"),
     function: functionName,
     method: null,
     encoding: "json",

@@ -4,8 +4,9 @@
  * dead-letter queue's retention), and
  * gantry:aws:Dict / gantry:aws:StateQueue for each `Dict.fromName` / `Queue.fromName`.
  *
- * Bucket layout (IAM scopes it per declaration): `inputs/<declaration>/<callId>` written by any
- * caller and read only by that declaration; `results/<declaration>/<callId>` written only by it.
+ * Results-table keys and bucket layout (IAM scopes both per declaration, runtime/aws/call-keys.ts):
+ * items keyed `<callee>:<caller>:<id>`; `inputs/<caller>/<callee>/<callId>` written by the caller,
+ * read by the callee; `results/<callee>/<caller>/<callId>/…` written by the callee, read by the caller.
  *
  * Cost: on-demand DynamoDB and S3 cost nothing at rest beyond storage.
  */
@@ -75,11 +76,19 @@ export class CallState extends GantryComponent {
   }
 }
 
+/**
+ * Whether `declaration`'s role gets a Dict or Queue: when the analysis tied every use of it to
+ * declarations (`usedBy`), only theirs; else every declaration's.
+ */
+export function usedBy(spec: Pick<StateSpec, "usedBy">, declaration: string): boolean {
+  return spec.usedBy === undefined || spec.usedBy.includes(declaration);
+}
+
 /** A `Dict.fromName`: a DynamoDB table keyed by the (serialized) key. */
 export class DictTable extends GantryComponent {
   readonly table: aws.dynamodb.Table;
 
-  constructor(name: string, info: StackInfo, spec: StateSpec, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, info: StackInfo, readonly spec: StateSpec, opts?: pulumi.ComponentResourceOptions) {
     super("gantry:aws:Dict", name, info, { declaration: `dict:${spec.name}`, source: spec.source }, opts);
     this.table = new aws.dynamodb.Table(`${name}-table`, {
       billingMode: "PAY_PER_REQUEST",
@@ -96,7 +105,7 @@ export class DictTable extends GantryComponent {
 export class StateQueue extends GantryComponent {
   readonly queue: aws.sqs.Queue;
 
-  constructor(name: string, info: StackInfo, spec: StateSpec, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, info: StackInfo, readonly spec: StateSpec, opts?: pulumi.ComponentResourceOptions) {
     super("gantry:aws:StateQueue", name, info, { declaration: `queue:${spec.name}`, source: spec.source }, opts);
     this.queue = new aws.sqs.Queue(`${name}-queue`, {
       messageRetentionSeconds: 1209600,

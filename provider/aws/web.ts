@@ -30,6 +30,7 @@ import { HTTP_PORT } from "./function-service.ts";
 import type { GatewayConfig } from "./gateway/routes.ts";
 import { GATEWAY_TABLE_FILE, gatewayTableJson } from "../../runtime/aws/gateway/table.ts";
 import { allow, assumeRolePolicy, policyDocument } from "./iam.ts";
+import { keyPatterns, leadingKeys, WEB_CALLER } from "../../runtime/aws/call-keys.ts";
 import { kebab } from "./names.ts";
 import { functionPath } from "../../runtime/web/routes.ts";
 import type { Network } from "./network.ts";
@@ -125,15 +126,17 @@ export class WebGateway extends GantryComponent {
     }, this.childOpts);
     const bucket = i.state.payloadBucket.arn;
     const units = [...i.queues.keys()];
+    const web = keyPatterns(WEB_CALLER);
     new aws.iam.RolePolicy(name, {
       role: role.id,
       policy: policyDocument([
         allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.interpolate`${logGroup.arn}:*`]),
         allow("EnqueueWebCalls", ["sqs:SendMessage"], [...i.queues.values()].map((q) => q.queue.arn)),
-        // the gateway waits with the runtime's result waiter, which polls with BatchGetItem
-        allow("ReadResults", ["dynamodb:BatchGetItem", "dynamodb:GetItem"], [i.state.resultsTable.arn]),
-        allow("WriteLargeInputs", ["s3:PutObject"], units.map((u) => pulumi.interpolate`${bucket}/inputs/${u}/*`)),
-        allow("ReadLargeResults", ["s3:GetObject"], units.map((u) => pulumi.interpolate`${bucket}/results/${u}/*`)),
+        // the gateway waits with the runtime's result waiter, which polls with BatchGetItem; it
+        // calls as `@web` (runtime/aws/call-keys.ts): the results of its own calls, nothing else
+        allow("ReadResults", ["dynamodb:BatchGetItem", "dynamodb:GetItem"], [i.state.resultsTable.arn], leadingKeys(units.map((u) => web.callsMadeTo(u)))),
+        allow("WriteLargeInputs", ["s3:PutObject"], units.map((u) => pulumi.interpolate`${bucket}/${web.inputsWrittenFor(u)}`)),
+        allow("ReadLargeResults", ["s3:GetObject"], units.map((u) => pulumi.interpolate`${bucket}/${web.resultsToReadFrom(u)}`)),
         allow("ReadToken", ["secretsmanager:GetSecretValue"], i.token ? [i.token.secret.arn] : []),
         // a web call to a unit at zero sets its desired count (runtime/aws/waker.ts)
         ...(i.wake.targets.size ? [allow("WakeUnits", ["ecs:DescribeServices", "ecs:UpdateService"], [i.wake.serviceArn])] : []),

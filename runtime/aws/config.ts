@@ -38,6 +38,11 @@ export interface AwsWorkerConfig {
 }
 
 export interface AwsCallerConfig {
+  /**
+   * Who calls, as call ids and payload keys name it (call-keys.ts): the container's unit id, the
+   * gateway's `@web`; default `@ext`, a caller outside the stack.
+   */
+  caller?: string;
   /** unit id -> queue URL */
   queues: Record<string, string>;
   resultsTable: string;
@@ -87,6 +92,7 @@ export function workerConfigOf(contract: ContainerContract): AwsWorkerConfig {
 export function callerConfigOf(contract: ContainerContract): AwsCallerConfig {
   const aws = awsTransportOf(contract);
   return {
+    caller: contract.unit,
     queues: aws.queues,
     resultsTable: aws.resultsTable,
     bucket: aws.bucket,

@@ -1,15 +1,16 @@
 /**
  * The sdk Invoker on AWS: `.remote()`, `.spawn()`, `.map()` put messages on the target unit's queue
  * (arguments beyond the queue's size limit go to S3 first) and wait on the results table. Call ids
- * are global, so `FunctionCall.fromId(id).get()` works from any process that can read the table,
- * and `.cancel()` marks the call cancelled there (workers skip it, or drop a result in progress).
+ * name the callee and this process as the caller (call-keys.ts): `FunctionCall.fromId(id).get()`
+ * and `.cancel()` (which marks the call cancelled: workers skip it, or drop a result in progress)
+ * work from any process whose IAM may read that key, which for the stack's own roles is the
+ * call's caller (provider/aws/iam.ts).
  *
  * State: a `Dict` is the DynamoDB table the stack declared for it (dict.ts), a `Queue` its SQS
  * queue (state-queue.ts), a `Volume` the EFS file system mounted in this container (volume.ts);
  * `updateAutoscaler` changes the unit's service scaling (autoscaler.ts). Only what the app's spec
  * declares exists: a name the stack did not deploy is an error that lists the deployed ones.
  */
-import { randomUUID } from "node:crypto";
 import type {
   CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
 } from "../../sdk/invoker.ts";
@@ -19,6 +20,7 @@ import { decodeError, decodeValue, encodeArgs } from "../serialize.ts";
 import { InputCancelledError } from "../errors.ts";
 import { mapCalls } from "../map.ts";
 import { paramNames, targetLabel } from "../targets.ts";
+import { accessErrorOf, AwsAccessError } from "./access.ts";
 import type { AwsClients, CommandSender } from "./clients.ts";
 import type { AwsCallerConfig } from "./config.ts";
 import { updateServiceScaling } from "./autoscaler.ts";
@@ -30,7 +32,8 @@ import { SqsQueue } from "./state-queue.ts";
 import { EfsVolume } from "./volume.ts";
 import { ResultWaiter } from "./waiter.ts";
 import { loadEcsClient, Waker, type WakeTarget } from "./waker.ts";
-import { inputKey, parseSummary, WIRE_VERSION, type CallMessage, type CallRecord } from "./wire.ts";
+import { EXTERNAL_CALLER, inputObjectKey, newCallId } from "./call-keys.ts";
+import { parseSummary, WIRE_VERSION, type CallMessage, type CallRecord } from "./wire.ts";
 
 const DECLARE_HINT = "Only names the static analysis finds in the app are deployed: call `fromName` at module level " +
   "with a literal name (`gantry spec <app.ts>` lists them)";
@@ -57,11 +60,6 @@ export function wakeTargetsOf(config: AwsCallerConfig): Record<string, WakeTarge
     if (resourceId) out[unit] = { resourceId, ...w };
   }
   return out;
-}
-
-/** Call ids: a UUID, prefixed so logs show what they are (the web gateway's result URLs accept them). */
-export function newAwsCallId(): string {
-  return `fc-${randomUUID()}`;
 }
 
 /** A Waker over the clients' ECS client (loaded on first use), or none when no unit can be woken. */
@@ -110,8 +108,21 @@ export class AwsInvoker implements Invoker {
     return { unit, queue };
   }
 
+  /**
+   * Who this process calls as, in call ids and payload keys (call-keys.ts): a container's own
+   * unit, the gateway's `@web`, else an external caller (`@ext`).
+   */
+  get caller(): string {
+    return this.options.config.caller ?? EXTERNAL_CALLER;
+  }
+
+  /** A fresh call id for a call of this process to `target`'s unit. */
+  private callIdFor(target: CallTarget): string {
+    return newCallId(target.variant ?? target.name, this.caller);
+  }
+
   /** Puts one call on its queue; resolves once SQS accepted it. */
-  async enqueue(target: CallTarget, args: unknown[], how: string, callId = newAwsCallId()): Promise<string> {
+  async enqueue(target: CallTarget, args: unknown[], how: string, callId = this.callIdFor(target)): Promise<string> {
     const { unit, queue } = this.queueFor(target);
     const payload = encodeArgs(args, { callee: `${targetLabel(target)}.${how}`, paramNames: paramNames(this.options.spec ?? null, target) });
     const message: CallMessage = {
@@ -121,7 +132,7 @@ export class AwsInvoker implements Invoker {
     };
     let body = JSON.stringify(message);
     if (Buffer.byteLength(body) > this.options.config.maxMessageBytes - ENVELOPE_BYTES) {
-      const key = inputKey(unit, callId, "msgpack");
+      const key = inputObjectKey(unit, callId, "msgpack");
       await this.payloads.put(key, payload);
       delete message.args;
       message.argsKey = key;
@@ -173,13 +184,18 @@ export class AwsInvoker implements Invoker {
   }
 
   async cancel(callId: string): Promise<void> {
-    await this.results.cancel(callId, { name: "InputCancelledError", message: `call ${callId} was cancelled` });
+    try {
+      await this.results.cancel(callId, { name: "InputCancelledError", message: `call ${callId} was cancelled` });
+    } catch (err) {
+      if (accessErrorOf(err, "dynamodb:UpdateItem")?.reason !== "denied") throw err;
+      throw new AwsAccessError(`call ${callId}: this process may not cancel it (a role reaches the calls it made and the calls made to it): ${(err as Error).message}`, "denied");
+    }
     this.waiter.poke(callId);
   }
 
   map(target: CallTarget, inputs: AsyncIterable<unknown[]>, options: { returnExceptions: boolean; orderOutputs: boolean }): AsyncIterable<unknown> {
     return mapCalls(inputs, (args) => {
-      const callId = newAwsCallId();
+      const callId = this.callIdFor(target);
       const promise = this.enqueue(target, args, "map", callId).then(() => this.settled(callId));
       return { promise, cancel: () => void this.cancel(callId).catch(() => {}) };
     }, options);

@@ -1,6 +1,7 @@
 /**
- * The payload bucket: arguments too large for a queue message (`inputs/<unit>/<callId>`) and
- * results too large for a results-table item (`results/<unit>/<callId>/<delivery>`). The stack
+ * The payload bucket: arguments too large for a queue message (`inputs/<caller>/<callee>/<callId>`)
+ * and results too large for a results-table item (`results/<callee>/<caller>/<callId>/<delivery>`),
+ * keyed so IAM can give each side only its own (call-keys.ts). The stack
  * expires both prefixes after the results' TTL. The S3 SDK is imported on first use (cold start).
  */
 import { loadS3, type CommandSender } from "./clients.ts";

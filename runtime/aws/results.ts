@@ -7,6 +7,7 @@
  * condition and is dropped. While a call is pending the worker counts its deliveries, failed
  * attempts and releases there, which is how a redelivery after a crash is told apart from a retry.
  */
+import { accessErrorOf } from "./access.ts";
 import { awsErrorName, loadDocumentClient, type CommandSender } from "./clients.ts";
 import { isFinal, type CallRecord, type ErrorSummary } from "./wire.ts";
 
@@ -135,8 +136,12 @@ export class ResultStore {
     return (out.Item as CallRecord | undefined) ?? null;
   }
 
-  /** Records of several calls (missing ones are absent from the map). */
-  async getMany(callIds: readonly string[]): Promise<Map<string, CallRecord>> {
+  /**
+   * Records of several calls (missing ones are absent from the map). With `denied`, a call this
+   * process may not read (IAM scopes the table by call id: call-keys.ts) lands there instead of
+   * failing the others; without it, that failure is thrown.
+   */
+  async getMany(callIds: readonly string[], denied?: Map<string, Error>): Promise<Map<string, CallRecord>> {
     const found = new Map<string, CallRecord>();
     for (let i = 0; i < callIds.length; i += 100) {
       const chunk = callIds.slice(i, i + 100);
@@ -150,8 +155,16 @@ export class ResultStore {
           this.batchGet = false;
         }
       }
-      const records = await Promise.all(chunk.map((id) => this.get(id)));
-      for (const r of records) if (r) found.set(r.callId, r);
+      const records = await Promise.allSettled(chunk.map((id) => this.get(id)));
+      records.forEach((r, n) => {
+        if (r.status === "fulfilled") {
+          if (r.value) found.set(r.value.callId, r.value);
+        } else if (denied && accessErrorOf(r.reason, "dynamodb:GetItem")?.reason === "denied") {
+          denied.set(chunk[n], r.reason as Error);
+        } else {
+          throw r.reason;
+        }
+      });
     }
     return found;
   }

@@ -11,6 +11,7 @@ import { decodeContainerEnv, ContainerContractError, type AwsTransportContract, 
 import { slug, taskFamilyName } from "../../provider/aws/names.ts";
 import { AwsAccessError, attempt } from "./access.ts";
 import type { CommandSender } from "./clients.ts";
+import { EXTERNAL_CALLER } from "./call-keys.ts";
 import { callerConfigOf, type AwsCallerConfig } from "./config.ts";
 
 /** the container name in gantry's task definitions (provider/aws/function-service.ts CONTAINER_NAME) */
@@ -120,7 +121,15 @@ async function readFamily(ecs: CommandSender, family: string, undeployed: () => 
   if (contract.transport.kind !== "aws") {
     throw new AwsAccessError(`${arn} runs ${contract.unit} of app ${contract.app}, stack ${contract.stack} over transport ${contract.transport.kind}, not aws`, "missing");
   }
-  return { unit: contract.unit, family, taskDefinitionArn: arn, contract, transport: contract.transport, caller: callerConfigOf(contract) };
+  return {
+    unit: contract.unit,
+    family,
+    taskDefinitionArn: arn,
+    contract,
+    transport: contract.transport,
+    // whoever reads this is outside the stack (Function.fromName, gantry's ops): it calls as `@ext`
+    caller: { ...callerConfigOf(contract), caller: EXTERNAL_CALLER },
+  };
 }
 
 /** `https://sqs.<region>.amazonaws.com/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>` (schedules name their target by ARN). */

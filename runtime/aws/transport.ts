@@ -32,12 +32,14 @@ import type { Logger } from "../log.ts";
 import { warmUp, type AwsClients } from "./clients.ts";
 import type { AwsWorkerConfig } from "./config.ts";
 import { afterFailure } from "../delivery.ts";
+import { accessErrorOf } from "./access.ts";
+import { keyName, parseCallId, resultObjectKey } from "./call-keys.ts";
 import { PayloadStore } from "./payloads.ts";
 import { crashedTooOften, crashesOf, lastReceive, redeliveryVia } from "./redelivery.ts";
 import { ResultStore, type FinalRecord } from "./results.ts";
 import { QueueBatcher } from "./sqs-batch.ts";
 import {
-  callIdOf, isFinal, parseMessage, resultKey, summarize, type CallMessage, type CallRecord, type ErrorSummary,
+  callIdOf, isFinal, parseMessage, summarize, type CallMessage, type CallRecord, type ErrorSummary,
 } from "./wire.ts";
 
 /** SQS's largest DelaySeconds */
@@ -298,7 +300,18 @@ export class AwsTransport implements Transport {
       await this.rejectMalformed(body, receipt, err as Error);
       return null;
     }
-    const { ended, record } = await this.results.claim(message.callId, this.config.unit);
+    let claimed: Awaited<ReturnType<ResultStore["claim"]>>;
+    try {
+      claimed = await this.results.claim(message.callId, this.config.unit);
+    } catch (err) {
+      // IAM lets a unit record only the calls made to it (call-keys.ts): a message with another
+      // id (an older id form, a hand-made body) would come back forever, so it is dead-lettered
+      if (!this.foreign(message.callId) || accessErrorOf(err, "dynamodb:UpdateItem")?.reason !== "denied") throw err;
+      await this.rejectMalformed(body, receipt, new TypeError(`the call id "${message.callId}" does not name ${this.config.unit} as its callee ` +
+        `(<callee>:<caller>:<id>), so this unit may not record its result`));
+      return null;
+    }
+    const { ended, record } = claimed;
     if (ended) {
       this.stats.duplicates++;
       this.options.log?.info({ callId: message.callId, status: record.status }, "the call already ended (duplicate delivery or cancelled): dropping the message");
@@ -342,11 +355,16 @@ export class AwsTransport implements Transport {
     return encodeArgs(args, { callee: this.label(message.method) });
   }
 
-  /** A body that is not a gantry call: to the dead-letter queue, with the reason. */
+  /** A call id that does not name this unit as its callee: its role may not write that result. */
+  private foreign(callId: string): boolean {
+    return parseCallId(callId)?.callee !== keyName(this.config.unit);
+  }
+
+  /** A body that is not a gantry call: to the dead-letter queue, with the reason (and as its result, when it is ours). */
   private async rejectMalformed(body: string, receipt: string, error: Error): Promise<void> {
     const callId = callIdOf(body);
     this.options.log?.error({ callId, error: error.message }, "malformed message: sent to the dead-letter queue");
-    if (callId) {
+    if (callId && !this.foreign(callId)) {
       await this.results.putFinal({ callId, status: "error", error: JSON.stringify(summarize(error)), errorData: encodeError(error), function: this.config.unit });
     }
     await this.dlq.send({ body, attributes: errorAttributes(summarize(error), callId, 0) });
@@ -412,7 +430,7 @@ export class AwsTransport implements Transport {
       }
       const size = typeof value === "string" ? Buffer.byteLength(value) : value.byteLength;
       if (size > this.config.resultInlineBytes) {
-        const key = resultKey(this.config.unit, message.callId, `${d.receiveCount}-${d.id}`, message.encoding);
+        const key = resultObjectKey(this.config.unit, message.callId, `${d.receiveCount}-${d.id}`, message.encoding);
         await this.payloads.put(key, value);
         record.resultKey = key;
       } else {

@@ -5,6 +5,7 @@
  * first final record read for it, which is the only one that will ever exist (results.ts).
  */
 import { TimeoutError } from "../errors.ts";
+import { AwsAccessError } from "./access.ts";
 import type { ResultStore } from "./results.ts";
 import { isFinal, type CallRecord } from "./wire.ts";
 
@@ -94,8 +95,9 @@ export class ResultWaiter {
       const due = [...this.watched.values()].filter((w) => w.nextAt <= now);
       if (due.length) {
         let records: Map<string, CallRecord>;
+        const denied = new Map<string, Error>();
         try {
-          records = await this.results.getMany(due.map((w) => w.callId));
+          records = await this.results.getMany(due.map((w) => w.callId), denied);
         } catch (err) {
           // transient (throttling, network): try these again a little later
           for (const w of due) w.nextAt = this.now() + Math.min(MAX_POLL_MS, w.intervalMs * 2);
@@ -103,7 +105,16 @@ export class ResultWaiter {
           records = new Map();
         }
         const at = this.now();
+        for (const [callId, err] of denied) {
+          // the table is scoped by call id: a call this process neither made nor runs is not its to read
+          const w = this.watched.get(callId);
+          this.watched.delete(callId);
+          const error = new AwsAccessError(`call ${callId}: this process may not read its result (a role reaches the calls it made and the calls made to it; ` +
+            `pass results between functions, not call ids): ${err.message}`, "denied");
+          for (const waiter of w?.waiters ?? []) waiter.reject(error);
+        }
         for (const w of due) {
+          if (denied.has(w.callId)) continue;
           const record = records.get(w.callId);
           if (record && isFinal(record)) {
             this.watched.delete(w.callId);

@@ -7,8 +7,9 @@
  * - `function`: the unit id (function name, class name, or variant id `Model[gpu=H100]`);
  * - `encoding: "msgpack"`: `args` is the base64 of runtime/serialize.ts `encodeArgs` bytes (sdk callers);
  *   `encoding: "json"`: `args` is a JSON array (the web gateway);
- * - `argsKey`: S3 key (`inputs/<unit>/<callId>`) holding the arguments when the body would pass
- *   the queue's size limit (raw msgpack bytes, or JSON text).
+ * - `callId`: `<callee>:<caller>:<id>` (call-keys.ts), which is what IAM scopes the call state by;
+ * - `argsKey`: S3 key (`inputs/<caller>/<callee>/<callId>`, call-keys.ts) holding the arguments
+ *   when the body would pass the queue's size limit (raw msgpack bytes, or JSON text).
  *
  * Results table item (one per call, keyed by `callId`):
  *   status: "pending" | "ok" | "error" | "cancelled"
@@ -93,15 +94,6 @@ export function callIdOf(body: string | undefined): string | null {
   } catch {
     return null;
   }
-}
-
-export function inputKey(unit: string, callId: string, encoding: Encoding): string {
-  return `inputs/${unit}/${callId}${encoding === "json" ? ".json" : ""}`;
-}
-
-/** Per delivery, so a duplicate delivery never overwrites the object the stored result points to. */
-export function resultKey(unit: string, callId: string, delivery: string, encoding: Encoding): string {
-  return `results/${unit}/${callId}/${delivery}${encoding === "json" ? ".json" : ""}`;
 }
 
 export function summarize(error: Error): ErrorSummary {

@@ -10,6 +10,7 @@ import { Channel } from "./channel.ts";
 import { PipeTransport } from "./pipe-transport.ts";
 import { ContainerInvoker } from "./container-invoker.ts";
 import { installPathRemap } from "./fs-remap.ts";
+import { installChildPathRewrite } from "./child-paths.ts";
 import { watchParent } from "./parent-watch.ts";
 import { importApp, loadTarget } from "../worker/target.ts";
 import { webTarget } from "../worker/web-target.ts";
@@ -51,6 +52,7 @@ const boot = await booted;
 started = true;
 const log = logger("container", { container: boot.label });
 installPathRemap(boot.mounts);
+if (boot.childMounts.mode === "rewrite") installChildPathRewrite(boot.mounts);
 setInvoker(new ContainerInvoker(transport, boot.spec));
 
 let exitCode = 0;

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { Channel } from "./channel.ts";
 import type { Call } from "./call.ts";
 import type { BootInfo, ContainerRequest, FromContainer, ToContainer } from "./protocol.ts";
+import { namespaceCommand } from "./namespace.ts";
 
 // .ts from the sources (tests, a checkout), .js from the built package
 const CONTAINER_MAIN = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./container-main.ts" : "./container-main.js", import.meta.url));
@@ -81,7 +82,12 @@ export class Container {
   ) {
     // GANTRY_CONTAINER_NODE_ARGS: extra node flags for containers (`--inspect`, `--cpu-prof`...)
     const extra = (process.env.GANTRY_CONTAINER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    this.child = spawn(process.execPath, [...extra, "--import", TSX_LOADER, CONTAINER_MAIN], {
+    const command = [process.execPath, ...extra, "--import", TSX_LOADER, CONTAINER_MAIN];
+    // in a mount namespace, child processes see the volumes at their paths (namespace.ts)
+    const launch = boot.childMounts.mode === "namespace"
+      ? namespaceCommand(boot.childMounts.root, boot.childMounts.bound, cwd, command)
+      : { file: command[0], args: command.slice(1) };
+    this.child = spawn(launch.file, launch.args, {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe", "pipe"],

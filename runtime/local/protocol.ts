@@ -11,8 +11,13 @@ import type { AutoscalerSettings } from "../../sdk/options.ts";
 export interface BootInfo extends TargetSpec {
   /** bound on the `@enter` hooks */
   setupTimeoutMs: number;
-  /** volume mount path -> local directory */
+  /** volume mount path -> local directory (and image files: image-files.ts) */
   mounts: Array<{ mountPath: string; hostPath: string }>;
+  /**
+   * How child processes of the container see the mounts (namespace.ts): `namespace`, the container
+   * runs in a mount namespace with `root` and `bound` mounted; `rewrite`, their paths are rewritten.
+   */
+  childMounts: { mode: "namespace"; root: string; bound: Array<{ mountPath: string; hostPath: string }> } | { mode: "rewrite" };
   /** for naming arguments in errors of nested calls */
   spec: AppSpec;
   /** `square#2`, for logs */

@@ -8,7 +8,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type {
   CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend,
@@ -29,8 +29,11 @@ import { Pool, type PoolConfig, type RequestReply } from "./pool.ts";
 import { DictStore } from "./dict-store.ts";
 import { QueueStore } from "./queue-store.ts";
 import { gantryHome, resolveSecretEnv } from "./secrets.ts";
-import type { ContainerRequest } from "./protocol.ts";
+import type { BootInfo, ContainerRequest } from "./protocol.ts";
 import type { Mount } from "./fs-remap.ts";
+import { ImageFiles } from "./image-files.ts";
+import { kernelMounts, mountMode, rewriteNotice } from "./namespace.ts";
+import { noPeerError, type CallRequest, type Peer, type PeerResolver } from "./peers.ts";
 import type { SerializedRequest, SerializedResponse } from "../web/backend.ts";
 
 export interface LocalRuntimeOptions {
@@ -51,12 +54,15 @@ export interface LocalRuntimeOptions {
   stopGraceMs?: number;
   /** working directory of containers (default: this process's) */
   cwd?: string;
+  /** where calls to other apps go (peers.ts); without it such a call is an error naming the ways */
+  peers?: PeerResolver;
 }
 
 /** A function or class variant, with everything its pools share. */
 interface Declaration extends ResolvedDeclaration {
   env: NodeJS.ProcessEnv;
   mounts: Mount[];
+  childMounts: BootInfo["childMounts"];
   /** a webApp/webServer function: its containers answer forwarded HTTP requests */
   web: "app" | "server" | null;
 }
@@ -85,6 +91,9 @@ export function defaultStateDir(appFile: string): string {
   return join(findProjectRoot(dirname(resolve(appFile))), ".gantry");
 }
 
+/** Runtimes made by this process (names their image-file copies). */
+let runtimeCount = 0;
+
 export class LocalRuntime implements Invoker {
   /** `container:start|ready|idle|exit`, `input:dispatch|retry|redeliver` (for tests and tools) */
   readonly events = new EventEmitter();
@@ -105,6 +114,9 @@ export class LocalRuntime implements Invoker {
   private readonly autoscaleOverrides = new Map<string, AutoscalerSettings>();
   private readonly dicts: DictStore;
   private readonly queues = new QueueStore();
+  private readonly imageFiles: ImageFiles;
+  /** calls that went to another app's runtime (spawned there), by id: result and cancel go there too */
+  private readonly peerCalls = new Map<string, Peer>();
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly options: LocalRuntimeOptions) {
@@ -116,31 +128,46 @@ export class LocalRuntime implements Invoker {
     this.log = logger("local-runtime", { app: this.spec.app.name });
     this.output = options.output ?? processOutput;
     this.dicts = new DictStore(join(this.stateDir, "dicts"));
+    // one tree per runtime: two apps of one run may share a state dir
+    this.imageFiles = new ImageFiles(join(this.stateDir, "image-files", `${process.pid}-${++runtimeCount}`), findProjectRoot(dirname(this.appFile)));
     this.events.setMaxListeners(100);
   }
 
   // ---- Invoker: calls
 
   async remote(target: CallTarget, args: unknown[]): Promise<unknown> {
+    if (this.isForeign(target)) return this.viaPeer({ op: "remote", id: newCallId(), target, a: this.encode(target, args, "remote") });
     const call = this.submit(target, args, "remote", false);
     return unwrap(await call.done());
   }
 
   async spawn(target: CallTarget, args: unknown[]): Promise<string> {
+    if (this.isForeign(target)) {
+      const id = newCallId();
+      await this.viaPeer({ op: "spawn", id, target, a: this.encode(target, args, "spawn") });
+      return id;
+    }
     return this.submit(target, args, "spawn", true).id;
   }
 
   async result(callId: string, options: { timeoutMs?: number } = {}): Promise<unknown> {
+    if (this.peerCalls.has(callId)) return this.viaPeer({ op: "result", id: callId, timeoutMs: options.timeoutMs ?? null });
     return unwrap(await this.waitFor(callId, options.timeoutMs ?? null));
   }
 
   async cancel(callId: string): Promise<void> {
+    if (this.peerCalls.has(callId)) return void (await this.viaPeer({ op: "cancel", id: callId }));
     const call = this.calls.get(callId);
     if (call) call.pool.cancel(call);
   }
 
   map(target: CallTarget, inputs: AsyncIterable<unknown[]>, options: { returnExceptions: boolean; orderOutputs: boolean }): AsyncIterable<unknown> {
     return mapCalls(inputs, (args) => {
+      if (this.isForeign(target)) {
+        const id = newCallId();
+        const promise = this.viaPeer({ op: "remote", id, target, a: this.encode(target, args, "map") });
+        return { promise, cancel: () => void this.viaPeer({ op: "cancel", id }).catch(() => {}) };
+      }
       const call = this.submit(target, args, "map", false);
       return { promise: call.done().then(unwrap), cancel: () => call.pool.cancel(call) };
     }, options);
@@ -169,6 +196,7 @@ export class LocalRuntime implements Invoker {
   }
 
   async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
+    if (this.isForeign(target)) return void (await this.viaPeer({ op: "autoscaler", target, settings }));
     const declaration = this.declaration(target);
     const merged = { ...this.autoscaleOverrides.get(declaration.label), ...settings };
     this.autoscaleOverrides.set(declaration.label, merged);
@@ -227,6 +255,7 @@ export class LocalRuntime implements Invoker {
     this.paramNameCache.clear();
     this.poolKeys = new WeakMap();
     this.autoscaleOverrides.clear();
+    this.imageFiles.reset();
     return Promise.all(old.map((pool) => {
       this.retiring.add(pool);
       return pool.retire().finally(() => this.retiring.delete(pool));
@@ -242,6 +271,7 @@ export class LocalRuntime implements Invoker {
       this.queues.close();
       await Promise.all([...this.pools.values(), ...this.retiring].map((p) => p.shutdown(options.drainMs ?? 0)));
       this.dicts.flush();
+      this.imageFiles.remove();
     })();
     return this.stopped;
   }
@@ -279,13 +309,52 @@ export class LocalRuntime implements Invoker {
     return this.retiring.size;
   }
 
+  // ---- other apps (peers.ts)
+
+  /**
+   * A call request as a container sends it, answered with packed bytes: what a peer asks of this
+   * runtime (another app of the same `gantry run`, or `gantry serve`'s call route).
+   */
+  async callRequest(req: CallRequest): Promise<RequestReply> {
+    try {
+      return await this.handleRequest(null, req);
+    } catch (err) {
+      return { ok: false, e: encodeError(err) };
+    }
+  }
+
+  private isForeign(target: CallTarget): boolean {
+    return target.app !== this.spec.app.name;
+  }
+
+  private peerOf(target: CallTarget): Peer {
+    const peer = this.options.peers?.(target.app);
+    if (!peer) throw noPeerError(target, this.spec.app.name, relative(process.cwd(), this.appFile) || this.appFile);
+    return peer;
+  }
+
+  /** Sends a request to the peer that runs its call (by target, or by the id of a call spawned there). */
+  private async viaPeerReply(req: CallRequest): Promise<RequestReply> {
+    const peer = "target" in req ? this.peerOf(req.target) : this.peerCalls.get(req.id)!;
+    if (req.op === "spawn") this.peerCalls.set(req.id, peer);
+    return peer.request(req);
+  }
+
+  private async viaPeer(req: CallRequest): Promise<unknown> {
+    const reply = await this.viaPeerReply(req);
+    if (reply.ok) return reply.v === undefined ? undefined : decodeValue(reply.v);
+    throw withCallerFrames(decodeError(reply.e));
+  }
+
+  private encode(target: CallTarget, args: unknown[], how: string): Uint8Array {
+    return encodeArgs(args, { callee: `${targetLabel(target)}.${how}`, paramNames: this.paramNamesOf(target) });
+  }
+
   // ---- submitting
 
   private submit(target: CallTarget, args: unknown[], how: string, keep: boolean): Call {
     const { pool } = this.poolFor(target);
-    const label = targetLabel(target);
-    const payload = encodeArgs(args, { callee: `${label}.${how}`, paramNames: this.paramNamesOf(target) });
-    return this.enqueue(pool, newCallId(), target, label, payload, keep);
+    return this.enqueue(pool, newCallId(), target, targetLabel(target), this.encode(target, args, how), keep);
   }
 
   private enqueue(pool: Pool, id: string, target: CallTarget, label: string, payload: Uint8Array, keep: boolean, kind: Call["kind"] = "call"): Call {
@@ -401,6 +470,7 @@ export class LocalRuntime implements Invoker {
         batching: d.batching,
         setupTimeoutMs: setupTimeoutSeconds(o) * 1000,
         mounts: d.mounts,
+        childMounts: d.childMounts,
         spec: this.spec,
         ...(d.web ? { web: true } : {}),
       },
@@ -425,7 +495,8 @@ export class LocalRuntime implements Invoker {
       return cached;
     }
     const d = resolveDeclaration(this.spec, target);
-    const declaration: Declaration = { ...d, env: this.environment(d), mounts: this.mounts(d), web: d.server?.kind ?? null };
+    const mounts = this.mounts(d);
+    const declaration: Declaration = { ...d, env: this.environment(d), mounts, childMounts: this.childMounts(d, mounts), web: d.server?.kind ?? null };
     this.declarations.set(id, declaration);
     return declaration;
   }
@@ -440,7 +511,29 @@ export class LocalRuntime implements Invoker {
     return { ...process.env, ...imageEnv, ...d.options.env, ...secrets, GANTRY_CONTAINER: "1" };
   }
 
+  /** Volumes, then the image's local files (image-files.ts). */
   private mounts(d: ResolvedDeclaration): Mount[] {
+    const image = this.spec.images.find((i) => i.id === d.options.image);
+    return [...this.volumeMounts(d), ...this.imageFiles.mounts(image, d.label)];
+  }
+
+  /** How child processes see `mounts`: a mount namespace where the OS allows (namespace.ts), else rewritten paths. */
+  private childMounts(d: ResolvedDeclaration, mounts: Mount[]): BootInfo["childMounts"] {
+    if (mounts.length === 0) return { mode: "rewrite" };
+    if (mountMode(join(this.stateDir, "mount-root")) === "rewrite") {
+      const notice = rewriteNotice();
+      if (notice) this.log.warn({}, notice);
+      return { mode: "rewrite" };
+    }
+    const { bound, skipped } = kernelMounts(mounts, this.imageFiles.owned);
+    if (skipped.length) {
+      this.log.warn({ declaration: d.label, paths: skipped.map((m) => m.mountPath) },
+        `${d.label}: child processes will not see ${skipped.map((m) => m.mountPath).join(", ")} (making the mount point would write on this machine outside the project); the container's own code does`);
+    }
+    return { mode: "namespace", root: join(this.stateDir, "mount-root"), bound };
+  }
+
+  private volumeMounts(d: ResolvedDeclaration): Mount[] {
     return d.options.volumes.map(({ mountPath, volume }) => {
       const hostPath = join(this.stateDir, "volumes", encodeURIComponent(volume));
       const declared = this.spec.volumes.find((v) => v.name === volume);
@@ -457,7 +550,10 @@ export class LocalRuntime implements Invoker {
 
   // ---- requests from containers
 
-  private async handleRequest(_container: Container, req: ContainerRequest): Promise<RequestReply> {
+  private async handleRequest(_container: Container | null, req: ContainerRequest): Promise<RequestReply> {
+    // calls to another app, and results of calls spawned there, go to its peer untouched
+    if ((req.op === "remote" || req.op === "spawn" || req.op === "autoscaler") && this.isForeign(req.target)) return this.viaPeerReply(req);
+    if ((req.op === "result" || req.op === "cancel") && this.peerCalls.has(req.id)) return this.viaPeerReply(req);
     switch (req.op) {
       case "remote": {
         const call = this.enqueue(this.poolFor(req.target).pool, req.id, req.target, targetLabel(req.target), req.a, false);

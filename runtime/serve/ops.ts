@@ -74,7 +74,7 @@ export async function handleOps(request: Request, host: OpsHost): Promise<Respon
   return json(200, answer);
 }
 
-function authorized(header: string | null, token: string): boolean {
+export function authorized(header: string | null, token: string): boolean {
   const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? "")?.[1] ?? "");
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);

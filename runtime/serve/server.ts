@@ -16,7 +16,7 @@ import { isAbsolute, relative } from "node:path";
 import { inspect } from "node:util";
 import type { AppSpec } from "../../synth/spec.ts";
 import { processOutput, type OutputSink } from "../local/container.ts";
-import { LocalRuntime } from "../local/runtime.ts";
+import { defaultStateDir, LocalRuntime } from "../local/runtime.ts";
 import { listen, type Listening } from "../web/node.ts";
 import { errorResponse } from "../web/http.ts";
 import { banner, routeLines } from "./banner.ts";
@@ -28,6 +28,7 @@ import { FileWatcher } from "./watch.ts";
 import { LogBuffer } from "./log-buffer.ts";
 import { handleOps, OPS_PREFIX, type ScheduleStatus, type ServeStatus } from "./ops.ts";
 import { removeRecord, writeRecord } from "./record.ts";
+import { CALLS_PATH, handleCalls, servedPeers } from "./calls.ts";
 
 export interface ServeOptions {
   /** absolute path of the app file */
@@ -128,7 +129,11 @@ export class DevServer {
     this.spec = ready.spec;
     this.secretValues = ready.secretValues;
     this.routes = ready.routes;
-    this.runtime = new LocalRuntime({ spec: ready.spec, appFile: this.options.appFile, secretValues: ready.secretValues, output: this.outputSink() });
+    this.runtime = new LocalRuntime({
+      spec: ready.spec, appFile: this.options.appFile, secretValues: ready.secretValues, output: this.outputSink(),
+      // calls to another app go to its running gantry serve in this project (calls.ts)
+      peers: servedPeers(defaultStateDir(this.options.appFile)),
+    });
     try {
       this.listener = await listen((request) => this.handle(request), {
         port: this.options.port,
@@ -197,8 +202,20 @@ export class DevServer {
   // ---- requests
 
   private async handle(request: Request): Promise<Response> {
-    if (new URL(request.url).pathname.startsWith(OPS_PREFIX)) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith(OPS_PREFIX)) {
       return handleOps(request, { token: this.opsToken, logs: this.logs, status: () => this.status() });
+    }
+    // other local apps calling this one (gantry run client.ts, runtime/serve/calls.ts)
+    if (path === CALLS_PATH) {
+      return handleCalls(request, {
+        token: this.opsToken,
+        call: async (req) => {
+          const reply = await this.runtime.callRequest(req);
+          if (req.op === "spawn" && reply.ok) this.forgetLater(req.id);
+          return reply;
+        },
+      });
     }
     const door = this.current;
     if (!door) return errorResponse(503, "Unavailable", "the app is not loaded", {}, { "retry-after": "1" });
@@ -212,16 +229,20 @@ export class DevServer {
   private readonly host: FrontDoorHost = {
     spawn: async (target, args) => {
       const id = await this.runtime.spawn(target, args);
-      // a spawned call is kept for its result URL for a while, then forgotten (a server spawns many)
-      void this.runtime.result(id).catch(() => {}).finally(() => {
-        setTimeout(() => this.runtime.forget(id), RESULT_RETENTION_MS).unref();
-      });
+      this.forgetLater(id);
       return id;
     },
     result: (callId, timeoutMs) => this.runtime.result(callId, { timeoutMs }),
     forward: (target, request) => this.runtime.forward(target, request),
     mask: (text) => this.mask(text),
   };
+
+  /** A spawned call is kept for its result (URL) for a while after it ends, then forgotten (a server spawns many). */
+  private forgetLater(id: string): void {
+    void this.runtime.result(id).catch(() => {}).finally(() => {
+      setTimeout(() => this.runtime.forget(id), RESULT_RETENTION_MS).unref();
+    });
+  }
 
   /** Secret values masked as the AWS container's logger does (runtime/secret-mask.ts). */
   private mask(text: string): string {

@@ -14,6 +14,7 @@ import { Evaluator, snippet } from "./evaluate.ts";
 import { parseEntrypoint, parseFunction, type Declared } from "./functions.ts";
 import { ProjectFiles, type Binding } from "./project.ts";
 import { Resources } from "./resources.ts";
+import { StateUse } from "./state-use.ts";
 import { isSdk, type SdkValue, type SValue } from "./values.ts";
 import { didYouMean } from "./suggest.ts";
 import { checkFromName } from "./from-name.ts";
@@ -94,6 +95,8 @@ class Analysis {
   private readonly declaredAt = new Map<string, Node[]>();
   /** `app.function(...)` calls -> their specs (for `fn.withOptions(...)` variants) */
   private readonly functionsByCall = new Map<ts.Node, FunctionSpec>();
+  /** `app.localEntrypoint(...)` calls */
+  private readonly entrypointCalls = new Set<ts.Node>();
   /** this app's name, once found (`Cls.fromName` of it names a class of this app) */
   private appName: string | null = null;
 
@@ -197,6 +200,7 @@ class Analysis {
           } else {
             const spec = parseEntrypoint(this.ctx, this.ev, call, declared);
             if (spec) this.entrypoints.push(spec);
+            this.entrypointCalls.add(call.compilerNode);
           }
           this.declare(declared.name, nameNode);
         }
@@ -388,8 +392,16 @@ class Analysis {
     return false;
   }
 
-  /** `Volume/Dict/Queue.fromName(...)` anywhere: their names must be static, and the stack creates them. */
+  /**
+   * `Volume/Dict/Queue.fromName(...)` anywhere: their names must be static, and the stack creates
+   * them; for Dicts and Queues, the declarations that use them (state-use.ts).
+   */
   private namedState(): void {
+    const declarations = new Map<ts.Node, string>([
+      ...[...this.functionsByCall].map(([node, spec]) => [node, spec.name] as const),
+      ...[...this.appClasses].map(([node, spec]) => [node, spec.name] as const),
+    ]);
+    const use = new StateUse({ project: this.project, resolve: (b) => this.finalBinding(b), declarations, entrypoints: this.entrypointCalls });
     for (const index of this.indexes) {
       for (const raw of index.calls) {
         if (!ts.isPropertyAccessExpression(raw.expression) || raw.expression.name.text !== "fromName") continue;
@@ -398,8 +410,8 @@ class Analysis {
         if (callee.kind !== "gantry" || !["Volume.fromName", "Dict.fromName", "Queue.fromName"].includes(callee.name)) continue;
         const v: SValue = this.ev.evaluate(call);
         if (isSdk(v, "volume")) this.res.volume(v.sdk, v.node);
-        else if (isSdk(v, "dict")) this.res.dict(v.sdk, v.node);
-        else if (isSdk(v, "queue")) this.res.queue(v.sdk, v.node);
+        else if (isSdk(v, "dict")) this.res.dict(v.sdk, v.node, use.usersOf(raw));
+        else if (isSdk(v, "queue")) this.res.queue(v.sdk, v.node, use.usersOf(raw));
         else if (v.kind === "unknown") this.ctx.reportUnknown(v, `${callee.name}(...)`);
       }
     }

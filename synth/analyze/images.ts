@@ -3,12 +3,13 @@
  * layer with its own source location; unpinned packages are warned about where they are written.
  */
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import type { Node } from "ts-morph";
 import { contentId } from "../hash.ts";
 import { DEFAULTS, type ImageBase, type ImageLayer, type ImageSpec } from "../spec.ts";
 import type { Context } from "./context.ts";
 import { readObject, readString, readStrings } from "./read.ts";
+import { baseProvides, readDockerfile } from "./image-needs.ts";
 import { describeValue, unknownValue, type LayerData, type LayerValue, type SValue } from "./values.ts";
 
 export const IMAGE_METHODS = ["aptInstall", "pipInstall", "npmInstall", "runCommands", "env", "workdir", "addLocalFile", "addLocalDir"] as const;
@@ -29,27 +30,33 @@ export function imageFactory(ctx: Context, factory: string, args: SValue[], node
     }
     case "fromRegistry": {
       const ref = first ? readString(ctx, first, "the image reference") : missing(ctx, node, "Image.fromRegistry needs an image reference, e.g. \"python:3.12-slim\"");
-      const opts = second ? readObject(ctx, second, "Image.fromRegistry option", ["addNode"]) : new Map();
+      const opts = second ? readObject(ctx, second, "Image.fromRegistry option", ["addNode", "addPython"]) : new Map();
       if (ref === undefined || !opts) return unknownValue(node, "invalid image", "", true);
-      const addNode = opts.get("addNode") ? readVersion(ctx, opts.get("addNode")!.value, "addNode") : null;
-      if (addNode === undefined) return unknownValue(node, "invalid image", "", true);
+      const adds = readAdds(ctx, opts);
+      if (!adds) return unknownValue(node, "invalid image", "", true);
       if (ref.trim() === "") {
         ctx.report("GANTRY1801", first!.node, "the image reference is empty");
         return unknownValue(node, "invalid image", "", true);
       }
-      return { type: "image", base: { kind: "registry", ref, addNode }, layers: [] };
+      const image: ImageSdk = { type: "image", base: { kind: "registry", ref, addNode: adds.addNode ?? null, ...pythonOf(adds) }, layers: [] };
+      warnNoNode(ctx, image.base, node);
+      return image;
     }
     case "fromDockerfile": {
       const path = first ? readString(ctx, first, "the Dockerfile path") : missing(ctx, node, "Image.fromDockerfile needs the Dockerfile's path");
-      const opts = second ? readObject(ctx, second, "Image.fromDockerfile option", ["context"]) : new Map();
+      const opts = second ? readObject(ctx, second, "Image.fromDockerfile option", ["context", "addNode", "addPython"]) : new Map();
       if (path === undefined || !opts) return unknownValue(node, "invalid image", "", true);
+      const adds = readAdds(ctx, opts);
+      if (!adds) return unknownValue(node, "invalid image", "", true);
       const dockerfile = localPath(ctx, node, path, first!.node, "the Dockerfile");
       const contextValue = opts.get("context") ? readString(ctx, opts.get("context")!.value, "the build context") : undefined;
       if (opts.get("context") && contextValue === undefined) return unknownValue(node, "invalid image", "", true);
       const context = contextValue !== undefined
         ? localPath(ctx, node, contextValue, opts.get("context")!.value.node, "the build context")
         : ctx.project.rel(dirname(resolve(ctx.project.root, dockerfile))) || ".";
-      return { type: "image", base: { kind: "dockerfile", path: dockerfile, context }, layers: [] };
+      const image: ImageSdk = { type: "image", base: { kind: "dockerfile", path: dockerfile, context, ...(adds.addNode ? { addNode: adds.addNode } : {}), ...pythonOf(adds) }, layers: [] };
+      warnNoNode(ctx, image.base, node);
+      return image;
     }
     default:
       return unknownValue(node, `Image.${factory} is not an image factory`, "use Image.debianSlim, Image.fromRegistry or Image.fromDockerfile");
@@ -60,6 +67,7 @@ export function imageFactory(ctx: Context, factory: string, args: SValue[], node
 export function imageMethod(ctx: Context, image: ImageSdk, method: string, args: SValue[], nameNode: Node, callNode: Node): ImageSdk | SValue {
   const layer = readLayer(ctx, method, args, nameNode, callNode);
   if (!layer) return unknownValue(callNode, "invalid image layer", "", true);
+  if (layer.layer.kind === "pip" && !image.layers.some((l) => l.layer.kind === "pip")) warnNoPython(ctx, image.base, nameNode);
   return { type: "image", base: image.base, layers: [...image.layers, layer] };
 }
 
@@ -149,6 +157,50 @@ export function readEnv(ctx: Context, v: SValue, what: string): Record<string, s
   }
   return ok ? vars : undefined;
 }
+
+/** `addNode` / `addPython` of `fromRegistry` and `fromDockerfile`: versions, or undefined when invalid. */
+function readAdds(ctx: Context, opts: Map<string, { value: SValue }>): { addNode: string | null; addPython: string | null } | undefined {
+  const read = (key: string) => (opts.get(key) ? readVersion(ctx, opts.get(key)!.value, key) : null);
+  const addNode = read("addNode");
+  const addPython = read("addPython");
+  if (addNode === undefined || addPython === undefined) return undefined;
+  return { addNode, addPython };
+}
+
+function pythonOf(adds: { addPython: string | null }): { addPython?: string } {
+  return adds.addPython ? { addPython: adds.addPython } : {};
+}
+
+/** What the base is called in messages, and how to write it with an option added (a Dockerfile's path as the file at `at` would write it). */
+function describeBase(ctx: Context, base: ImageBase, option: string, at: Node): { what: string; fix: string } {
+  if (base.kind === "registry") return { what: `the image ${base.ref}`, fix: `Image.fromRegistry(${JSON.stringify(base.ref)}, { ${option} })` };
+  if (base.kind === "dockerfile") {
+    const written = relative(dirname(at.getSourceFile().getFilePath()), resolve(ctx.project.root, base.path)).split(sep).join("/");
+    return { what: `the Dockerfile ${base.path}`, fix: `Image.fromDockerfile(${JSON.stringify(written)}, { ${option} })` };
+  }
+  return { what: "Image.debianSlim()", fix: `Image.debianSlim({ ${option} })` };
+}
+
+function dockerfileOf(ctx: Context, base: ImageBase): string | undefined {
+  return base.kind === "dockerfile" ? readDockerfile(ctx.project.root, base.path) : undefined;
+}
+
+/** GANTRY1803 at the image's factory call: its base has no Node, and the entrypoint of every container is `node`. */
+function warnNoNode(ctx: Context, base: ImageBase, at: Node): void {
+  if (baseProvides(base, dockerfileOf(ctx, base)).node !== false) return;
+  const { what, fix } = describeBase(ctx, base, `addNode: "${DEFAULTS.nodeVersion}"`, at);
+  ctx.report("GANTRY1803", at, `${what} has no Node that gantry can see, and every gantry container starts with node: write ${fix} (or a base with Node)`);
+}
+
+/** GANTRY1804 at the first pipInstall: the base has no Python, so the build's `pip install` would fail. */
+function warnNoPython(ctx: Context, base: ImageBase, at: Node): void {
+  if (baseProvides(base, dockerfileOf(ctx, base)).python !== false) return;
+  const { what, fix } = describeBase(ctx, base, `addPython: "${DEFAULT_ADD_PYTHON}"`, at);
+  ctx.report("GANTRY1804", at, `pipInstall needs Python, and ${what} has none that gantry can see: write ${fix} (or a base with Python)`);
+}
+
+/** The Python version suggested for `addPython`. */
+const DEFAULT_ADD_PYTHON = "3.12";
 
 function readVersion(ctx: Context, v: SValue, what: string): string | undefined {
   // `{ node: 20 }` reads as well as `{ node: "20" }`

@@ -10,6 +10,7 @@ import type { ImageSpec, SecretSpec, SourceLocation, StateSpec, VolumeSpec } fro
 import type { Context } from "./context.ts";
 import { HASH_KEY_FILE, projectHashKey, type HashKey } from "./hash-key.ts";
 import { imageSpec } from "./images.ts";
+import type { Users } from "./state-use.ts";
 import type { SdkValue } from "./values.ts";
 
 type Sdk<T extends SdkValue["type"]> = Extract<SdkValue, { type: T }>;
@@ -20,6 +21,7 @@ export class Resources {
   private readonly secrets = new Map<string, SecretSpec>();
   private readonly dicts = new Map<string, StateSpec>();
   private readonly queues = new Map<string, StateSpec>();
+  private readonly users = new Map<string, Users>();
   readonly secretValues: Record<string, Record<string, string>> = {};
   private readonly imageIds = new WeakMap<Sdk<"image">, { node: Node | null; id: string }>();
   private hashKey: HashKey | null = null;
@@ -45,12 +47,29 @@ export class Resources {
     return volume.name;
   }
 
-  dict(dict: Sdk<"dict">, node: Node): void {
+  /** `users`: the declarations using this `fromName` (state-use.ts), null for every one */
+  dict(dict: Sdk<"dict">, node: Node, users: Users): void {
     this.state(this.dicts, dict, node);
+    this.use(`dict:${(dict as { name: string }).name}`, users);
   }
 
-  queue(queue: Sdk<"queue">, node: Node): void {
+  queue(queue: Sdk<"queue">, node: Node, users: Users): void {
     this.state(this.queues, queue, node);
+    this.use(`queue:${(queue as { name: string }).name}`, users);
+  }
+
+  /** Uses of one name add up; one use by every declaration makes it every declaration's. */
+  private use(key: string, users: Users): void {
+    const existing = this.users.get(key);
+    if (existing === null) return;
+    this.users.set(key, users === null ? null : new Set([...(existing ?? []), ...users]));
+  }
+
+  private withUsers(kind: "dict" | "queue", specs: StateSpec[]): StateSpec[] {
+    return specs.map((s) => {
+      const users = this.users.get(`${kind}:${s.name}`);
+      return users ? { ...s, usedBy: [...users].sort() } : s;
+    });
   }
 
   /** Same name twice: one entry, created if any use asks for it, located at the first use. */
@@ -110,8 +129,8 @@ export class Resources {
       images: sortedValues(this.images),
       volumes: sortedValues(this.volumes),
       secrets: sortedValues(this.secrets),
-      dicts: sortedValues(this.dicts),
-      queues: sortedValues(this.queues),
+      dicts: this.withUsers("dict", sortedValues(this.dicts)),
+      queues: this.withUsers("queue", sortedValues(this.queues)),
     };
   }
 }

@@ -140,7 +140,7 @@ test("per unit: desired/running, backlog, in flight, dead letters; schedules; sp
   ].sort((a, b) => a.QueueUrl.localeCompare(b.QueueUrl)));
   assert.deepEqual(r.aws.of("scheduler"), [{ NamePrefix: "report-" }, { Name: "report-cron-1a2b3c4", GroupName: "default" }]);
   // the previous 06:00 in Paris (CET, UTC+1) is 05:00Z today: the call id the schedule gave it
-  assert.deepEqual(r.aws.of("ddb"), [{ TableName: "shop-prod-results-3c4d5e6", Key: { callId: "sched-report-2026-12-04T05:00:00Z" }, ProjectionExpression: "callId, #s", ExpressionAttributeNames: { "#s": "status" } }]);
+  assert.deepEqual(r.aws.of("ddb"), [{ TableName: "shop-prod-results-3c4d5e6", Key: { callId: "report:@sched:2026-12-04T05:00:00Z" }, ProjectionExpression: "callId, #s", ExpressionAttributeNames: { "#s": "status" } }]);
   assert.deepEqual(r.aws.of("ce"), [{
     TimePeriod: { Start: "2026-12-01", End: "2026-12-05" }, Granularity: "MONTHLY", Metrics: ["UnblendedCost"],
     Filter: { And: [{ Tags: { Key: "gantry:app", Values: ["shop"], MatchOptions: ["EQUALS"] } }, { Tags: { Key: "gantry:stack", Values: ["prod"], MatchOptions: ["EQUALS"] } }] },

@@ -42,3 +42,11 @@ for (const [name, patterns] of Object.entries(expected)) {
     for (const p of patterns) assert.match(out, p, `expected ${p} in:\n${out}`);
   });
 }
+
+test("gantry run examples/caller/app.ts --with examples/model-class/app.ts (another app's class by name)", async () => {
+  const { stdout, stderr } = await gantry("run", "examples/caller/app.ts", "--with", "examples/model-class/app.ts");
+  const out = stdout + stderr;
+  for (const p of [/calls to app "model-class" go to examples\/model-class\/app\.ts in this run/, /^to be -> to be or not$/m, /^the question -> the question to be$/m]) {
+    assert.match(out, p, `expected ${p} in:\n${out}`);
+  }
+});

@@ -15,6 +15,7 @@ import {
   backendFromInvoker, createWebHandlerForRoutes, lambdaHandler, LAMBDA_SYNC_WINDOW_MS,
   type WebBackend, type WebHandler,
 } from "../../web/index.ts";
+import { WEB_CALLER } from "../call-keys.ts";
 import { createClients, type AwsClients } from "../clients.ts";
 import { callerConfigFromEnv, type AwsCallerConfig } from "../config.ts";
 import { AwsInvoker, wakerFor } from "../invoker.ts";
@@ -45,7 +46,7 @@ const noForward: WebBackend["forward"] = async () => {
 /** Calls go to the queues of the routing table (the environment has no `GANTRY_QUEUES`). */
 export function gatewayBackend(table: GatewayTable, caller: AwsCallerConfig, clients: AwsClients): WebBackend {
   // a web call wakes a unit at zero at once, with the table's wake targets
-  const invoker = new AwsInvoker({ config: { ...caller, queues: table.queues }, clients, source: "web", waker: wakerFor(table.wake ?? {}, clients) });
+  const invoker = new AwsInvoker({ config: { ...caller, queues: table.queues, caller: WEB_CALLER }, clients, source: "web", waker: wakerFor(table.wake ?? {}, clients) });
   return backendFromInvoker(invoker, noForward);
 }
 

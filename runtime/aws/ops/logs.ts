@@ -34,7 +34,7 @@ export interface CloudLogLine {
 export interface ReadOptions {
   startTime: number;
   endTime?: number;
-  /** a CloudWatch filter pattern (`"fc-…"` for the lines naming a call) */
+  /** a CloudWatch filter pattern (`"<callee>:<caller>:fc-…"`, quoted: the lines naming a call) */
   filterPattern?: string;
   mask?: (text: string) => string;
 }

@@ -9,7 +9,7 @@
  *   dead-letter queue's depth (all approximate, as SQS counts them);
  * - for a unit with a schedule: Scheduler ListSchedules (the schedules are auto-named from the unit's
  *   slug, so the list is filtered on the target queue's ARN) and GetSchedule for its expression
- *   and state; the last run is the call of the previous fire time (`sched-<fn>-<time>`, the id
+ *   and state; the last run is the call of the previous fire time (`<fn>:@sched:<time>`, call-keys.ts, the id
  *   provider/aws/schedule.ts gives it) in the results table; the next from the code's schedule.
  * - Cost Explorer GetCostAndUsage for this month, filtered on the stack's `gantry:app` and
  *   `gantry:stack` tags, grouped by `gantry:declaration` (cli/aws-status.ts, costSoFar below).
@@ -20,6 +20,7 @@ import { Cron } from "croner";
 import type { ScheduleSpec } from "../../../synth/spec.ts";
 import { nextRuns } from "../../serve/schedules.ts";
 import { attempt, AwsAccessError } from "../access.ts";
+import { scheduleCallId } from "../call-keys.ts";
 import type { CommandSender } from "../clients.ts";
 import { queueArnOf } from "../stack.ts";
 import { describeUnit } from "./deployed.ts";
@@ -217,7 +218,7 @@ async function readSchedule(clients: StatusClients, u: UnitRefWithSchedule, queu
   if (previous) {
     // the scheduled time as EventBridge Scheduler writes it: 2022-03-22T18:59:43Z
     const at = previous.toISOString().replace(/\.\d{3}Z$/, "Z");
-    const callId = `sched-${u.name}-${at}`;
+    const callId = scheduleCallId(u.name, at);
     const { GetCommand } = await import("@aws-sdk/lib-dynamodb");
     const item = (await attempt("dynamodb:GetItem", `results table ${resultsTable}`, () =>
       clients.ddb.send(new GetCommand({ TableName: resultsTable, Key: { callId }, ProjectionExpression: "callId, #s", ExpressionAttributeNames: { "#s": "status" } })))) as { Item?: { status?: string } };

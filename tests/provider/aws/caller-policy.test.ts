@@ -11,10 +11,11 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
-import { callerPolicy, type CallerPolicy, type CallerStatement } from "../../../provider/aws/caller-policy.ts";
+import { callerPolicy, type CallerPolicy } from "../../../provider/aws/caller-policy.ts";
+import { resultObjectKey } from "../../../runtime/aws/call-keys.ts";
+import { allows as allowsRequest, requestsOf } from "./iam-eval.ts";
 import { unitsOf } from "../../../provider/aws/units.ts";
 import { deployedInvoker } from "../../../runtime/aws/deployed-invoker.ts";
-import { queueArnOf } from "../../../runtime/aws/stack.ts";
 import { encodeContainerEnv } from "../../../runtime/contract.ts";
 import { encodeValue } from "../../../runtime/serialize.ts";
 import { awsContract } from "../../runtime/aws/fixtures/contract.ts";
@@ -30,19 +31,11 @@ before(async () => {
   policy = callerPolicy({ app: "llm-demo", stack: "dev", units, unit: units.find((u) => u.id === "square")!, region: "us-east-1" });
 });
 
-/** IAM's wildcard match: `*` any run of characters, `?` any one. */
-const matches = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
-
-/** Whether the policy allows `action` on `arn`, for a resource carrying `tags`. */
-function allows(action: string, arn: string, tags: Record<string, string> = {}): boolean {
-  return policy.Statement.some((s: CallerStatement) => {
-    if (!s.Action.includes(action)) return false;
-    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-    if (!resources.some((r) => matches(r, arn))) return false;
-    const wanted = s.Condition?.StringEquals ?? {};
-    return Object.entries(wanted).every(([k, v]) => tags[k.replace(/^aws:ResourceTag\//, "")] === v);
-  });
+/** Whether the policy allows `action` on `arn`, for a resource carrying `tags` (and an item keyed `key`). */
+function allows(action: string, arn: string, tags: Record<string, string> = {}, key?: string): boolean {
+  const context: Record<string, string | string[]> = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  if (key !== undefined) context["dynamodb:LeadingKeys"] = [key];
+  return allowsRequest(policy, { action, resource: arn, context });
 }
 
 const tagsOf = (type: string, name: string) => view.inputs(type, { name }).tags as Record<string, string>;
@@ -59,19 +52,23 @@ describe("the caller policy against the provider's resources", () => {
     assert.ok(!allows("sqs:ReceiveMessage", arn("square-queue"), tags), "a caller does not consume");
   });
 
-  it("reads and cancels in the stack's results table; large payloads under the function's own prefixes of the payload bucket", () => {
+  it("reads and cancels the external calls of this function in the stack's results table; large payloads under their own prefixes of the payload bucket", () => {
     const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/gantry-state-results${SUFFIX}`;
     const tags = tagsOf("aws:dynamodb/table:Table", "gantry-state-results");
-    for (const action of ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"]) assert.ok(allows(action, table, tags), action);
-    assert.ok(!allows("dynamodb:PutItem", table, tags), "only workers write results");
-    assert.ok(!allows("dynamodb:GetItem", table, otherStack(tags)));
+    for (const action of ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"]) assert.ok(allows(action, table, tags, "square:@ext:fc-1"), action);
+    assert.ok(!allows("dynamodb:PutItem", table, tags, "square:@ext:fc-1"), "only workers write results");
+    assert.ok(!allows("dynamodb:GetItem", table, otherStack(tags), "square:@ext:fc-1"));
+    for (const key of ["square:api:fc-1", "square:@web:fc-1", "llama-inference:@ext:fc-1", "fc-1"]) {
+      assert.ok(!allows("dynamodb:GetItem", table, tags, key), `not the calls of another caller or to another function: ${key}`);
+    }
     view.resource("aws:s3/bucket:Bucket", { name: "gantry-state-payloads" });
     const bucket = `arn:aws:s3:::gantry-state-payloads${SUFFIX}`;
-    assert.ok(allows("s3:PutObject", `${bucket}/inputs/square/fc-1`));
-    assert.ok(allows("s3:GetObject", `${bucket}/results/square/fc-1/1`));
-    assert.ok(!allows("s3:GetObject", `${bucket}/inputs/square/fc-1`));
-    assert.ok(!allows("s3:PutObject", `${bucket}/inputs/llama-inference/fc-1`));
-    assert.ok(!allows("s3:GetObject", `${bucket}/results/llama-inference/fc-1/1`));
+    assert.ok(allows("s3:PutObject", `${bucket}/inputs/@ext/square/square:@ext:fc-1`));
+    assert.ok(allows("s3:GetObject", `${bucket}/results/square/@ext/square:@ext:fc-1/1`));
+    assert.ok(!allows("s3:GetObject", `${bucket}/inputs/@ext/square/square:@ext:fc-1`));
+    assert.ok(!allows("s3:PutObject", `${bucket}/inputs/@ext/llama-inference/llama-inference:@ext:fc-1`));
+    assert.ok(!allows("s3:GetObject", `${bucket}/results/llama-inference/@ext/llama-inference:@ext:fc-1/1`));
+    assert.ok(!allows("s3:GetObject", `${bucket}/results/square/api/square:api:fc-1/1`), "not another caller's results");
   });
 
   it("wakes the function's own service in the stack's cluster, which the provider names so", () => {
@@ -93,25 +90,6 @@ describe("the caller policy against the provider's resources", () => {
   });
 });
 
-/** The IAM action and ARN of a recorded SDK command. */
-function authorized(command: string, input: Record<string, any>): Array<{ action: string; arn: string }> {
-  const table = (name: string) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${name}`;
-  const service = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/${input.cluster}/${input.service ?? input.services?.[0]}`;
-  switch (command) {
-    case "DescribeTaskDefinitionCommand": return [{ action: "ecs:DescribeTaskDefinition", arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/${input.taskDefinition}:7` }];
-    case "SendMessageCommand":
-    case "SendMessageBatchCommand": return [{ action: "sqs:SendMessage", arn: queueArnOf(input.QueueUrl) }];
-    case "GetCommand": return [{ action: "dynamodb:GetItem", arn: table(input.TableName) }];
-    case "BatchGetCommand": return Object.keys(input.RequestItems).map((t) => ({ action: "dynamodb:BatchGetItem", arn: table(t) }));
-    case "UpdateCommand": return [{ action: "dynamodb:UpdateItem", arn: table(input.TableName) }];
-    case "PutObjectCommand": return [{ action: "s3:PutObject", arn: `arn:aws:s3:::${input.Bucket}/${input.Key}` }];
-    case "GetObjectCommand": return [{ action: "s3:GetObject", arn: `arn:aws:s3:::${input.Bucket}/${input.Key}` }];
-    case "DescribeServicesCommand": return [{ action: "ecs:DescribeServices", arn: service }];
-    case "UpdateServiceCommand": return [{ action: "ecs:UpdateService", arn: service }];
-    default: throw new Error(`no IAM mapping for ${command}`);
-  }
-}
-
 describe("the caller policy against what a Function.fromName caller sends", () => {
   it("every command of a lookup, a large call with a large result, a wake and a cancel is allowed, on its ARN", async () => {
     const sent: Array<{ command: string; input: Record<string, any> }> = [];
@@ -122,7 +100,7 @@ describe("the caller policy against what a Function.fromName caller sends", () =
       queueUrl: QUEUE, resultsTable: TABLE, bucket: BUCKET, maxMessageBytes: 262_144, queues: { square: QUEUE },
       scalingTargets: { square: `service/gantry-capacity${SUFFIX}/square` }, wake: { square: { targetInputs: 1, maxContainers: 3 } },
     }));
-    const record = (callId: string) => ({ callId, status: "ok", encoding: "msgpack", resultKey: `results/square/${callId}/1` });
+    const record = (callId: string) => ({ callId, status: "ok", encoding: "msgpack", resultKey: resultObjectKey("square", callId, "1", "msgpack") });
     const client = {
       async send(command: { constructor: { name: string }; input: Record<string, any> }) {
         const name = command.constructor.name;
@@ -151,7 +129,9 @@ describe("the caller policy against what a Function.fromName caller sends", () =
     assert.ok(kinds.has("GetCommand") || kinds.has("BatchGetCommand"));
     const tags = tagsOf("aws:sqs/queue:Queue", "square-queue");
     for (const s of sent) {
-      for (const { action, arn } of authorized(s.command, s.input)) assert.ok(allows(action, arn, tags), `${s.command}: ${action} on ${arn}`);
+      for (const r of requestsOf(s.command, s.input, { region: "us-east-1", account: ACCOUNT, tags })) {
+        assert.ok(allowsRequest(policy, r), `${s.command}: ${r.action} on ${r.resource} ${JSON.stringify(r.context?.["dynamodb:LeadingKeys"] ?? "")}`);
+      }
     }
   });
 });

@@ -59,4 +59,30 @@ describe("Dockerfile from an Image spec", () => {
     const fromFile = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "docker/Dockerfile", context: "." }, layers: [] }, { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04\nRUN true\n" });
     assert.match(fromFile, /# from docker\/Dockerfile\nFROM ubuntu:24\.04\nRUN true\nCOPY --from=gantry/);
   });
+
+  it("addPython installs a standalone Python with a venv before pip layers; addNode copies Node after a user's Dockerfile", () => {
+    const pip = image.layers[2];
+    const cuda = renderDockerfile({ ...image, base: { kind: "registry", ref: "nvidia/cuda:12.4.1-runtime-ubuntu22.04", addNode: "22", addPython: "3.12" }, layers: [pip] }, { entry: "main.mjs" });
+    assert.deepEqual(cuda.split("\n").slice(2, 10), [
+      "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04",
+      "COPY --from=node:22-bookworm-slim /usr/local/bin/node /usr/local/bin/node",
+      "COPY --from=node:22-bookworm-slim /usr/local/lib/node_modules /usr/local/lib/node_modules",
+      "RUN ln -sf ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx",
+      "COPY --from=ghcr.io/astral-sh/uv:0.8.14 /uv /usr/local/bin/uv",
+      "RUN UV_PYTHON_INSTALL_DIR=/opt/python UV_PYTHON_PREFERENCE=only-managed uv venv --seed --python 3.12 /opt/venv",
+      "ENV PATH=/opt/venv/bin:$PATH",
+      "RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cu121 torch==2.3.0 'transformers>=4.41'",
+    ]);
+    assert.doesNotMatch(cuda, /python3-venv/, "no second Python from apt");
+    const fromFile = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addNode: "20" }, layers: [] }, { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04\n" });
+    assert.match(fromFile, /^FROM ubuntu:24\.04\nCOPY --from=node:20-bookworm-slim \/usr\/local\/bin\/node /m);
+  });
+
+  it("addNode/addPython after a Dockerfile that ends as another user run as root, then give the build back to that user", () => {
+    const text = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addPython: "3.12" }, layers: [] },
+      { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04 AS base\nUSER builder\nFROM base\nRUN make\nUSER app\n" });
+    assert.match(text, /\nUSER app\nUSER root\nCOPY --from=ghcr\.io\/astral-sh\/uv:0\.8\.14 \/uv \/usr\/local\/bin\/uv\nRUN .*uv venv .*\nENV PATH=\/opt\/venv\/bin:\$PATH\nUSER app\n/);
+    const asRoot = renderDockerfile({ ...image, base: { kind: "dockerfile", path: "Dockerfile", context: ".", addNode: "22" }, layers: [] }, { entry: "main.mjs", userDockerfile: "FROM ubuntu:24.04\n" });
+    assert.doesNotMatch(asRoot, /^USER /m);
+  });
 });

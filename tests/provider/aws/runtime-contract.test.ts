@@ -320,20 +320,28 @@ describe("a container health check on /livez", () => {
 });
 
 describe("results and payloads", () => {
-  it("the task role may BatchGetItem the results table, and nothing else", () => {
-    const results = statements("square-task").find((s) => s.Sid === "Results")!;
-    assert.deepEqual(results, {
-      Sid: "Results", Effect: "Allow",
-      Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-      Resource: "arn:aws:dynamodb:us-east-1:000000000000:table/gantry-state-results",
-    });
+  it("the task role may BatchGetItem the results table, by key, and nothing else", () => {
+    const table = "arn:aws:dynamodb:us-east-1:000000000000:table/gantry-state-results";
+    const sids = ["ResultsOfCallsToSelf", "ResultsOfOwnCalls"];
+    assert.deepEqual(statements("square-task").filter((s) => sids.includes(s.Sid)), [
+      {
+        Sid: "ResultsOfCallsToSelf", Effect: "Allow",
+        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: table, Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": "square:*" } },
+      },
+      {
+        Sid: "ResultsOfOwnCalls", Effect: "Allow",
+        Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+        Resource: table, Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": "*:square:*" } },
+      },
+    ]);
     for (const s of statements("square-task")) {
-      if (s.Sid !== "Results") assert.ok(!s.Action.includes("dynamodb:BatchGetItem"), s.Sid);
+      if (!sids.includes(s.Sid)) assert.ok(!s.Action.includes("dynamodb:BatchGetItem"), s.Sid);
     }
-    // the web gateway waits with the same poller
+    // the web gateway waits with the same poller, on its own calls to the units with endpoints
     assert.deepEqual(statements("gantry-gateway").find((s) => s.Sid === "ReadResults"), {
-      Sid: "ReadResults", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
-      Resource: "arn:aws:dynamodb:us-east-1:000000000000:table/gantry-state-results",
+      Sid: "ReadResults", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:GetItem"], Resource: table,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["EmbeddingService:@web:*", "health:@web:*"] } },
     });
   });
   it("large payloads outlive the dead-letter queue's retention (a redrive finds its arguments)", () => {

@@ -33,7 +33,7 @@ function invocation(scheduledTime: string): string {
 test("a scheduled invocation is a well-formed call message", () => {
   const m = parseMessage(invocation("2026-12-04T02:00:00Z"));
   assert.equal(m.function, "tick");
-  assert.equal(m.callId, "sched-tick-2026-12-04T02:00:00Z");
+  assert.equal(m.callId, "tick:@sched:2026-12-04T02:00:00Z");
   assert.deepEqual(m.args, []);
 });
 
@@ -47,8 +47,8 @@ test("the worker runs a scheduled invocation once, even when both day-field sche
   await w.standIn.handle("SendMessage", { QueueUrl: w.queueUrl, MessageBody: invocation("2027-03-02T09:00:00Z") });
   const record = async (callId: string) =>
     (await aws.clients.ddb.send(new GetCommand({ TableName: RESULTS_TABLE, Key: { callId }, ConsistentRead: true }))).Item;
-  await eventually(async () => (await record("sched-tick-2027-03-01T09:00:00Z"))?.status === "ok", "the first run's result");
-  await eventually(async () => (await record("sched-tick-2027-03-02T09:00:00Z"))?.status === "ok", "the second run's result");
+  await eventually(async () => (await record("tick:@sched:2027-03-01T09:00:00Z"))?.status === "ok", "the first run's result");
+  await eventually(async () => (await record("tick:@sched:2027-03-02T09:00:00Z"))?.status === "ok", "the second run's result");
   await eventually(async () => w.standIn.handle("GetQueueAttributes", { QueueUrl: w.queueUrl, AttributeNames: ["All"] })
     .then((r: any) => r.Attributes.ApproximateNumberOfMessages === "0" && r.Attributes.ApproximateNumberOfMessagesNotVisible === "0"), "the queue to empty");
   await w.stop();

@@ -237,11 +237,12 @@ describe("outcomes", () => {
     assert.equal(out.byteLength, 250 * 1024);
     const message = JSON.parse(w.rec.calls("ReceiveMessage").flatMap((r) => r.output?.Messages ?? [])[0].Body);
     assert.equal(message.args, undefined);
-    assert.equal(message.argsKey, `inputs/blob/${callId}`);
+    // written by the caller (an external one, `@ext`), for blob (runtime/aws/call-keys.ts)
+    assert.equal(message.argsKey, `inputs/@ext/blob/${callId}`);
     assert.equal(w.rec.calls("GetObject", "s3")[0].input.Key, message.argsKey);
     const item = await record(callId);
     assert.equal(item?.value, undefined);
-    assert.match(item?.resultKey, new RegExp(`^results/blob/${callId}/`));
+    assert.match(item?.resultKey, new RegExp(`^results/blob/@ext/${callId}/`));
     assert.equal(w.rec.calls("PutObject", "s3")[0].input.Key, item?.resultKey);
   });
 
