@@ -23,5 +23,7 @@ export function deployedSource(ref: { app: string; stack: string; unit?: string;
     return async () => (await import("../runtime/redis/deployed-invoker.ts"))
       .redisDeployedInvoker({ app: ref.app, stack: ref.stack, redis: typeof redis === "string" ? { url: redis } : redis });
   }
-  return async () => (await import("../runtime/aws/deployed-invoker.ts")).deployedInvoker(ref);
+  const { unit } = ref;
+  if (unit === undefined) throw new TypeError(`a handle on AWS stack ${ref.stack} of app ${ref.app} needs the unit it calls`);
+  return async () => (await import("../runtime/aws/deployed-invoker.ts")).deployedInvoker({ ...ref, unit });
 }

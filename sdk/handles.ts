@@ -4,6 +4,7 @@
  */
 import { currentInvoker, type CallTarget, type Invoker, type MapOptions } from "./invoker.ts";
 import { deployedSource, stackNameOf, type RedisOption } from "./deployed.ts";
+import { parseCallId, unitOfKeyName } from "../runtime/aws/call-keys.ts";
 
 /** Where a handle's calls go: this process's runtime, or one a handle was made for. */
 export type InvokerSource = () => Invoker | Promise<Invoker>;
@@ -50,9 +51,8 @@ export class FunctionCall<R = unknown> {
   /**
    * The call with this id. Without options, through the runtime attached to this process (`gantry
    * run`, `gantry serve`, a gantry container). With `{ app, stack }`, from any Node process with
-   * AWS credentials, like `Function.fromName(app, fn, { stack })`: `function` (the spawned one)
-   * saves a lookup and needs only that function's caller policy; without it, the stack's units
-   * are listed (ecs:ListTaskDefinitionFamilies).
+   * AWS credentials, like `Function.fromName(app, fn, { stack })`, with that function's caller
+   * policy: the id names the function it was made to (`function`, when given, must agree).
    */
   static fromId<R = unknown>(id: string, options?: FromIdOptions): FunctionCall<R> {
     if (options === undefined) return new FunctionCall<R>(id);
@@ -61,17 +61,21 @@ export class FunctionCall<R = unknown> {
     if (typeof options.app !== "string" || !options.app || !stack) {
       throw new TypeError(`${label}: options need the deployed app's name and stack ({ app: "my-app", stack: "prod" }), got ${JSON.stringify(options)}`);
     }
-    if (options.redis === undefined ? !AWS_CALL_ID.test(id) : !REDIS_CALL_ID.test(id)) {
-      throw new TypeError(options.redis === undefined
-        ? `${label}: not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)`
-        : `${label}: not a call id of a Kubernetes stack (they read <unit>/<id>, e.g. square/fc-…)`);
+    if (options.redis !== undefined) {
+      if (!REDIS_CALL_ID.test(id)) throw new TypeError(`${label}: not a call id of a Kubernetes stack (they read <unit>/<id>, e.g. square/fc-…)`);
+      return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, region: options.region, redis: options.redis }));
     }
-    return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, unit: options.function, region: options.region, redis: options.redis }));
+    // an AWS call id names the unit it was made to (runtime/aws/call-keys.ts)
+    const parts = parseCallId(id);
+    if (!parts) throw new TypeError(`${label}: not a call id of a deployed AWS stack (they read <function>:<caller>:<id>, the objectId of what .spawn() returned there)`);
+    const unit = unitOfKeyName(parts.callee);
+    if (options.function !== undefined && options.function !== unit) {
+      throw new TypeError(`${label}: the call was made to ${unit}, not ${options.function}`);
+    }
+    return new FunctionCall<R>(id, deployedSource({ app: options.app, stack, unit, region: options.region }));
   }
 }
 
-/** runtime/aws/invoker.ts newAwsCallId */
-const AWS_CALL_ID = /^fc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** runtime/redis/wire.ts newCallId: the unit, "/", a local part */
 const REDIS_CALL_ID = /^[^/\s]+\/[^/\s]+$/;
 
@@ -81,7 +85,7 @@ export interface FromIdOptions {
   app: string;
   /** the deployed stack (`prod`, or `org/project/prod`) */
   stack: string;
-  /** the function (or unit id) that was spawned, when known */
+  /** the function (or unit id) that was spawned; optional, the id names it (a mismatch is refused) */
   function?: string;
   /** the stack's AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile's) */
   region?: string;

@@ -23,9 +23,8 @@
  * Every process given this policy is the same caller, `@ext`: one of them can read or cancel
  * another's calls to this unit when it knows their ids; nothing of the calls made inside the
  * stack, or to other units.
- * `FunctionCall.fromId(id, { app, stack, function: F })` needs the same (GetItem, UpdateItem) and
- * reaches only `@ext`'s calls to F; without `function` it also lists the stack's families
- * (ecs:ListTaskDefinitionFamilies, not granted here).
+ * `FunctionCall.fromId(id, { app, stack })` of a call to F needs the same (GetItem, UpdateItem)
+ * and reaches only `@ext`'s calls to F.
  */
 import { EXTERNAL_CALLER, keyPatterns, leadingKeys } from "../../runtime/aws/call-keys.ts";
 import { tagsFor } from "./component.ts";

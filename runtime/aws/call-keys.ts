@@ -43,6 +43,12 @@ export function keyName(unit: string): string {
   return out;
 }
 
+/** The unit id a keyName came from (`~XX` bytes decoded): keyName is one to one. */
+export function unitOfKeyName(name: string): string {
+  return Buffer.from(name.replace(/~([0-9A-F]{2})|([^~]+)/g, (_, hex: string | undefined, text: string | undefined) =>
+    hex ? String.fromCharCode(parseInt(hex, 16)) : text!), "latin1").toString("utf8");
+}
+
 /** The name a caller identity takes in keys: a reserved `@…` identity as it is, a unit through keyName. */
 export function callerKey(caller: string): string {
   return RESERVED.has(caller) ? caller : keyName(caller);

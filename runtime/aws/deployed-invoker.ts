@@ -4,22 +4,20 @@
  * names the app's queues, results table, payload bucket and services; calls then go through an
  * ordinary AwsInvoker over this process's AWS credentials (the default chain), waking a unit at
  * zero like any caller. One invoker per app, stack and region, made on the first call.
- * `FunctionCall.fromId(id, { app, stack })` names no unit: any unit of the stack names its results
- * table, so the first one ECS lists under the stack's family prefix does (stack.ts findDeployedUnit),
- * unless a handle of the same app and stack already made the invoker.
+ * `FunctionCall.fromId(id, { app, stack })` takes the unit from the call id (call-keys.ts).
  *
  * What the caller needs is `gantry synth <app.ts> --stack S --caller-policy F` (provider/aws/caller-policy.ts).
  */
 import type { Invoker } from "../../sdk/invoker.ts";
 import { createClients, type CommandSender } from "./clients.ts";
 import { AwsInvoker } from "./invoker.ts";
-import { describeDeployedUnit, findDeployedUnit } from "./stack.ts";
+import { describeDeployedUnit } from "./stack.ts";
 
 export interface DeployedRef {
   app: string;
   stack: string;
-  /** unit id: the function's name (or a variant id, `embed[gpu=T4]`); none: any unit of the stack */
-  unit?: string;
+  /** unit id: the function's name (or a variant id, `embed[gpu=T4]`) */
+  unit: string;
   /** default: AWS_REGION / AWS_DEFAULT_REGION / the profile's */
   region?: string;
   /** for tests: the ECS client that finds the unit, and the clients calls go through */
@@ -48,9 +46,7 @@ async function connect(ref: DeployedRef): Promise<Invoker> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const region = ref.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const ecs = ref.clients?.ecs ?? new (await import("@aws-sdk/client-ecs")).ECSClient(region ? { region } : {});
-  const deployed = ref.unit === undefined
-    ? await findDeployedUnit(ecs, { app: ref.app, stack: ref.stack })
-    : await describeDeployedUnit(ecs, { app: ref.app, stack: ref.stack, unit: ref.unit });
+  const deployed = await describeDeployedUnit(ecs, { app: ref.app, stack: ref.stack, unit: ref.unit });
   const clients = ref.clients ?? createClients(region && region !== process.env.AWS_REGION ? { ...process.env, AWS_REGION: region } : process.env);
   return new AwsInvoker({ config: deployed.caller, clients: { ...clients, ecs } });
 }

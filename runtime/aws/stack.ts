@@ -56,44 +56,6 @@ export async function describeDeployedUnit(ecs: CommandSender, ref: UnitRef): Pr
   return found;
 }
 
-/**
- * Some deployed unit of an app's stack, when the caller names none (`FunctionCall.fromId(id, { app, stack })`):
- * the stack's task definition families share the prefix `<app>-<stack>-` (names.ts), and every
- * unit's contract names the stack's results table. One ecs:ListTaskDefinitionFamilies, then
- * DescribeTaskDefinition on the families in order until one is a unit of this very app and stack
- * (app `a` stack `b-c` shares the prefix of app `a` stack `b`).
- */
-export async function findDeployedUnit(ecs: CommandSender, ref: { app: string; stack: string }): Promise<DeployedUnit> {
-  const prefix = taskFamilyName(ref.app, ref.stack, "");
-  const { ListTaskDefinitionFamiliesCommand } = await import("@aws-sdk/client-ecs");
-  const families: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out: { families?: string[]; nextToken?: string } = await attempt("ecs:ListTaskDefinitionFamilies", `families ${prefix}*`, () =>
-      ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: prefix, status: "ACTIVE", ...(nextToken ? { nextToken } : {}) })))
-      .catch((err) => {
-        // the caller policy of one function (gantry synth --caller-policy F) does not grant the listing
-        if (err instanceof AwsAccessError && err.reason === "denied") throw new AwsAccessError(`${err.message}; or name the function the call was spawned on ({ function: "F" }), whose caller policy suffices`, "denied");
-        throw err;
-      });
-    families.push(...(out.families ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  for (const family of families.sort()) {
-    const found = await readFamily(ecs, family, () => `ECS lists ${family} but cannot describe it`).catch((err) => {
-      if (err instanceof AwsAccessError && err.reason !== "denied" && err.reason !== "credentials") return null;
-      throw err;
-    });
-    const c = found?.contract;
-    if (found && c && c.app === ref.app && c.stack === ref.stack) return found;
-  }
-  throw new AwsAccessError(
-    `app ${ref.app} is not deployed in stack ${ref.stack} in this account and region: ECS has no active task definition family ${prefix}* of it ` +
-      `(deploy it with gantry deploy <app.ts> --stack ${ref.stack}, or check AWS_REGION / the profile)`,
-    "undeployed",
-  );
-}
-
 /** One family's latest task definition, decoded; `undeployed()` is the message when ECS does not know the family. */
 async function readFamily(ecs: CommandSender, family: string, undeployed: () => string): Promise<DeployedUnit> {
   const { DescribeTaskDefinitionCommand } = await import("@aws-sdk/client-ecs");

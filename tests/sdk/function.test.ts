@@ -88,14 +88,12 @@ test("FunctionCall.fromId(id, { app, stack }) in another Node process gets or ca
   // spawned while no container runs: the calls wait on the queue
   const { id: kept } = await fromId("spawn", "5");
   const { id: dropped } = await fromId("spawn", "6");
-  assert.match(kept, /^fc-[0-9a-f-]{36}$/);
+  assert.match(kept, /^square:@ext:fc-[0-9a-f-]{36}$/, "an id names the function it was made to and its caller");
   const lookups = ecs.requests.length;
   assert.deepEqual(await fromId("cancel", dropped), { value: "cancelled" });
-  // no function named: the stack's families are listed, stack test-a's skipped for its contract
+  // no function named: the id names it, so one DescribeTaskDefinition of that unit and no listing
   assert.deepEqual(ecs.requests.slice(lookups), [
-    { operation: "ListTaskDefinitionFamilies", input: { familyPrefix: "from-name-tests-test-", status: "ACTIVE" } },
-    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-a-square" } },
-    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-greeter" } },
+    { operation: "DescribeTaskDefinition", input: { taskDefinition: "from-name-tests-test-square" } },
   ]);
   fleet.scale("square", 1);
   assert.deepEqual(await fromId("get", kept), { value: 25 });
@@ -113,10 +111,11 @@ test("FunctionCall.fromId(id, { app, stack }) in another Node process gets or ca
   assert.equal(record?.value, undefined, "its input never ran");
 
   assert.deepEqual(await fromId("get", kept, "prod"), {
-    error: "AwsAccessError: app from-name-tests is not deployed in stack prod in this account and region: ECS has no active task definition family from-name-tests-prod-* of it (deploy it with gantry deploy <app.ts> --stack prod, or check AWS_REGION / the profile)",
+    error: "AwsAccessError: square of app from-name-tests is not deployed in stack prod in this account and region: ECS has no task definition from-name-tests-prod-square (deploy it with gantry deploy <app.ts> --stack prod, or check AWS_REGION / the profile)",
   });
   const misuse = await fromId("misuse", kept);
-  assert.equal(misuse.badId.error, 'TypeError: FunctionCall.fromId("square/fc-1"): not a call id of a deployed AWS stack (they read fc-<uuid>, the objectId of what .spawn() returned there)');
-  assert.match(misuse.noApp.error, /^TypeError: FunctionCall\.fromId\("fc-[^"]+"\): options need the deployed app's name and stack/);
+  assert.equal(misuse.badId.error, 'TypeError: FunctionCall.fromId("square/fc-1"): not a call id of a deployed AWS stack (they read <function>:<caller>:<id>, the objectId of what .spawn() returned there)');
+  assert.match(misuse.wrongFunction.error, /^TypeError: FunctionCall\.fromId\("square:@ext:[^"]+"\): the call was made to square, not greeter$/);
+  assert.match(misuse.noApp.error, /^TypeError: FunctionCall\.fromId\("square:@ext:fc-[^"]+"\): options need the deployed app's name and stack/);
   await fleet.stopUnit("square");
 });

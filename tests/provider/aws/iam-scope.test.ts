@@ -19,7 +19,7 @@ import { analyzeApp } from "../../../synth/index.ts";
 import type { AppSpec } from "../../../synth/spec.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 import { allows, evaluate, requestsOf, type Policy, type Request } from "./iam-eval.ts";
-import { keyName, newCallId, parseCallId, scheduleCallId } from "../../../runtime/aws/call-keys.ts";
+import { keyName, newCallId, parseCallId, scheduleCallId, unitOfKeyName } from "../../../runtime/aws/call-keys.ts";
 import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
 import { scheduleMessage } from "../../../provider/aws/schedule.ts";
 import { callerPolicy } from "../../../provider/aws/caller-policy.ts";
@@ -194,6 +194,13 @@ describe("key names", () => {
     assert.notEqual(keyName("a:b"), keyName("a~3Ab"));
     const id = newCallId(variant, "caller");
     assert.deepEqual({ ...parseCallId(id), local: undefined }, { callee: name, caller: "caller", local: undefined });
+  });
+
+  it("a key name gives back its unit id (FunctionCall.fromId finds the unit in the id)", () => {
+    for (const unit of ['Model[gpu={"count":2,"type":"A100"}]', "embed", "a~3Ab", "a:b", "ünïcode/模型", "x*y?$z@"]) {
+      assert.equal(unitOfKeyName(keyName(unit)), unit);
+      assert.equal(unitOfKeyName(parseCallId(newCallId(unit, "@ext"))!.callee), unit);
+    }
   });
 });
 
