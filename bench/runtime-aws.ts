@@ -21,6 +21,7 @@ import { AwsInvoker } from "../runtime/aws/invoker.ts";
 import { encodeContainerEnv } from "../runtime/contract.ts";
 import { DEFAULTS } from "../synth/spec.ts";
 import { percentile, printTable } from "./stats.ts";
+import { drainRate, startContainer } from "./container.ts";
 
 const APP = `import { App } from "gantry";
 export const app = new App("bench-aws");
@@ -98,20 +99,6 @@ async function coldStart(bundle: { main: string; app: string }): Promise<void> {
   console.log(`cold start = ${ratio.toFixed(2)}x node -e 0 (target <= 3x): ${ratio <= 3 ? "ok" : "MISSED"}`);
 }
 
-/** Polls the container's /livez until it reports `n` completed inputs; returns inputs/s from the first one on. */
-async function drainRate(healthPort: number, n: number): Promise<number> {
-  const completed = async () => ((await (await fetch(`http://127.0.0.1:${healthPort}/livez`)).json()) as { completed: number }).completed;
-  let first: { at: number; count: number } | null = null;
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    const count = await completed();
-    if (!first && count > 0) first = { at: performance.now(), count };
-    if (count >= n && first) return (count - first.count) / ((performance.now() - first.at) / 1000);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the worker did not finish within 300 s");
-}
-
 async function throughput(aws: LocalAws, bundle: { main: string; app: string }, maxInputs: number): Promise<number> {
   const name = `noop-${maxInputs}`;
   const { url, dlqUrl } = await aws.createQueue(name, { visibilityTimeout: 60, maxReceiveCount: 5 });
@@ -122,19 +109,8 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
   const target = { app: "bench-aws", name: "noop" };
   const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
   const env = { ...baseEnv(bundle.app, { queueUrl: url, dlqUrl, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxInputs }), ...aws.env };
-  const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const { child, healthPort } = await startContainer(bundle.main, env);
   try {
-    const healthPort = await new Promise<number>((resolve, reject) => {
-      let seen = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        if (seen.length > 100_000) return; // only the first lines matter
-        seen += chunk.toString();
-        const m = seen.match(/"healthPort":(\d+)/);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`the container exited (${code}):\n${seen.slice(-2000)}`)));
-    });
-    child.stderr!.resume();
     const rate = await drainRate(healthPort, INPUTS);
     // every result is there, and right
     const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
