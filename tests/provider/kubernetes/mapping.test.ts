@@ -287,6 +287,12 @@ describe("Redis (deployed) and least privilege", () => {
     // the rules the unit's user gets are the shared ones, not a copy
     assert.ok(unitAclRules("llm-demo.dev", { unit: "square", calls: [], dicts: [], queues: [] }).includes("-@dangerous"));
   });
+  it("a caller user for processes outside the cluster: every unit's, Dict's and Queue's keys, no admin commands; its password in redis-user-caller", () => {
+    const secret = view.inputs("kubernetes:core/v1:Secret", { name: "gantry-redis-user-redis-user-caller" });
+    assert.equal(secret.metadata.name, "redis-user-caller");
+    assert.equal(secret.metadata.labels["gantry.dev/redis-user"], "gantry-caller");
+    assert.equal((view.plan.outputs.redis as { callerSecret: string }).callerSecret, "redis-user-caller");
+  });
   it("default-deny ingress; Redis admits only gantry's client pods and KEDA's namespace", () => {
     assert.deepEqual(view.inputs("kubernetes:networking.k8s.io/v1:NetworkPolicy", { name: "gantry-access-default-deny" }).spec, { podSelector: {}, policyTypes: ["Ingress"] });
     assert.deepEqual(view.inputs("kubernetes:networking.k8s.io/v1:NetworkPolicy", { name: "gantry-access-redis" }).spec.ingress, [{

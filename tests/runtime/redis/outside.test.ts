@@ -1,7 +1,8 @@
 /**
  * A Node process outside the cluster, given the Redis URL: a plain script importing the package's
- * sdk (`import { Cls, FunctionCall } from "gantry"`, no runtime attached, GANTRY_REDIS_URL and
- * GANTRY_REDIS_NAMESPACE in its environment) calls units served by Redis-transport containers
+ * sdk (`import { Cls, FunctionCall } from "gantry"`, no runtime attached, GANTRY_REDIS_URL,
+ * GANTRY_REDIS_NAMESPACE and the stack's caller user in its environment, with the ACL rules the
+ * Kubernetes provider gives that user) calls units served by Redis-transport containers
  * (the bundled container entry, as a pod runs it) over a real redis-server. Each step is its own
  * process and exits by itself: a call spawned by one is collected or cancelled by another.
  */
@@ -13,8 +14,9 @@ import { promisify } from "node:util";
 import { setInvoker } from "../../../sdk/invoker.ts";
 import { decodeEnvelope, parseCallId } from "../../../runtime/redis/wire.ts";
 import { callKeys, unitKeys } from "../../../runtime/redis/keys.ts";
-import type { RedisConnection } from "../../../runtime/redis/client.ts";
+import { RedisConnection } from "../../../runtime/redis/client.ts";
 import type { RedisInvoker } from "../../../runtime/redis/invoker.ts";
+import { callerUser } from "../../../provider/kubernetes/redis.ts";
 import { startRedis, type LocalRedis } from "./fixtures/redis-server.ts";
 import { RedisFleet, eventually } from "./fixtures/fleet.ts";
 
@@ -26,6 +28,8 @@ let redis: LocalRedis;
 let admin: RedisConnection;
 let fleet: RedisFleet;
 let inside: RedisInvoker;
+let callerEnv: Record<string, string>;
+const CALLER_PASSWORD = "caller-password";
 
 before(async () => {
   setInvoker(undefined);
@@ -33,6 +37,9 @@ before(async () => {
   admin = await redis.admin();
   fleet = await RedisFleet.start(APP, { url: redis.url });
   inside = fleet.invoker();
+  const caller = callerUser(fleet.namespace, { units: fleet.units(), dicts: fleet.spec.dicts.map((d) => d.name), queues: [] });
+  await admin.cmd(["ACL", "SETUSER", caller.name, "on", `>${CALLER_PASSWORD}`, ...caller.rules]);
+  callerEnv = { GANTRY_REDIS_URL: redis.url, GANTRY_REDIS_NAMESPACE: fleet.namespace, GANTRY_REDIS_USER: caller.name, GANTRY_REDIS_PASSWORD: CALLER_PASSWORD };
 });
 
 after(async () => {
@@ -41,7 +48,7 @@ after(async () => {
 });
 
 /** One step of the outside caller, in a fresh Node process with only this environment. */
-async function outside(step: string, arg = "", env: Record<string, string> = { GANTRY_REDIS_URL: redis.url, GANTRY_REDIS_NAMESPACE: fleet.namespace }) {
+async function outside(step: string, arg = "", env = callerEnv) {
   const { stdout } = await exec(process.execPath, ["--import", "tsx", "--conditions=gantry-source", CALLER, step, arg], {
     env: { PATH: process.env.PATH, ...env }, timeout: 90_000,
   });
@@ -84,6 +91,16 @@ test("FunctionCall.fromId(id).cancel() from outside: the call ends cancelled and
   const { unit, local } = parseCallId(id);
   assert.equal(await admin.cmd(["HGET", callKeys(unitKeys(fleet.namespace, unit), local).call, "deliveries"]), "0", "never admitted: it did not run");
   await fleet.stopUnit("square");
+});
+
+test("the caller's user is refused what is not the app's: another stack's keys, admin commands", async () => {
+  const conn = await RedisConnection.open({ url: redis.url, username: callerEnv.GANTRY_REDIS_USER, password: CALLER_PASSWORD });
+  try {
+    await assert.rejects(conn.cmd(["GET", unitKeys("other.stack", "square").work]), /NOPERM/);
+    await assert.rejects(conn.cmd(["CONFIG", "GET", "maxmemory"]), /NOPERM/);
+  } finally {
+    await conn.close();
+  }
 });
 
 test("an outside process without the stack's namespace is told which variable is missing", async () => {
