@@ -1,5 +1,43 @@
-/** A benchmark's container process: started from the image's bundle, watched through its health port. */
+/**
+ * A benchmark's container: a no-op function app bundled as the image bundles it
+ * (provider/aws/bundle.ts, the same entry on every target), its contract, the process started from
+ * the bundle and watched through its health port.
+ */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundleApp } from "../provider/aws/bundle.ts";
+import { encodeContainerEnv, type ContainerContractInput } from "../runtime/contract.ts";
+import { DEFAULTS } from "../synth/spec.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface NoopBundle {
+  main: string;
+  app: string;
+  /** removes the build directory */
+  remove(): void;
+}
+
+/** `app` with one function `noop` (x => x), bundled inside the project (its build directory, so `import "gantry"` resolves as in a user's project). */
+export async function bundleNoop(appName: string): Promise<NoopBundle> {
+  const work = `.gantry/${appName}`;
+  const dir = join(ROOT, work);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "app.ts"), `import { App } from "gantry";\nexport const app = new App(${JSON.stringify(appName)});\nexport const noop = app.function({}, async (x: number) => x);\n`);
+  const built = await bundleApp(ROOT, `${work}/app.ts`, `${work}/bundle`, []);
+  return { main: join(ROOT, built.dir, built.entry), app: join(ROOT, built.dir, "app.mjs"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The environment a container of `noop` gets: its contract with this transport. */
+export function noopContractEnv(appName: string, appFile: string, maxInputs: number, transport: ContainerContractInput["transport"]): Record<string, string> {
+  return encodeContainerEnv({
+    app: appName, stack: "bench", specHash: "bench", kind: "function", declaration: "noop", unit: "noop", appFile,
+    timeout: 60, setupTimeout: 60, retries: DEFAULTS.retries, maxInputs, batching: {}, idleExit: null, stopTimeout: 120,
+    healthPort: 0, httpPort: null, logLevel: "info", volumes: {}, transport,
+  });
+}
 
 /** Starts the bundled container entry; resolves once it logged its health port. */
 export async function startContainer(main: string, env: Record<string, string>): Promise<{ child: ChildProcess; healthPort: number }> {

@@ -12,25 +12,12 @@
  *   node --import tsx -e "import('./bench/runtime-aws.ts').then((m) => m.run())"
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { bundleApp } from "../provider/aws/bundle.ts";
 import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
 import { AwsInvoker } from "../runtime/aws/invoker.ts";
-import { encodeContainerEnv } from "../runtime/contract.ts";
-import { DEFAULTS } from "../synth/spec.ts";
 import { percentile, printTable } from "./stats.ts";
-import { drainRate, startContainer } from "./container.ts";
+import { bundleNoop, drainRate, noopContractEnv, startContainer } from "./container.ts";
 
-const APP = `import { App } from "gantry";
-export const app = new App("bench-aws");
-export const noop = app.function({}, async (x: number) => x);
-`;
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** inside the project (its build directory), so the app's `import "gantry"` resolves as in a user's project */
-const WORK = ".gantry/bench-runtime-aws";
+const APP_NAME = "bench-aws";
 const SAMPLES = 15;
 const INPUTS = 2000;
 
@@ -40,14 +27,9 @@ function baseEnv(appFile: string, wiring: { queueUrl: string; dlqUrl: string; re
   return {
     ...(process.env as Record<string, string>),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    ...encodeContainerEnv({
-      app: "bench-aws", stack: "bench", specHash: "bench", kind: "function", declaration: "noop", unit: "noop", appFile,
-      timeout: 60, setupTimeout: 60, retries: DEFAULTS.retries, maxInputs, batching: {}, idleExit: null, stopTimeout: 120,
-      healthPort: 0, httpPort: null, logLevel: "info", volumes: {},
-      transport: {
-        kind: "aws", ...queues, maxMessageBytes: 262_144, visibilityTimeout: 120, maxReceiveCount: 5, resultTtlDays: 7,
-        queues: { noop: queues.queueUrl }, dicts: {}, stateQueues: {}, scalingTargets: {}, secretArns: [],
-      },
+    ...noopContractEnv(APP_NAME, appFile, maxInputs, {
+      kind: "aws", ...queues, maxMessageBytes: 262_144, visibilityTimeout: 120, maxReceiveCount: 5, resultTtlDays: 7,
+      queues: { noop: queues.queueUrl }, dicts: {}, stateQueues: {}, scalingTargets: {}, secretArns: [],
     }),
   };
 }
@@ -122,11 +104,7 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
 }
 
 export async function run(): Promise<void> {
-  const dir = join(ROOT, WORK);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "app.ts"), APP);
-  const built = await bundleApp(ROOT, `${WORK}/app.ts`, `${WORK}/bundle`, []);
-  const bundle = { main: join(ROOT, built.dir, built.entry), app: join(ROOT, built.dir, "app.mjs") };
+  const bundle = await bundleNoop(APP_NAME);
   let aws: LocalAws | null = null;
   try {
     await coldStart(bundle);
@@ -139,7 +117,7 @@ export async function run(): Promise<void> {
     console.log(`worker throughput on a no-op function, one container, over the local stand-ins (${INPUTS} inputs each)`);
   } finally {
     await aws?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    bundle.remove();
   }
 }
 

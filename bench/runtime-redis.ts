@@ -11,40 +11,23 @@
  *
  *   npm run bench -- runtime-redis
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { bundleApp } from "../provider/aws/bundle.ts";
-import { encodeContainerEnv } from "../runtime/contract.ts";
 import { RedisConnection } from "../runtime/redis/client.ts";
 import { RedisInvoker } from "../runtime/redis/invoker.ts";
-import { DEFAULTS } from "../synth/spec.ts";
 import { startRedis, type LocalRedis } from "../tests/runtime/redis/fixtures/redis-server.ts";
-import { drainRate, startContainer } from "./container.ts";
+import { bundleNoop, drainRate, noopContractEnv, startContainer } from "./container.ts";
 import { percentile, printTable } from "./stats.ts";
 
-const APP = `import { App } from "gantry";
-export const app = new App("bench-redis");
-export const noop = app.function({}, async (x: number) => x);
-`;
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const WORK = ".gantry/bench-runtime-redis";
+const APP_NAME = "bench-redis";
 const INPUTS = 2000;
 const WARMUP = 300;
 const ROUNDS = 10;
 const PER_ROUND = 200;
-const target = { app: "bench-redis", name: "noop" };
+const target = { app: APP_NAME, name: "noop" };
 
 function containerEnv(appFile: string, url: string, namespace: string, maxInputs: number): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
-    ...encodeContainerEnv({
-      app: "bench-redis", stack: "bench", specHash: "bench", kind: "function", declaration: "noop", unit: "noop", appFile,
-      timeout: 60, setupTimeout: 60, retries: DEFAULTS.retries, maxInputs, batching: {}, idleExit: null, stopTimeout: 120,
-      healthPort: 0, httpPort: null, logLevel: "info", volumes: {},
-      transport: { kind: "redis", url, namespace, claimIdleSeconds: 120, resultTtlDays: 7, scaledObjects: {} },
-    }),
+    ...noopContractEnv(APP_NAME, appFile, maxInputs, { kind: "redis", url, namespace, claimIdleSeconds: 120, resultTtlDays: 7, scaledObjects: {} }),
   };
 }
 
@@ -112,11 +95,7 @@ async function throughput(redis: LocalRedis, bundle: { main: string; app: string
 }
 
 export async function run(): Promise<void> {
-  const dir = join(ROOT, WORK);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "app.ts"), APP);
-  const built = await bundleApp(ROOT, `${WORK}/app.ts`, `${WORK}/bundle`, []);
-  const bundle = { main: join(ROOT, built.dir, built.entry), app: join(ROOT, built.dir, "app.mjs") };
+  const bundle = await bundleNoop(APP_NAME);
   const redis = await startRedis();
   try {
     const pingMs = await remoteLatency(redis, bundle);
@@ -129,7 +108,7 @@ export async function run(): Promise<void> {
     console.log(`worker throughput on a no-op function, one container, local redis-server (${INPUTS} inputs each); bare round trips/s = 1 / PING p50 (${(1000 / pingMs).toFixed(0)}/s)`);
   } finally {
     await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
+    bundle.remove();
   }
 }
 
