@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { bundleApp } from "../provider/aws/bundle.ts";
 import { encodeContainerEnv, type ContainerContractInput } from "../runtime/contract.ts";
 import { DEFAULTS } from "../synth/spec.ts";
+import type { Invoker } from "../sdk/invoker.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -68,4 +69,23 @@ export async function drainRate(healthPort: number, n: number): Promise<number> 
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error("the worker did not finish within 300 s");
+}
+
+/**
+ * Worker throughput: `n` calls of `noop` queued up front through `invoker`, then one container
+ * (`env`) drains them; inputs/s from its first completed input on, every result checked.
+ */
+export async function drainQueued(invoker: Invoker, appName: string, main: string, env: Record<string, string>, n: number): Promise<number> {
+  const target = { app: appName, name: "noop" };
+  const ids = await Promise.all(Array.from({ length: n }, (_, i) => invoker.spawn(target, [i])));
+  const { child, healthPort } = await startContainer(main, env);
+  try {
+    const rate = await drainRate(healthPort, n);
+    // every result is there, and right
+    const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
+    if (results.some((r, i) => r !== i)) throw new Error("wrong results");
+    return rate;
+  } finally {
+    child.kill("SIGTERM");
+  }
 }

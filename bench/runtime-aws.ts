@@ -15,7 +15,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
 import { AwsInvoker } from "../runtime/aws/invoker.ts";
 import { percentile, printTable } from "./stats.ts";
-import { bundleNoop, drainRate, noopContractEnv, startContainer } from "./container.ts";
+import { bundleNoop, drainQueued, noopContractEnv } from "./container.ts";
 
 const APP_NAME = "bench-aws";
 const SAMPLES = 15;
@@ -88,19 +88,8 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
     config: { queues: { noop: url }, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxMessageBytes: 262_144, resultTtlDays: 7 },
     clients: aws.clients,
   });
-  const target = { app: "bench-aws", name: "noop" };
-  const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
   const env = { ...baseEnv(bundle.app, { queueUrl: url, dlqUrl, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxInputs }), ...aws.env };
-  const { child, healthPort } = await startContainer(bundle.main, env);
-  try {
-    const rate = await drainRate(healthPort, INPUTS);
-    // every result is there, and right
-    const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
-    if (results.some((r, i) => r !== i)) throw new Error("wrong results");
-    return rate;
-  } finally {
-    child.kill("SIGTERM");
-  }
+  return drainQueued(invoker, APP_NAME, bundle.main, env, INPUTS);
 }
 
 export async function run(): Promise<void> {

@@ -14,7 +14,7 @@
 import { RedisConnection } from "../runtime/redis/client.ts";
 import { RedisInvoker } from "../runtime/redis/invoker.ts";
 import { startRedis, type LocalRedis } from "../tests/runtime/redis/fixtures/redis-server.ts";
-import { bundleNoop, drainRate, noopContractEnv, startContainer } from "./container.ts";
+import { bundleNoop, drainQueued, noopContractEnv, startContainer } from "./container.ts";
 import { percentile, printTable } from "./stats.ts";
 
 const APP_NAME = "bench-redis";
@@ -79,16 +79,7 @@ async function throughput(redis: LocalRedis, bundle: { main: string; app: string
   const namespace = `bench-throughput-${maxInputs}`;
   const invoker = invokerFor(redis.url, namespace);
   try {
-    const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
-    const { child, healthPort } = await startContainer(bundle.main, containerEnv(bundle.app, redis.url, namespace, maxInputs));
-    try {
-      const rate = await drainRate(healthPort, INPUTS);
-      const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
-      if (results.some((r, i) => r !== i)) throw new Error("wrong results");
-      return rate;
-    } finally {
-      child.kill("SIGTERM");
-    }
+    return await drainQueued(invoker, APP_NAME, bundle.main, containerEnv(bundle.app, redis.url, namespace, maxInputs), INPUTS);
   } finally {
     await invoker.close();
   }
