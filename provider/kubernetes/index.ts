@@ -162,7 +162,7 @@ export async function createKubernetesApp(inputs: KubernetesAppInputs): Promise<
     });
     if (unit.schedule) {
       new Schedule(unit.slug, info, unitRef(unit), {
-        slug: unit.slug, functionName: unit.name, spec: unit.schedule, stream: unitKeys(keyNs, unit.id).work, redis: connection,
+        slug: unit.slug, functionName: unit.name, spec: unit.schedule, unit: unit.id, redis: connection,
         user: { name: user.name, passwordSecret: user.secretName }, labels: { ...labels, "gantry.dev/unit": unit.slug },
       });
     }

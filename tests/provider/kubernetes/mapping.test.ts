@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { unitAclRules } from "../../../runtime/redis/acl.ts";
+import { ENQUEUE_ONCE } from "../../../runtime/redis/scripts.ts";
 import { llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 import { manifestProblems } from "./manifests.ts";
@@ -209,13 +210,16 @@ describe("GPU nodes -> Karpenter NodePools", () => {
 });
 
 describe("schedule -> CronJob", () => {
-  it("the cron as written with its time zone; the Job enqueues one call on the function's stream as the function's user", () => {
+  it("the cron as written with its time zone; the Job makes one call of the function (once per Job name) as the function's user", () => {
     const s = view.inputs("kubernetes:batch/v1:CronJob", { declaration: "nightly" }).spec;
     assert.equal(s.schedule, "0 2 * * *");
     assert.equal(s.timeZone, "Europe/Paris");
     const c = s.jobTemplate.spec.template.spec.containers[0];
-    assert.deepEqual(c.args.slice(0, 7), ["-u", `redis://redis.${NS}.svc:6379`, "--user", "$(GANTRY_REDIS_USER)", "--no-auth-warning", "XADD", "gantry:{llm-demo.dev:nightly}:work"]);
-    assert.deepEqual(JSON.parse(c.args[9]), { v: 1, kind: "call", callId: "sched-nightly-$(JOB_NAME)", function: "nightly", method: null, encoding: "json", args: [], enqueuedAt: 0, source: "schedule $(JOB_NAME)" });
+    assert.deepEqual(c.args.slice(0, 6), ["-u", `redis://redis.${NS}.svc:6379`, "--user", "$(GANTRY_REDIS_USER)", "--no-auth-warning", "EVAL"]);
+    assert.equal(c.args[6], ENQUEUE_ONCE.source, "the transport's enqueue-once script");
+    assert.deepEqual(c.args.slice(7, 10), ["2", "gantry:{llm-demo.dev:nightly}:call:sched-nightly-$(JOB_NAME)", "gantry:{llm-demo.dev:nightly}:work"]);
+    assert.deepEqual(JSON.parse(c.args[10]), { v: 1, callId: "nightly/sched-nightly-$(JOB_NAME)", unit: "nightly", method: null, encoding: "json", enqueuedAt: 0, source: "schedule $(JOB_NAME)" });
+    assert.deepEqual(c.args.slice(11), ["[]", String(7 * 86_400_000), "sched-nightly-$(JOB_NAME)"]);
     assert.deepEqual(c.env.find((e: any) => e.name === "REDISCLI_AUTH").valueFrom, { secretKeyRef: { name: "redis-user-nightly", key: "password" } });
   });
   it("a Period that divides the clock becomes a cron in UTC", () => {
