@@ -4,7 +4,8 @@
  * routing table from the plan's ConfigMap, the gateway's Redis user with the stack's ACL rules; the
  * endpoint units' containers (Redis transport) behind it, over a real redis-server. Requests get
  * what they get under `gantry serve`: the public health check, 401 without the token, 422 for a
- * body the schema refuses, the class endpoint's answer; SIGTERM drains and exits 0.
+ * body the schema refuses, the class endpoint's answer; SIGTERM drains and exits 0. And the webApp
+ * unit behind its own route, in its container.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -90,6 +91,17 @@ test("the gateway answers the app's endpoints through the units' containers on R
   assert.equal(embeddings.length, 1);
   assert.equal(embeddings[0].length, 3);
   assert.ok(Math.abs(Math.hypot(...embeddings[0]) - 1) < 1e-9, "normalized, as the method computes it");
+});
+
+test("a webApp unit (its own Service and HTTPRoute prefix) answers in its container on the Redis transport, behind the token", { timeout: 120_000 }, async () => {
+  const [api] = fleet.scale("api", 1, { GANTRY_WEB_TOKEN: TOKEN });
+  const ready = await eventually(() => api.logs().find((l) => l.msg === "ready: serving web requests"), "the webApp to listen", 60_000);
+  const url = `http://127.0.0.1:${ready.port}/api/greet/ada`;
+  assert.equal((await fetch(url)).status, 401);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { greeting: "hello, ada" }, "the route's prefix is the unit's to strip");
+  await fleet.stopUnit("api");
 });
 
 test("SIGTERM: the gateway drains and exits 0", { timeout: 30_000 }, async () => {
