@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   "synth-aws": () => import("./synth-aws.ts"),
   "batch-release": () => import("./batch-release.ts"),
   "runtime-aws": () => import("./runtime-aws.ts"),
+  "runtime-redis": () => import("./runtime-redis.ts"),
   "wake-path": () => import("./wake-path.ts"),
 };
 

@@ -12,24 +12,12 @@
  *   node --import tsx -e "import('./bench/runtime-aws.ts').then((m) => m.run())"
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { bundleApp } from "../provider/aws/bundle.ts";
 import { BUCKET, RESULTS_TABLE, startLocalAws, type LocalAws } from "../tests/runtime/aws/fixtures/local-aws.ts";
 import { AwsInvoker } from "../runtime/aws/invoker.ts";
-import { encodeContainerEnv } from "../runtime/contract.ts";
-import { DEFAULTS } from "../synth/spec.ts";
 import { percentile, printTable } from "./stats.ts";
+import { bundleNoop, drainQueued, noopContractEnv } from "./container.ts";
 
-const APP = `import { App } from "gantry";
-export const app = new App("bench-aws");
-export const noop = app.function({}, async (x: number) => x);
-`;
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** inside the project (its build directory), so the app's `import "gantry"` resolves as in a user's project */
-const WORK = ".gantry/bench-runtime-aws";
+const APP_NAME = "bench-aws";
 const SAMPLES = 15;
 const INPUTS = 2000;
 
@@ -39,14 +27,9 @@ function baseEnv(appFile: string, wiring: { queueUrl: string; dlqUrl: string; re
   return {
     ...(process.env as Record<string, string>),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    ...encodeContainerEnv({
-      app: "bench-aws", stack: "bench", specHash: "bench", kind: "function", declaration: "noop", unit: "noop", appFile,
-      timeout: 60, setupTimeout: 60, retries: DEFAULTS.retries, maxInputs, batching: {}, idleExit: null, stopTimeout: 120,
-      healthPort: 0, httpPort: null, logLevel: "info", volumes: {},
-      transport: {
-        kind: "aws", ...queues, maxMessageBytes: 262_144, visibilityTimeout: 120, maxReceiveCount: 5, resultTtlDays: 7,
-        queues: { noop: queues.queueUrl }, dicts: {}, stateQueues: {}, scalingTargets: {}, secretArns: [],
-      },
+    ...noopContractEnv(APP_NAME, appFile, maxInputs, {
+      kind: "aws", ...queues, maxMessageBytes: 262_144, visibilityTimeout: 120, maxReceiveCount: 5, resultTtlDays: 7,
+      queues: { noop: queues.queueUrl }, dicts: {}, stateQueues: {}, scalingTargets: {}, secretArns: [],
     }),
   };
 }
@@ -98,20 +81,6 @@ async function coldStart(bundle: { main: string; app: string }): Promise<void> {
   console.log(`cold start = ${ratio.toFixed(2)}x node -e 0 (target <= 3x): ${ratio <= 3 ? "ok" : "MISSED"}`);
 }
 
-/** Polls the container's /livez until it reports `n` completed inputs; returns inputs/s from the first one on. */
-async function drainRate(healthPort: number, n: number): Promise<number> {
-  const completed = async () => ((await (await fetch(`http://127.0.0.1:${healthPort}/livez`)).json()) as { completed: number }).completed;
-  let first: { at: number; count: number } | null = null;
-  const deadline = Date.now() + 300_000;
-  while (Date.now() < deadline) {
-    const count = await completed();
-    if (!first && count > 0) first = { at: performance.now(), count };
-    if (count >= n && first) return (count - first.count) / ((performance.now() - first.at) / 1000);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("the worker did not finish within 300 s");
-}
-
 async function throughput(aws: LocalAws, bundle: { main: string; app: string }, maxInputs: number): Promise<number> {
   const name = `noop-${maxInputs}`;
   const { url, dlqUrl } = await aws.createQueue(name, { visibilityTimeout: 60, maxReceiveCount: 5 });
@@ -119,38 +88,12 @@ async function throughput(aws: LocalAws, bundle: { main: string; app: string }, 
     config: { queues: { noop: url }, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxMessageBytes: 262_144, resultTtlDays: 7 },
     clients: aws.clients,
   });
-  const target = { app: "bench-aws", name: "noop" };
-  const ids = await Promise.all(Array.from({ length: INPUTS }, (_, i) => invoker.spawn(target, [i])));
   const env = { ...baseEnv(bundle.app, { queueUrl: url, dlqUrl, resultsTable: RESULTS_TABLE, bucket: BUCKET, maxInputs }), ...aws.env };
-  const child = spawn(process.execPath, [bundle.main], { env, stdio: ["ignore", "ignore", "pipe"] });
-  try {
-    const healthPort = await new Promise<number>((resolve, reject) => {
-      let seen = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        if (seen.length > 100_000) return; // only the first lines matter
-        seen += chunk.toString();
-        const m = seen.match(/"healthPort":(\d+)/);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`the container exited (${code}):\n${seen.slice(-2000)}`)));
-    });
-    child.stderr!.resume();
-    const rate = await drainRate(healthPort, INPUTS);
-    // every result is there, and right
-    const results = await Promise.all(ids.map((id) => invoker.result(id, {})));
-    if (results.some((r, i) => r !== i)) throw new Error("wrong results");
-    return rate;
-  } finally {
-    child.kill("SIGTERM");
-  }
+  return drainQueued(invoker, APP_NAME, bundle.main, env, INPUTS);
 }
 
 export async function run(): Promise<void> {
-  const dir = join(ROOT, WORK);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "app.ts"), APP);
-  const built = await bundleApp(ROOT, `${WORK}/app.ts`, `${WORK}/bundle`, []);
-  const bundle = { main: join(ROOT, built.dir, built.entry), app: join(ROOT, built.dir, "app.mjs") };
+  const bundle = await bundleNoop(APP_NAME);
   let aws: LocalAws | null = null;
   try {
     await coldStart(bundle);
@@ -163,7 +106,7 @@ export async function run(): Promise<void> {
     console.log(`worker throughput on a no-op function, one container, over the local stand-ins (${INPUTS} inputs each)`);
   } finally {
     await aws?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    bundle.remove();
   }
 }
 

@@ -20,7 +20,7 @@ import { namedTypes, profileDescription } from "./gpu-labels.ts";
 import { BuiltImage, DEFAULT_REGISTRY, isDigestRef, PinnedImage, repositoryOf, type AppImage } from "./image.ts";
 import { defaultNamespace, keyNamespace, slug } from "./names.ts";
 import { NodePools, nodePoolsOf } from "./node-pools.ts";
-import { connectionOf, gatewayUser, kedaUser, Redis, unitUser, type RedisUser } from "./redis.ts";
+import { callerUser, connectionOf, gatewayUser, kedaUser, Redis, unitUser, type RedisUser } from "./redis.ts";
 import { cronScheduleOf, Schedule, ScheduleError } from "./schedule.ts";
 import { AppSecret } from "./secrets.ts";
 import { AppVolume, claimName } from "./storage.ts";
@@ -121,7 +121,8 @@ export async function createKubernetesApp(inputs: KubernetesAppInputs): Promise<
   })]));
   const endpointUnits = units.filter((u) => u.endpoints.length > 0);
   const serverUnits = units.filter((u) => u.server !== null);
-  const users = [...unitUsers.values(), ...(endpointUnits.length ? [gatewayUser(keyNs, endpointUnits.map((u) => u.id))] : []), kedaUser(keyNs, units.filter((u) => !u.server).map((u) => u.id))];
+  const caller = callerUser(keyNs, { units: all, dicts: spec.dicts.map((d) => d.name), queues: spec.queues.map((q) => q.name) });
+  const users = [...unitUsers.values(), ...(endpointUnits.length ? [gatewayUser(keyNs, endpointUnits.map((u) => u.id))] : []), caller, kedaUser(keyNs, units.filter((u) => !u.server).map((u) => u.id))];
   const redis = new Redis("gantry-redis", info, { settings: settings.redis, connection, users, seed: settings.redisSecret, labels });
   if (!settings.redisSecret) notes.push("gantry:redisSecret is not set: every Redis user is created off until it is (pulumi config set --secret gantry:redisSecret $(openssl rand -hex 32))");
 
@@ -161,7 +162,7 @@ export async function createKubernetesApp(inputs: KubernetesAppInputs): Promise<
     });
     if (unit.schedule) {
       new Schedule(unit.slug, info, unitRef(unit), {
-        slug: unit.slug, functionName: unit.name, spec: unit.schedule, stream: unitKeys(keyNs, unit.id).work, redis: connection,
+        slug: unit.slug, functionName: unit.name, spec: unit.schedule, unit: unit.id, redis: connection,
         user: { name: user.name, passwordSecret: user.secretName }, labels: { ...labels, "gantry.dev/unit": unit.slug },
       });
     }
@@ -191,7 +192,7 @@ export async function createKubernetesApp(inputs: KubernetesAppInputs): Promise<
     specHash: inputs.specHash,
     gantrySpec: spec,
     namespace,
-    redis: { url: connection.url, keyNamespace: keyNs, mode: settings.redis.kind },
+    redis: { url: connection.url, keyNamespace: keyNs, mode: settings.redis.kind, callerUser: caller.name, callerSecret: caller.secretName },
     endpoints: Object.fromEntries(endpointUnits.flatMap((u) => u.endpoints.map((e) => [`${e.web.method} ${e.path}`, `${host}${e.path}`]))),
     webApps: Object.fromEntries(serverUnits.map((u) => [u.id, `${host}${functionPath(u.name)}`])),
     images: pulumi.all(Object.fromEntries([...images].map(([id, img]) => [id, img.ref]))),

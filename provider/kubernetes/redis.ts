@@ -15,7 +15,7 @@
  *   user management) need those users created their way: `gantry synth --json` lists the rules.
  *
  * Users (rules from runtime/redis/acl.ts): `gantry-<unit>` per unit, `gantry-gateway` for the web
- * gateway, `gantry-keda` (read-only) for KEDA's scalers. Passwords are HMAC-SHA256 of the stack
+ * gateway, `gantry-caller` for callers outside the cluster, `gantry-keda` (read-only) for KEDA's scalers. Passwords are HMAC-SHA256 of the stack
  * secret `gantry:redisSecret` and the user name, so they are stable across deploys, never in
  * code, and "[secret]" in the plan; each lives in its own Kubernetes Secret. Without
  * `gantry:redisSecret` every user is created `off` and a warning says how to set it.
@@ -35,6 +35,7 @@ import { dnsLabel } from "./names.ts";
 export const REDIS_PORT = 6379;
 export const KEDA_USER = "gantry-keda";
 export const GATEWAY_USER = "gantry-gateway";
+export const CALLER_USER = "gantry-caller";
 export const KEDA_AUTH = "keda-redis";
 
 /** How clients reach the server. */
@@ -80,6 +81,17 @@ export function unitUser(keyNamespace: string, slug: string, access: UnitAccess)
 export function gatewayUser(keyNamespace: string, endpointUnits: string[]): RedisUser {
   const [first, ...rest] = endpointUnits;
   return { name: GATEWAY_USER, secretName: "redis-user-gateway", rules: unitAclRules(keyNamespace, { unit: first, calls: rest, dicts: [], queues: [] }) };
+}
+
+/**
+ * Processes outside the cluster (`Cls.fromName(...)`, `Function.fromName`, `FunctionCall.fromId`,
+ * Dicts and Queues from a script or a service: runtime/redis/outside.ts) call as this user: the
+ * keys of every unit, Dict and Queue of the stack, no admin commands. Its password is in the Secret
+ * `redis-user-caller`; whoever may read that Secret may call the app.
+ */
+export function callerUser(keyNamespace: string, access: { units: string[]; dicts: string[]; queues: string[] }): RedisUser {
+  const [first, ...rest] = access.units;
+  return { name: CALLER_USER, secretName: "redis-user-caller", rules: unitAclRules(keyNamespace, { unit: first, calls: rest, dicts: access.dicts, queues: access.queues }) };
 }
 
 /**

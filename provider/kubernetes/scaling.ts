@@ -20,6 +20,7 @@
  * utilization scales them between min (at least 1) and max.
  */
 import { unitKeys, WORK_GROUP } from "../../runtime/redis/keys.ts";
+import { scalingFormula as formulaOf } from "../../runtime/redis/scaled-object.ts";
 import type { RedisConnection } from "./redis.ts";
 import { KEDA_AUTH } from "./redis.ts";
 import type { Unit } from "./units.ts";
@@ -30,9 +31,7 @@ export const POLLING_INTERVAL = 5;
 export const WEB_CPU_UTILIZATION = 70;
 
 export function scalingFormula(unit: Pick<Unit, "options" | "concurrency">): string {
-  const work = "lag + pending + retry";
-  const buffer = unit.options.bufferContainers * unit.concurrency.targetInputs;
-  return buffer > 0 ? `(${work}) > 0 ? ${work} + ${buffer} : 0` : work;
+  return formulaOf(unit.options.bufferContainers, unit.concurrency.targetInputs);
 }
 
 export interface ScaledObjectSpec {

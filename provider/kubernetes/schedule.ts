@@ -1,7 +1,7 @@
 /**
  * gantry:k8s:Schedule — a function's `schedule` as a `batch/v1 CronJob` (`spec.timeZone` is GA
- * since Kubernetes 1.27). Its Job is a small CPU container (redis-cli) that enqueues one ordinary
- * call on the function's work stream, so retries, timeouts and scaling stay the function's own,
+ * since Kubernetes 1.27). Its Job is a small CPU container (redis-cli) that makes one ordinary call
+ * of the function (scheduleCallArgs), so retries, timeouts and scaling stay the function's own,
  * and KEDA wakes it from zero like any input. The call id comes from the Job's name, which the
  * CronJob controller derives from the scheduled time, so a retried Job is the same call.
  *
@@ -17,10 +17,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ScheduleSpec } from "../../synth/spec.ts";
 import { CRON_FIELDS, expandCronField } from "../../synth/cron.ts";
-import { WIRE_VERSION, type CallMessage } from "../../runtime/aws/wire.ts";
+import { ttlMs } from "../../runtime/redis/config.ts";
+import { callKeys, unitKeys } from "../../runtime/redis/keys.ts";
+import { ENQUEUE_ONCE } from "../../runtime/redis/scripts.ts";
+import { newCallId, REDIS_WIRE_VERSION, type CallMeta } from "../../runtime/redis/wire.ts";
 import { KubeComponent, formatSource, type DeclarationRef, type StackInfo } from "./component.ts";
 import type { RedisConnection } from "./redis.ts";
 import { redisClientEnv, redisCliArgs } from "./redis.ts";
+import { RESULT_TTL_DAYS } from "./workload.ts";
 
 export const SCHEDULE_BACKOFF_LIMIT = 3;
 /** a tick missed by more than this (controller down) is skipped, not run late */
@@ -69,23 +73,18 @@ function withSundayAsZero(expression: string): string {
 }
 
 /**
- * The stream entry a tick adds: one field `call`, the JSON of an ordinary call message
- * (runtime/aws/wire.ts; no arguments). `$(JOB_NAME)` is expanded by the kubelet from the pod's
- * environment.
+ * What the tick's Job runs after `redis-cli <connection>`: one call of the function, made with the
+ * transport's ENQUEUE_ONCE script (the call record and the work-stream entry in one step, so a
+ * worker admits it like any call; nothing when the record exists, so a retried Job is not a second
+ * call). Its id `<unit>/sched-<function>-<Job name>` comes from the Job's name, which the CronJob
+ * controller derives from the scheduled time; the kubelet expands `$(JOB_NAME)` in the arguments.
+ * No arguments (JSON `[]`).
  */
-export function scheduleEntry(functionName: string): string {
-  const message: CallMessage = {
-    v: WIRE_VERSION,
-    kind: "call",
-    callId: `sched-${functionName}-$(JOB_NAME)`,
-    function: functionName,
-    method: null,
-    encoding: "json",
-    args: [],
-    enqueuedAt: 0,
-    source: "schedule $(JOB_NAME)",
-  };
-  return JSON.stringify(message);
+export function scheduleCallArgs(functionName: string, keyNamespace: string, unit: string): string[] {
+  const local = `sched-${functionName}-$(JOB_NAME)`;
+  const keys = unitKeys(keyNamespace, unit);
+  const meta: CallMeta = { v: REDIS_WIRE_VERSION, callId: newCallId(unit, local), unit, method: null, encoding: "json", enqueuedAt: 0, source: "schedule $(JOB_NAME)" };
+  return ["EVAL", ENQUEUE_ONCE.source, "2", callKeys(keys, local).call, keys.work, JSON.stringify(meta), "[]", String(ttlMs(RESULT_TTL_DAYS)), local];
 }
 
 export interface ScheduleInputs {
@@ -93,8 +92,8 @@ export interface ScheduleInputs {
   slug: string;
   functionName: string;
   spec: ScheduleSpec;
-  /** the function's work stream */
-  stream: string;
+  /** the function's unit id (its keys) */
+  unit: string;
   redis: RedisConnection;
   /** the function's own Redis user (it may add to its own stream) */
   user: { name: string; passwordSecret: pulumi.Input<string> };
@@ -135,7 +134,7 @@ export class Schedule extends KubeComponent {
                   image: inputs.redis.cliImage,
                   imagePullPolicy: "IfNotPresent",
                   command: ["redis-cli"],
-                  args: [...redisCliArgs(inputs.redis), "XADD", inputs.stream, "*", "call", scheduleEntry(inputs.functionName)],
+                  args: [...redisCliArgs(inputs.redis), ...scheduleCallArgs(inputs.functionName, inputs.redis.keyNamespace, inputs.unit)],
                   env: [
                     { name: "JOB_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
                     ...redisClientEnv(inputs.redis, inputs.user),

@@ -26,6 +26,8 @@ import { containerTransportOf, type ContainerTransport, type ContainerWorkerTran
 // the helper process of a container that one of its inputs is ending (runtime/aws/last-words.ts, runtime/redis/last-words.ts)
 if (process.env.GANTRY_LAST_WORDS === "1") await (await import("../aws/last-words.ts")).lastWordsFromStdin();
 if (process.env.GANTRY_LAST_WORDS === "redis") await (await import("../redis/last-words.ts")).lastWordsFromStdin();
+// the web gateway of a Kubernetes stack runs the image with the argument `gateway` (runtime/redis/gateway.ts)
+if (process.argv[2] === "gateway") await (await import("../redis/gateway.ts")).serveRedisGateway();
 
 const bootStartedAt = performance.now();
 

@@ -1,9 +1,9 @@
 /**
  * `updateAutoscaler(settings)` on Redis: the unit's settings are stored in its `autoscaler` hash
- * (runtime/redis/keys.ts), the key the Kubernetes side reads to apply them to the unit's KEDA
- * ScaledObject (minReplicaCount, maxReplicaCount, the buffer term of its trigger, the scale-down
- * stabilization window). A container cannot patch Kubernetes objects itself: its service account
- * has no API rights, by design. Only the settings given change; `updatedAt` (ms) says when.
+ * (runtime/redis/keys.ts), the record of what was asked, and applied to the unit's KEDA
+ * ScaledObject through the API server when the caller runs in a pod (scaled-object.ts: its
+ * ServiceAccount may get and patch the app's ScaledObjects, nothing else). Only the settings given
+ * change; `updatedAt` (ms) says when.
  *
  * Fields: minContainers, maxContainers, bufferContainers, scaledownWindow (seconds), updatedAt,
  * and scaledObject (`namespace/name`, when the caller's contract names it).

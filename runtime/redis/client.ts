@@ -99,6 +99,7 @@ export class RedisConnection {
         if (!this.clients.delete(client)) return;
         client.destroy();
       },
+      hold: (held: boolean) => void (held ? client.ref() : client.unref()),
     };
   }
 
@@ -115,6 +116,8 @@ export class RedisConnection {
 export interface BlockingConnection {
   cmd<T extends Reply = Reply>(args: Arg[], buffers?: boolean): Promise<T>;
   close(): Promise<void>;
+  /** false: an idle connection kept for later does not keep the process alive (true again before a wait) */
+  hold(held: boolean): void;
 }
 
 function newClient(options: RedisConnectOptions): NodeRedis {

@@ -7,7 +7,8 @@
  * run in progress). Results and call records expire after `resultTtlDays`.
  *
  * Dicts and Queues are keys of their own (state.ts); `updateAutoscaler` stores the unit's settings
- * in its `autoscaler` hash (autoscaler.ts); volumes are the container's mounts.
+ * in its `autoscaler` hash (autoscaler.ts) and, in a pod, patches its ScaledObject (scaled-object.ts);
+ * volumes are the container's mounts.
  */
 import type { CallTarget, Invoker, KeyValueBackend, QueueBackend, VolumeBackend } from "../../sdk/invoker.ts";
 import type { AutoscalerSettings } from "../../sdk/options.ts";
@@ -19,6 +20,7 @@ import { paramNames, targetLabel } from "../targets.ts";
 import { RedisConnection } from "./client.ts";
 import { ttlMs, type RedisCallerConfig } from "./config.ts";
 import { storeAutoscalerSettings } from "./autoscaler.ts";
+import { inClusterApi, patchScaledObject, type KubeApi } from "./scaled-object.ts";
 import { callKeys, stateKey, unitKeys } from "./keys.ts";
 import { ENQUEUE, FINISH } from "./scripts.ts";
 import { RedisDict, RedisQueue } from "./state.ts";
@@ -33,6 +35,8 @@ export interface RedisInvokerOptions {
   source?: string;
   /** volume name -> mount paths in this container */
   volumes?: Record<string, string>;
+  /** where `updateAutoscaler` patches ScaledObjects (default: the API server of the pod this runs in; null: nowhere) */
+  kube?: KubeApi | null;
 }
 
 export class RedisInvoker implements Invoker {
@@ -155,6 +159,9 @@ export class RedisInvoker implements Invoker {
 
   async updateAutoscaler(target: CallTarget, settings: AutoscalerSettings): Promise<void> {
     const unit = target.variant ?? target.name;
-    await storeAutoscalerSettings(await this.conn(), unitKeys(this.options.config.namespace, unit), targetLabel(target), settings, this.options.config.scaledObjects?.[unit]);
+    const scaledObject = this.options.config.scaledObjects?.[unit];
+    await storeAutoscalerSettings(await this.conn(), unitKeys(this.options.config.namespace, unit), targetLabel(target), settings, scaledObject);
+    const api = this.options.kube === undefined ? inClusterApi() : this.options.kube;
+    if (api && scaledObject) await patchScaledObject(api, scaledObject, settings);
   }
 }

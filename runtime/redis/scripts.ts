@@ -19,12 +19,22 @@ const GROUP = (key: string) => `if redis.call('EXISTS', ${key}) == 0 then redis.
  * A new call. KEYS: call, work. ARGV: meta, args, ttlMs, local id.
  * The consumer group is created from the stream's start if nobody made it yet, so no entry is skipped.
  */
-export const ENQUEUE = script("enqueue", `
+const ENQUEUE_BODY = `
 ${GROUP("KEYS[2]")}
 redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'args', ARGV[2], 'deliveries', 0, 'failures', 0, 'released', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return redis.call('XADD', KEYS[2], '*', 'call', ARGV[4])
-`);
+`;
+export const ENQUEUE = script("enqueue", ENQUEUE_BODY);
+
+/**
+ * A call that may be made more than once under one id (a schedule's tick: the CronJob retries its
+ * Job with the same name): ENQUEUE unless the call's record exists. Same KEYS and ARGV; returns
+ * the entry id, or 0 when the call was already made. Its source goes into the CronJob's
+ * `redis-cli EVAL` (provider/kubernetes/schedule.ts).
+ */
+export const ENQUEUE_ONCE = script("enqueue-once", `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end${ENQUEUE_BODY}`);
 
 /**
  * A delivery is admitted. KEYS: call, result, work. ARGV: entry id.

@@ -31,6 +31,7 @@ export class ResultWaiter {
   readonly id = `${process.pid}-${randomBytes(6).toString("hex")}`;
   private readonly watched = new Map<string, Watched>();
   private readonly loops = new Map<string, Promise<void>>();
+  private readonly blockers = new Map<string, Promise<BlockingConnection>>();
   private recheck: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -86,6 +87,9 @@ export class ResultWaiter {
     this.recheck = null;
     for (const w of this.watched.values()) for (const x of w.waiters) x.reject(new Error("the Redis invoker was closed"));
     this.watched.clear();
+    const blockers = [...this.blockers.values()];
+    this.blockers.clear();
+    await Promise.all(blockers.map(async (b) => (await b.catch(() => null))?.close()));
   }
 
   private drop(callId: string, waiter: Waiter): void {
@@ -108,6 +112,20 @@ export class ResultWaiter {
     return false;
   }
 
+  /** The unit's blocking connection, opened on the first wait and kept (idle: not holding the process). */
+  private blocker(unit: string): Promise<BlockingConnection> {
+    let b = this.blockers.get(unit);
+    if (!b) {
+      b = this.conn().then((c) => c.blocking());
+      const made = b;
+      made.catch(() => {
+        if (this.blockers.get(unit) === made) this.blockers.delete(unit);
+      });
+      this.blockers.set(unit, b);
+    }
+    return b;
+  }
+
   /** One BLPOP loop per unit while calls of it are waited on. */
   private listen(unit: string): void {
     if (this.loops.has(unit)) return;
@@ -115,17 +133,21 @@ export class ResultWaiter {
     const loop = (async () => {
       let blocking: BlockingConnection | null = null;
       try {
-        blocking = await (await this.conn()).blocking();
+        blocking = await this.blocker(unit);
+        blocking.hold(true);
         while (!this.closed && this.pendingIn(unit)) {
           const popped = await blocking.cmd<[string, string] | null>(["BLPOP", inbox, String(BLPOP_SECONDS)]);
           if (popped) await this.read(`${unit}/${popped[1]}`);
         }
+        // kept for the next wait on this unit (a new connection per call costs more than the call)
+        blocking.hold(false);
       } catch {
+        this.blockers.delete(unit);
+        await blocking?.close();
         // the recheck timer reads results meanwhile; the next wait starts a new loop
         await new Promise((r) => setTimeout(r, 200));
       } finally {
         this.loops.delete(unit);
-        await blocking?.close();
         if (!this.closed && this.pendingIn(unit)) this.listen(unit);
       }
     })();

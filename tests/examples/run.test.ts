@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { EXPECTED as expected } from "./expected.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -19,16 +20,6 @@ const env = { ...process.env, GANTRY_HOME: home, GANTRY_STATE_DIR: mkdtempSync(j
 async function gantry(...args: string[]) {
   return run(process.execPath, ["cli/bin.mjs", ...args], { cwd: root, env, timeout: 120_000, maxBuffer: 16 << 20 });
 }
-
-const expected: Record<string, RegExp[]> = {
-  hello: [/^7² = 49$/m, /^\[ 1, 4, 9, 16, 25 \]$/m],
-  "model-class": [/^to be or not to be$/m, /^your functions on your$/m, /^question to be or not to$/m, /^own cloud and$/m, /^words: 2 4$/m],
-  lifecycle: [/^count = 1$/m, /^count = 3$/m, /^count = 13$/m, /exit: counted to 13/],
-  embeddings: [/skipping "  ": empty text/, /^gantry +\[/m, /^\[ 0\.999, 0\.\d+, 0\.\d+ \]$/m],
-  volumes: [/wrote \/data\/reports\/daily.txt/, /line counts: \{ 'daily.txt': 3, 'weekly.txt': 1 \}/],
-  schedules: [/^nightly report #1$/m, /^cleanup #1$/m, /runs so far: \{ nightly: 1, hourly: 1 \}/],
-  "llm-inference": [/^\[mistral-7b\] briefly transformers Explain$/m, /summary of the quick brown fox: 4 words/],
-};
 
 test("the llm-inference example's secret can be created as its header says", async () => {
   const { stdout } = await gantry("secret", "create", "huggingface-token", "HF_TOKEN=hf_dummy");

@@ -30,7 +30,7 @@ describe("gantry:kubernetes config", () => {
     const view = new PlanView(await build({}));
     assert.equal(view.inputs("kubernetes:core/v1:Namespace").metadata.name, "gantry-llm-demo-dev");
     assert.equal(view.resources("kubernetes:apps/v1:StatefulSet").length, 1);
-    assert.deepEqual(view.plan.outputs.redis, { keyNamespace: "llm-demo.dev", mode: "deploy", url: "redis://redis.gantry-llm-demo-dev.svc:6379" });
+    assert.deepEqual(view.plan.outputs.redis, { keyNamespace: "llm-demo.dev", mode: "deploy", url: "redis://redis.gantry-llm-demo-dev.svc:6379", callerUser: "gantry-caller", callerSecret: "redis-user-caller" });
   });
 
   it("names the key path of each problem, all of them in one run", async () => {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { unitAclRules } from "../../../runtime/redis/acl.ts";
+import { ENQUEUE_ONCE } from "../../../runtime/redis/scripts.ts";
 import { llmApp } from "../fixtures/specs.ts";
 import { planOf, type PlanView } from "../plan-view.ts";
 import { manifestProblems } from "./manifests.ts";
@@ -209,13 +210,16 @@ describe("GPU nodes -> Karpenter NodePools", () => {
 });
 
 describe("schedule -> CronJob", () => {
-  it("the cron as written with its time zone; the Job enqueues one call on the function's stream as the function's user", () => {
+  it("the cron as written with its time zone; the Job makes one call of the function (once per Job name) as the function's user", () => {
     const s = view.inputs("kubernetes:batch/v1:CronJob", { declaration: "nightly" }).spec;
     assert.equal(s.schedule, "0 2 * * *");
     assert.equal(s.timeZone, "Europe/Paris");
     const c = s.jobTemplate.spec.template.spec.containers[0];
-    assert.deepEqual(c.args.slice(0, 7), ["-u", `redis://redis.${NS}.svc:6379`, "--user", "$(GANTRY_REDIS_USER)", "--no-auth-warning", "XADD", "gantry:{llm-demo.dev:nightly}:work"]);
-    assert.deepEqual(JSON.parse(c.args[9]), { v: 1, kind: "call", callId: "sched-nightly-$(JOB_NAME)", function: "nightly", method: null, encoding: "json", args: [], enqueuedAt: 0, source: "schedule $(JOB_NAME)" });
+    assert.deepEqual(c.args.slice(0, 6), ["-u", `redis://redis.${NS}.svc:6379`, "--user", "$(GANTRY_REDIS_USER)", "--no-auth-warning", "EVAL"]);
+    assert.equal(c.args[6], ENQUEUE_ONCE.source, "the transport's enqueue-once script");
+    assert.deepEqual(c.args.slice(7, 10), ["2", "gantry:{llm-demo.dev:nightly}:call:sched-nightly-$(JOB_NAME)", "gantry:{llm-demo.dev:nightly}:work"]);
+    assert.deepEqual(JSON.parse(c.args[10]), { v: 1, callId: "nightly/sched-nightly-$(JOB_NAME)", unit: "nightly", method: null, encoding: "json", enqueuedAt: 0, source: "schedule $(JOB_NAME)" });
+    assert.deepEqual(c.args.slice(11), ["[]", String(7 * 86_400_000), "sched-nightly-$(JOB_NAME)"]);
     assert.deepEqual(c.env.find((e: any) => e.name === "REDISCLI_AUTH").valueFrom, { secretKeyRef: { name: "redis-user-nightly", key: "password" } });
   });
   it("a Period that divides the clock becomes a cron in UTC", () => {
@@ -286,6 +290,12 @@ describe("Redis (deployed) and least privilege", () => {
     assert.equal(view.inputs("kubernetes:core/v1:Secret", { name: "gantry-redis-acl" }).stringData, "[secret]");
     // the rules the unit's user gets are the shared ones, not a copy
     assert.ok(unitAclRules("llm-demo.dev", { unit: "square", calls: [], dicts: [], queues: [] }).includes("-@dangerous"));
+  });
+  it("a caller user for processes outside the cluster: every unit's, Dict's and Queue's keys, no admin commands; its password in redis-user-caller", () => {
+    const secret = view.inputs("kubernetes:core/v1:Secret", { name: "gantry-redis-user-redis-user-caller" });
+    assert.equal(secret.metadata.name, "redis-user-caller");
+    assert.equal(secret.metadata.labels["gantry.dev/redis-user"], "gantry-caller");
+    assert.equal((view.plan.outputs.redis as { callerSecret: string }).callerSecret, "redis-user-caller");
   });
   it("default-deny ingress; Redis admits only gantry's client pods and KEDA's namespace", () => {
     assert.deepEqual(view.inputs("kubernetes:networking.k8s.io/v1:NetworkPolicy", { name: "gantry-access-default-deny" }).spec, { podSelector: {}, policyTypes: ["Ingress"] });
