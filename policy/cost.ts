@@ -1,7 +1,8 @@
 /**
  * The cost model: a monthly range per pool (function, class, variant) and per stack.
  *
- * - floor: `minContainers + bufferContainers` always on, in whole instances;
+ * - floor: `minContainers` always on, in whole instances (`bufferContainers` are extra containers
+ *   only while there is work, on every target: runtime/aws/backlog.ts, runtime/redis/scaled-object.ts);
  * - ceiling: `maxContainers` (or gantry's bound when unset) busy all month, on the dearest
  *   instance of a fallback list;
  * - expected: busy container-hours from the usage file (busy hours, or calls x duration), plus
@@ -59,10 +60,10 @@ function costUnit(priced: PricedUnit, prices: PriceTable, usage: Usage | undefin
   }
   notes.push(describeFit(o.gpu, preferred, o.spot));
 
-  // floor: the warm pool, in whole instances
-  const warm = min + o.bufferContainers;
-  const floor = instancesFor(warm, preferred) * preferred.hourly * H;
-  if (warm > 0) notes.push(`floor: ${warm} container${warm === 1 ? "" : "s"} always on (minContainers ${min}${min !== o.minContainers ? ", a web server never scales to zero" : ""} + bufferContainers ${o.bufferContainers})`);
+  // floor: what is always on, in whole instances; the buffer runs only while there is work
+  const floor = instancesFor(min, preferred) * preferred.hourly * H;
+  if (min > 0) notes.push(`floor: ${min} container${min === 1 ? "" : "s"} always on (minContainers ${min}${min !== o.minContainers ? ", a web server never scales to zero" : ""})`);
+  if (o.bufferContainers > 0) notes.push(`bufferContainers ${o.bufferContainers}: extra containers while there is work, not in the floor`);
 
   // ceiling: every container busy all month, on the dearest instance the pool may fall back to
   if (o.maxContainers === null) notes.push(`ceiling: maxContainers unset, gantry's bound of ${max} containers applies`);

@@ -3,7 +3,7 @@
  *
  * Queue workers: target tracking on backlog per task, `(visible + in flight + buffer) / running`,
  * with `targetInputs` as the target (so each container is kept at its `@concurrent` target) and
- * `bufferContainers * targetInputs` added to the backlog as headroom. Target tracking cannot
+ * `bufferContainers * targetInputs` added to the backlog as headroom while there is work. Target tracking cannot
  * scale out from zero tasks (its metric divides by zero). Whoever sends inputs wakes the unit
  * within the second (runtime/aws/waker.ts, from the table `wakeTableOf` gives every caller); for
  * inputs nobody woke it for (schedules, redrives) an alarm ("inputs waiting and nothing running")
@@ -24,6 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { tagsFor, type StackInfo } from "./component.ts";
 import { ECS_SCALING_PRINCIPAL, type ScalingGrant } from "./iam.ts";
 import { maxContainersOf, minContainersOf, type Unit } from "./units.ts";
+import { backlogExpression as bufferedBacklog } from "../../runtime/aws/backlog.ts";
 
 const PERIOD = 60;
 /** requests per target per minute one `@concurrent` input slot is sized for (web servers) */
@@ -90,10 +91,9 @@ export function wakeTableOf(units: Unit[]): WakeTable {
   return table;
 }
 
-/** The backlog-per-task expression, exported for tests and review. */
+/** The backlog-per-task expression of a unit (the rule: runtime/aws/backlog.ts, which updateAutoscaler also writes). */
 export function backlogExpression(unit: Unit): string {
-  const buffer = unit.options.bufferContainers * unit.concurrency.targetInputs;
-  return buffer > 0 ? `(visible + inflight + ${buffer}) / running` : "(visible + inflight) / running";
+  return bufferedBacklog(unit.options.bufferContainers * unit.concurrency.targetInputs);
 }
 
 export function createAutoscaling(name: string, i: AutoscalingInputs): void {

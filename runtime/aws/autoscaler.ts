@@ -16,17 +16,13 @@
  * Class parameters share their class's service: the change applies to every parameter set.
  */
 import type { AutoscalerSettings } from "../../sdk/options.ts";
+import { backlogExpression } from "./backlog.ts";
 import { loadAutoscaling, type CommandSender } from "./clients.ts";
 
 const NAMESPACE = "ecs";
 const DIMENSION = "ecs:service:DesiredCount";
 /** the metric id of the backlog expression in the stack's target-tracking policy */
 const BACKLOG_METRIC_ID = "backlog";
-
-/** The stack's backlog-per-task expression for a buffer of `buffer` inputs (provider/aws/autoscaling.ts `backlogExpression`). */
-export function backlogExpression(buffer: number): string {
-  return buffer > 0 ? `(visible + inflight + ${buffer}) / running` : "(visible + inflight) / running";
-}
 
 export function checkSettings(label: string, settings: AutoscalerSettings): void {
   for (const [name, value] of Object.entries(settings)) {

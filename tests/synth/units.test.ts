@@ -131,13 +131,13 @@ describe("every layer derives the same per-unit concurrency", () => {
       assert.equal(policy.targetValue, e.targetInputs, `${id}: backlog per task target`);
       const expression = policy.customizedMetricSpecification.metrics.find((m: { id: string }) => m.id === "backlog").expression;
       const buffer = unitsOf(spec).find((u) => u.id === id)!.options.bufferContainers * e.targetInputs;
-      assert.equal(expression, buffer > 0 ? `(visible + inflight + ${buffer}) / running` : "(visible + inflight) / running", id);
+      assert.equal(expression, buffer > 0 ? `(visible + inflight + IF((visible + inflight) > 0, ${buffer}, 0)) / running` : "(visible + inflight) / running", id);
       const target = view.inputs("aws:appautoscaling/target:Target", { declaration: id });
       assert.deepEqual([target.minCapacity, target.maxCapacity], [e.min, e.max], `${id}: scalable target bounds`);
       assert.equal(view.inputs("aws:ecs/service:Service", { declaration: id }).desiredCount, e.min, `${id}: service desired count`);
     }
     // the headroom of one buffer container is a full batch, not one input
-    assert.match(JSON.stringify(view.inputs("aws:appautoscaling/policy:Policy", { declaration: "Batched", name: /-backlog$/ })), /\(visible \+ inflight \+ 16\) \/ running/);
+    assert.match(JSON.stringify(view.inputs("aws:appautoscaling/policy:Policy", { declaration: "Batched", name: /-backlog$/ })), /\(visible \+ inflight \+ IF\(\(visible \+ inflight\) > 0, 16, 0\)\) \/ running/);
   });
 
   test("AWS plan: the worker's slots, decoded from the task definition's environment", async () => {

@@ -241,7 +241,7 @@ describe("updateAutoscaler: every task is told every service's scalable target, 
     // bufferContainers rewrote the stack's own backlog expression: 1 buffer container x 6 target inputs
     const put = calls[2].input.TargetTrackingScalingPolicyConfiguration;
     assert.equal(put.ScaleInCooldown, 120);
-    assert.equal(put.CustomizedMetricSpecification.Metrics.find((m: { Id: string }) => m.Id === "backlog").Expression, "(visible + inflight + 6) / running");
+    assert.equal(put.CustomizedMetricSpecification.Metrics.find((m: { Id: string }) => m.Id === "backlog").Expression, "(visible + inflight + IF((visible + inflight) > 0, 6, 0)) / running");
   });
 });
 

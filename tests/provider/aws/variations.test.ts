@@ -13,7 +13,7 @@ describe("variations", () => {
       functions: [fn("report", 5, { maxContainers: 2, bufferContainers: 2 }, { schedule: { kind: "cron", expression: "0 9 1 * 1", timezone: "UTC", source: at(5, 30) } })],
     }));
     const metrics = view.inputs("aws:appautoscaling/policy:Policy", { name: "report-backlog" }).targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metrics;
-    assert.equal(metrics[3].expression, "(visible + inflight + 2) / running");
+    assert.equal(metrics[3].expression, "(visible + inflight + IF((visible + inflight) > 0, 2, 0)) / running");
     assert.deepEqual(view.resources("aws:scheduler/schedule:Schedule").map((r) => [r.name, r.inputs.scheduleExpression]), [
       ["report-day-of-month", "cron(0 9 1 * ? *)"],
       ["report-day-of-week", "cron(0 9 ? * MON *)"],

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AwsInvoker } from "../../../runtime/aws/invoker.ts";
-import { backlogExpression } from "../../../runtime/aws/autoscaler.ts";
+import { backlogExpression } from "../../../runtime/aws/backlog.ts";
 import { backlogExpression as stackExpression } from "../../../provider/aws/autoscaling.ts";
 import type { Unit } from "../../../provider/aws/units.ts";
 import { Recorder } from "./fixtures/recorder.ts";
@@ -79,7 +79,7 @@ test("bufferContainers and scaledownWindow: the target-tracking policy is read, 
   assert.deepEqual(rec.log[0].input, { ServiceNamespace: "ecs", ResourceId: RESOURCE, ScalableDimension: "ecs:service:DesiredCount" });
   const expected = deployedPolicy().TargetTrackingScalingPolicyConfiguration;
   expected.ScaleInCooldown = 300;
-  (expected.CustomizedMetricSpecification.Metrics[3] as { Expression?: string }).Expression = "(visible + inflight + 8) / running";
+  (expected.CustomizedMetricSpecification.Metrics[3] as { Expression?: string }).Expression = "(visible + inflight + IF((visible + inflight) > 0, 8, 0)) / running";
   assert.deepEqual(rec.log[1].input, {
     ServiceNamespace: "ecs", ResourceId: RESOURCE, ScalableDimension: "ecs:service:DesiredCount",
     PolicyName: "model-backlog-1a2b3c", PolicyType: "TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration: expected,
