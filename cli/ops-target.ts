@@ -54,8 +54,6 @@ export interface KubernetesStack {
 /** What each verb says on a Kubernetes stack when it does not work there yet. */
 const KUBERNETES_ELSE: Record<string, (k: KubernetesStack, stack: string) => string> = {
   logs: (k, stack) => `read the containers' logs with kubectl: kubectl logs -n ${k.namespace} -l 'gantry.dev/stack=${stack},gantry.dev/unit' --prefix --follow`,
-  stop: (k) => `scale it to zero with KEDA: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas=0 (and kubectl patch cronjob … -p '{"spec":{"suspend":true}}' for schedules)`,
-  start: (k) => `undo a KEDA pause: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas-`,
 };
 
 /**
