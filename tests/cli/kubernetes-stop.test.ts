@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { startKubeApi, type KubeStandIn } from "../runtime/kubernetes/fixtures/kube-api.ts";
+import { startKubeApi, writeKubeconfig, type KubeStandIn } from "../runtime/kubernetes/fixtures/kube-api.ts";
 import { gantryIn, kubernetesProject, noStackTrace } from "./fixtures/kubernetes-project.ts";
 
 const NS = "gantry-redrive-tests-test";
@@ -23,19 +23,7 @@ let dir: string;
 let kube: KubeStandIn;
 let project: { dir: string };
 
-/** A kubeconfig whose current context reaches the stand-in as `user`. */
-function kubeconfig(user: Record<string, unknown>, name = "config"): string {
-  const file = join(dir, name);
-  writeFileSync(file, stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": "dev",
-    clusters: [{ name: "stand-in", cluster: { server: kube.url, "certificate-authority-data": Buffer.from(kube.ca).toString("base64") } }],
-    contexts: [{ name: "dev", context: { cluster: "stand-in", user: "me" } }],
-    users: [{ name: "me", user }],
-  }));
-  return file;
-}
+const kubeconfig = (user: Record<string, unknown>, name = "config") => writeKubeconfig(kube, join(dir, name), user);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "gantry-kube-"));
