@@ -1,7 +1,8 @@
 /**
  * gantry logs on a Kubernetes stack, through the real `gantry` executable against a stand-in API
  * server (tests/runtime/kubernetes/fixtures/kube-api.ts) reached from a kubeconfig: two pods' lines
- * merged in time order with their containers, `--function`, `--since`, `--json`, `--call`,
+ * merged in time order with their containers, `--function`, `--since`, `--json`, `--call`, `--follow`
+ * (new lines and a pod started meanwhile),
  * `Secret.fromDict` values masked, other stacks' pods left out, and a 403 naming the permission.
  */
 import assert from "node:assert/strict";
@@ -10,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startKubeApi, writeKubeconfig, type KubeStandIn } from "../runtime/kubernetes/fixtures/kube-api.ts";
-import { gantryIn, kubernetesProject, noStackTrace } from "./fixtures/kubernetes-project.ts";
+import { eventually } from "../runtime/aws/fixtures/fleet.ts";
+import { gantryIn, kubernetesProject, noStackTrace, spawnGantryIn } from "./fixtures/kubernetes-project.ts";
 
 const NS = "gantry-logs-tests-test";
 const PODS = `/api/v1/namespaces/${NS}/pods`;
@@ -76,6 +78,26 @@ test("two pods' lines in time order, prefixed with unit and pod; the fromDict va
   assert.deepEqual(texts(long.out), ["[parse#abcde] an old line", "[parse#abcde] parse starting", "[parse#abcde] parse got 42 for call fc-1"]);
   const call = await gantry(["logs", "app.ts", "--stack", "test", "--call", "fc-1"]);
   assert.deepEqual(texts(call.out), ["[parse#abcde] parse got 42 for call fc-1"]);
+});
+
+test("--follow: the lines so far, then each pod's new lines as they come, and a pod started meanwhile; Ctrl-C ends it", { timeout: 60_000 }, async () => {
+  const run = spawnGantryIn(project.dir, ["logs", "app.ts", "--stack", "test", "--function", "square", "--follow"], env);
+  await eventually(() => run.output.out.includes("square done"), "the lines so far");
+  kube.push("square-77c4b-xk2q9", [new Date().toISOString(), "square again"]);
+  await eventually(() => run.output.out.includes("[square#xk2q9] square again"), "a new line of a followed pod");
+  kube.put(PODS, { metadata: { name: "square-77c4b-n3w01", labels: { "app.kubernetes.io/part-of": "logs-tests", "gantry.dev/stack": "test", "gantry.dev/unit": "square" } }, spec: { containers: [{ name: "main" }] }, status: { phase: "Running" } });
+  kube.push("square-77c4b-n3w01", [new Date().toISOString(), "a new container, key sk-live-1234"]);
+  await eventually(() => run.output.out.includes("[square#n3w01] a new container, key [secret]"), "the new pod's line, masked", 20_000);
+  run.child.kill("SIGINT");
+  const end = await run.done;
+  assert.equal(end.code, 0, end.err);
+  assert.deepEqual(texts(end.out), [
+    "[square#xk2q9] square got the key [secret]",
+    "[square#xk2q9] square done",
+    "[square#xk2q9] square again",
+    "[square#n3w01] a new container, key [secret]",
+  ], "each line once (the follow starts after the lines read)");
+  assert.ok(!end.out.includes("parse"), "--function square only");
 });
 
 test("no permission to read pod logs: the RBAC permission named, exit 1, no stack trace", async () => {
