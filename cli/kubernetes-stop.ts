@@ -38,7 +38,11 @@ export async function selectorOf(target: OpsTarget): Promise<string> {
   return stackSelector({ app: labelValue(target.spec.app.name), stack: labelValue(target.stack) });
 }
 
-const line = (o: PauseOutcome) => `  ${`${o.kind} ${o.name}`.padEnd(32)} ${o.action}${o.action === "paused" ? ` (${"autoscaling.keda.sh/paused-replicas"}: "0")` : ""}\n`;
+const NOTE: Partial<Record<PauseOutcome["action"], string>> = {
+  paused: ' (autoscaling.keda.sh/paused-replicas: "0")',
+  "already paused": " (not by gantry stop: gantry start leaves it)",
+};
+const line = (o: PauseOutcome) => `  ${`${o.kind} ${o.name}`.padEnd(32)} ${o.action}${NOTE[o.action] ?? ""}\n`;
 
 export async function kubernetesStopStart(verb: "stop" | "start", target: OpsTarget, k: KubernetesStack, s: Streams): Promise<void> {
   const { pauseStack } = await import("../runtime/kubernetes/pause.ts");
@@ -50,9 +54,5 @@ export async function kubernetesStopStart(verb: "stop" | "start", target: OpsTar
     if (outcomes.length === 0) s.out(`  no ScaledObjects or CronJobs of the stack in namespace ${k.namespace} (is it deployed? kubectl get scaledobjects -n ${k.namespace})\n`);
     if (verb === "stop") s.out(`changed ${changed} of ${outcomes.length}; volumes, secrets and queued inputs are kept. Undo: gantry start ${target.appLabel} --stack ${target.stack}\n`);
     else s.out(`changed ${changed} of ${outcomes.length}\n`);
-    const byHand = outcomes.filter((o) => o.action === "not stopped" && o.kind === "ScaledObject");
-    if (verb === "start" && byHand.length === outcomes.filter((o) => o.kind === "ScaledObject").length && byHand.length) {
-      s.out(`  (not stopped by gantry stop; a pause set by hand is undone with kubectl annotate scaledobject -n ${k.namespace} <name> autoscaling.keda.sh/paused-replicas-)\n`);
-    }
   });
 }
