@@ -32,8 +32,12 @@ export async function awsLogs(app: string, flags: LogsFlags, sinceMs: number | u
   const out = deps.out ?? ((t: string) => void process.stdout.write(t));
   const err = deps.err ?? ((t: string) => void process.stderr.write(t));
   if (flags.call !== undefined && !/^[\w./:@+=-]+$/.test(flags.call)) throw new UsageError(`--call: "${flags.call}" is not a call id`);
-  const target = await readOpsTarget(app, flags.stack!, flags.region, err, { name: "logs" });
+  const target = await readOpsTarget(app, flags.stack!, flags.region, err, { name: "logs", kubernetes: true });
   if (!target) return;
+  if (target.kubernetes) {
+    const { kubernetesLogs } = await import("./kubernetes-logs.ts");
+    return kubernetesLogs(target, target.kubernetes, flags, sinceMs, { out, err, ...(deps.now ? { now: deps.now } : {}), ...(deps.signal ? { signal: deps.signal } : {}) });
+  }
   const units = flags.function !== undefined ? unitsNamed(target, flags.function) : target.units;
   const clients = await observeClients(target.region, deps.clients);
   const now = deps.now?.() ?? Date.now();

@@ -51,12 +51,6 @@ export interface KubernetesStack {
   redisUrl: string | null;
 }
 
-/** What each verb says on a Kubernetes stack when it does not work there yet. */
-const KUBERNETES_ELSE: Record<string, (k: KubernetesStack, stack: string) => string> = {
-  logs: (k, stack) => `read the containers' logs with kubectl: kubectl logs -n ${k.namespace} -l 'gantry.dev/stack=${stack},gantry.dev/unit' --prefix --follow`,
-  stop: (k) => `scale it to zero with KEDA: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas=0 (and kubectl patch cronjob … -p '{"spec":{"suspend":true}}' for schedules)`,
-  start: (k) => `undo a KEDA pause: kubectl annotate scaledobject -n ${k.namespace} --all autoscaling.keda.sh/paused-replicas-`,
-};
 
 /**
  * Reads the app (exit 1 with its diagnostics when it has errors: null) and the stack's settings.
@@ -83,10 +77,8 @@ export async function readOpsTarget(app: string, stackArg: string, regionFlag: s
   let kubernetes: KubernetesStack | null = null;
   if (targetName === "kubernetes") {
     kubernetes = await kubernetesStackOf(analysis.spec.app.name, stack, config["gantry:kubernetes"]);
-    const instead = KUBERNETES_ELSE[verb.name];
     if (!verb.kubernetes) {
-      throw new UsageError(`stack ${stack} deploys to kubernetes (gantry:target): gantry ${verb.name} works on the aws target for now; on kubernetes, gantry status and gantry redrive read the stack's Redis` +
-        (instead ? `. Meanwhile, ${instead(kubernetes, stack)}` : ""));
+      throw new UsageError(`stack ${stack} deploys to kubernetes (gantry:target): gantry ${verb.name} works on the aws target for now; on kubernetes, gantry status and gantry redrive read the stack's Redis, and gantry logs, stop and start its API server`);
     }
   } else if (targetName !== "aws") {
     throw new UsageError(`stack ${stack} deploys to ${targetName} (gantry:target); these verbs know the aws and kubernetes targets`);

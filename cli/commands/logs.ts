@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import { UsageError } from "../main.ts";
 import { formatLogLine, parseSince } from "../ops-format.ts";
 import type { ObserveDeps } from "../observe-clients.ts";
+import { LOGS_RBAC } from "../kubernetes-logs.ts";
 
 export interface LogsFlags {
   stack?: string;
@@ -48,6 +49,11 @@ each container (the server record in .gantry/serve/ says where it listens).
 
 With --stack, the lines come from CloudWatch Logs: AWS credentials (default chain) allowed:
 ${LOGS_IAM.map((l) => `  ${l}`).join("\n")}
+
+On a kubernetes stack (gantry:target: kubernetes), the lines come from the pods' logs through the
+API server of your kubeconfig's current context (KUBECONFIG, else ~/.kube/config): each unit's pods
+(the container is the unit and the pod name's last part) and the gateway's (web). RBAC in the
+stack's namespace: ${LOGS_RBAC.join("; ")}.
 
 Examples:
   gantry logs app.ts --follow

@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { opsClients, readOpsTarget, type OpsDeps } from "../ops-target.ts";
 import type { UnitOutcome } from "../../runtime/aws/ops/stop.ts";
+import { STOP_RBAC } from "../kubernetes-stop.ts";
 
 export interface StopFlags { stack: string; region?: string }
 
@@ -33,6 +34,14 @@ waited on the queues run. Units not stopped are left alone; running it again cha
 
 Needs AWS credentials (default chain) allowed:
 ${STOP_IAM.map((l) => `  ${l}`).join("\n")}
+
+On a kubernetes stack (gantry:target: kubernetes): ${verb === "stop"
+    ? `every unit's KEDA ScaledObject is paused at 0
+replicas (annotation autoscaling.keda.sh/paused-replicas: "0"; web units too) and the stack's
+CronJobs are suspended`
+    : `the ScaledObjects and CronJobs gantry stop paused are resumed`}, each marked gantry.dev/stopped, through the API server of your
+kubeconfig's current context (KUBECONFIG, else ~/.kube/config; exec plugins such as aws eks get-token
+run as kubectl runs them). RBAC in the stack's namespace: ${STOP_RBAC.join("; ")}.
 
 Examples:
   gantry ${verb} app.ts --stack staging
@@ -66,8 +75,12 @@ function line(o: UnitOutcome): string {
 export async function stopStartCommand(verb: "stop" | "start", app: string, flags: StopFlags, deps: OpsDeps = {}): Promise<void> {
   const out = deps.out ?? ((t: string) => process.stdout.write(t));
   const err = deps.err ?? ((t: string) => process.stderr.write(t));
-  const target = await readOpsTarget(app, flags.stack, flags.region, err, { name: verb });
+  const target = await readOpsTarget(app, flags.stack, flags.region, err, { name: verb, kubernetes: true });
   if (!target) return;
+  if (target.kubernetes) {
+    const { kubernetesStopStart } = await import("../kubernetes-stop.ts");
+    return kubernetesStopStart(verb, target, target.kubernetes, { out, err });
+  }
   const clients = await opsClients(target.region, deps.clients);
   const { AwsAccessError } = await import("../../runtime/aws/access.ts");
   const { describeDeployedApp, queueArnOf } = await import("../../runtime/aws/stack.ts");

@@ -10,8 +10,10 @@
  * The next deploy puts the declared values back. Outside a pod (no service account) nothing is patched.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:https";
 import type { AutoscalerSettings } from "../../sdk/options.ts";
+import { kubeRequest, statusMessage, type KubeApi } from "../kubernetes/api.ts";
+
+export type { KubeApi } from "../kubernetes/api.ts";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -20,14 +22,6 @@ export function scalingFormula(bufferContainers: number, targetInputs: number): 
   const work = "lag + pending + retry";
   const buffer = bufferContainers * targetInputs;
   return buffer > 0 ? `(${work}) > 0 ? ${work} + ${buffer} : 0` : work;
-}
-
-export interface KubeApi {
-  /** https://host:port of the API server */
-  server: string;
-  /** read on every request: the kubelet rotates the projected token */
-  token(): string;
-  ca?: Buffer;
 }
 
 /** The API server as this pod reaches it, or null outside a pod. */
@@ -76,35 +70,11 @@ export async function patchScaledObject(api: KubeApi, ref: string, settings: Aut
   await call(api, "PATCH", path, ref, JSON.stringify(scaledObjectPatch(settings, target)));
 }
 
-function call(api: KubeApi, method: "GET" | "PATCH", path: string, ref: string, body?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, api.server), {
-      method,
-      ...(api.ca ? { ca: api.ca } : {}),
-      headers: {
-        authorization: `Bearer ${api.token()}`,
-        accept: "application/json",
-        ...(body ? { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(body) } : {}),
-      },
-      timeout: 10_000,
-    }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => {
-        if (res.statusCode && res.statusCode < 300) return resolve(text);
-        let reason = text;
-        try {
-          reason = (JSON.parse(text) as { message?: string }).message ?? text;
-        } catch {
-          // not a Status object
-        }
-        const hint = res.statusCode === 403 ? " (the unit's ServiceAccount needs the stack's Role gantry-autoscaler)" : "";
-        reject(new Error(`updateAutoscaler: ${method} ScaledObject ${ref}: ${res.statusCode} ${reason}${hint}`));
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`updateAutoscaler: ${method} ScaledObject ${ref}: no answer from ${api.server} within 10 s`)));
-    req.on("error", reject);
-    req.end(body);
+async function call(api: KubeApi, method: "GET" | "PATCH", path: string, ref: string, body?: string): Promise<string> {
+  const answer = await kubeRequest(api, { method, path, ...(body !== undefined ? { body } : {}) }).catch((e: Error) => {
+    throw new Error(`updateAutoscaler: ${method} ScaledObject ${ref}: ${e.message}`);
   });
+  if (answer.status < 300) return answer.text;
+  const hint = answer.status === 403 ? " (the unit's ServiceAccount needs the stack's Role gantry-autoscaler)" : "";
+  throw new Error(`updateAutoscaler: ${method} ScaledObject ${ref}: ${answer.status} ${statusMessage(answer.text)}${hint}`);
 }

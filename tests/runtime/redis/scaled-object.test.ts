@@ -7,7 +7,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
@@ -21,6 +20,7 @@ import { readAutoscalerSettings } from "../../../runtime/redis/autoscaler.ts";
 import { unitKeys } from "../../../runtime/redis/keys.ts";
 import { inClusterApi, type KubeApi } from "../../../runtime/redis/scaled-object.ts";
 import { startRedis, type LocalRedis } from "./fixtures/redis-server.ts";
+import { mergePatch, testCertificates } from "../kubernetes/fixtures/kube-api.ts";
 
 const NS = "keys.dev";
 const K8S_NS = "gantry-demo-dev";
@@ -35,23 +35,10 @@ let redis: LocalRedis;
 const objects = new Map<string, Record<string, unknown>>();
 const seen: Array<{ method: string; path: string; type?: string }> = [];
 
-function merge(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = merge(out[k], v);
-  }
-  return out;
-}
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "gantry-sa-"));
   // the cluster's CA and the API server's certificate (for 127.0.0.1)
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca", "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.crt")], { stdio: "ignore" });
-  execFileSync("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", join(dir, "server.key"), "-out", join(dir, "server.csr")], { stdio: "ignore" });
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
-  execFileSync("openssl", ["x509", "-req", "-in", join(dir, "server.csr"), "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"), "-CAcreateserial", "-days", "1", "-extfile", join(dir, "san.ext"), "-out", join(dir, "server.crt")], { stdio: "ignore" });
+  testCertificates(dir);
   writeFileSync(join(dir, "token"), "token-1\n");
   objects.set(PATH("square"), { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "square", namespace: K8S_NS }, spec: scaledObjectSpec(unit, conn) });
   server = createServer({ key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.crt")) }, (req, res) => {
@@ -68,7 +55,7 @@ before(async () => {
       if (!obj) return status(403, `scaledobjects.keda.sh "${req.url!.split("/").pop()}" is forbidden: User "system:serviceaccount:${K8S_NS}:square" cannot patch resource "scaledobjects"`);
       if (req.method === "PATCH") {
         if (req.headers["content-type"] !== "application/merge-patch+json") return status(415, "unsupported patch type");
-        objects.set(req.url!, merge(obj, JSON.parse(body)) as Record<string, unknown>);
+        objects.set(req.url!, mergePatch(obj, JSON.parse(body)) as Record<string, unknown>);
       } else if (req.method !== "GET") return status(405, "method not allowed");
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(objects.get(req.url!)));
