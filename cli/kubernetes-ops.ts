@@ -3,8 +3,9 @@
  * the stack's Redis holds per unit (runtime/redis/ops.ts), reached from this machine with a Redis
  * URL (`--redis-url`, else GANTRY_REDIS_URL, else the existing server of `gantry:kubernetes.redis.url`)
  * and a Redis user (GANTRY_REDIS_USER / GANTRY_REDIS_PASSWORD, or in the URL). The Redis a stack
- * runs in its cluster is only reachable there: the error says how to forward it. Containers are
- * Kubernetes' to count (kubectl), not Redis'.
+ * runs in its cluster is only reachable there: the error says how to forward it. Containers come
+ * from the API server of the kubeconfig (Deployments and ScaledObjects); without one, status says
+ * why and still shows what Redis holds.
  * Exit 1 when Redis cannot be reached or refuses (the message says what to do), 2 on usage errors.
  */
 import type { RedriveEntry } from "../runtime/aws/ops/redrive.ts";
@@ -13,6 +14,7 @@ import { UsageError } from "./main.ts";
 import { table } from "./ops-format.ts";
 import type { KubernetesStack, OpsTarget } from "./ops-target.ts";
 import type { Unit } from "../provider/aws/units.ts";
+import type { UnitContainers } from "../runtime/kubernetes/containers.ts";
 
 interface Streams {
   out: (t: string) => void;
@@ -62,6 +64,9 @@ export interface KubernetesStatus {
   namespace: string;
   redis: string;
   units: RedisUnitStatus[];
+  /** per unit's Deployment; null when the API server could not be read (`containersError` says why) */
+  containers: UnitContainers[] | null;
+  containersError?: string;
 }
 
 export async function kubernetesStatus(target: OpsTarget, k: KubernetesStack, flags: { json?: boolean; redisUrl?: string }, s: Streams): Promise<void> {
@@ -73,7 +78,7 @@ export async function kubernetesStatus(target: OpsTarget, k: KubernetesStack, fl
   });
   if (!units) return;
   const { redactUrl } = await import("../runtime/redis/ops.ts");
-  const status: KubernetesStatus = { app: target.spec.app.name, stack: target.stack, target: "kubernetes", namespace: k.namespace, redis: redactUrl(o.url), units };
+  const status: KubernetesStatus = { app: target.spec.app.name, stack: target.stack, target: "kubernetes", namespace: k.namespace, redis: redactUrl(o.url), units, ...(await containersOf(target, k)) };
   if (flags.json) {
     s.out(`${JSON.stringify(status, null, 2)}\n`);
     return;
@@ -87,8 +92,27 @@ export async function kubernetesStatus(target: OpsTarget, k: KubernetesStack, fl
   }
   const dead = units.filter((u) => u.deadLettered > 0);
   if (dead.length) text += `\n  dead-lettered inputs go back with: ${dead.map((u) => `gantry redrive ${target.appLabel} --stack ${target.stack} --function '${u.unit}'`).join("; ")}\n`;
-  text += `\n  containers: kubectl get deployments,scaledobjects -n ${k.namespace} -l gantry.dev/stack=${target.stack}\n`;
+  if (status.containers) {
+    const rows = [["UNIT", "DESIRED", "READY", "STOPPED"]];
+    for (const c of status.containers) rows.push([c.unit, String(c.desired), String(c.ready), c.stopped ?? "-"]);
+    text += `\n  containers (Deployments in ${k.namespace}):\n${table(rows)}`;
+    if (status.containers.length === 0) text += `  no Deployments of the stack in ${k.namespace} (is it deployed?)\n`;
+  } else text += `\n  containers: ${status.containersError}\n`;
   s.out(text);
+}
+
+/** The stack's Deployments through the kubeconfig's API server, or why they could not be read (not an error of status). */
+async function containersOf(target: OpsTarget, k: KubernetesStack): Promise<Pick<KubernetesStatus, "containers" | "containersError">> {
+  const { kubeconfigApi, KubeconfigError } = await import("../runtime/kubernetes/kubeconfig.ts");
+  const { KubeAccessError } = await import("../runtime/kubernetes/api.ts");
+  const { stackContainers } = await import("../runtime/kubernetes/containers.ts");
+  const { selectorOf } = await import("./kubernetes-stop.ts");
+  try {
+    return { containers: await stackContainers(kubeconfigApi(), { namespace: k.namespace, selector: await selectorOf(target) }) };
+  } catch (e) {
+    if (!(e instanceof KubeconfigError) && !(e instanceof KubeAccessError)) throw e;
+    return { containers: null, containersError: `${e.message} (kubectl get deployments -n ${k.namespace} -l gantry.dev/stack=${target.stack})` };
+  }
 }
 
 export async function kubernetesRedrive(target: OpsTarget, k: KubernetesStack, unit: Unit, flags: { limit?: number; dryRun?: boolean; redisUrl?: string },

@@ -52,7 +52,9 @@ On a kubernetes stack (gantry:target: kubernetes): per unit, the inputs waiting,
 and dead-lettered in the stack's Redis, as its read-only user gantry-keda (GANTRY_REDIS_USER /
 GANTRY_REDIS_PASSWORD; the password is in the Secret redis-user-keda of the stack's namespace).
 The Redis the stack runs is reached with kubectl port-forward -n <namespace> svc/redis 6379:6379
-and --redis-url redis://127.0.0.1:6379. Containers: kubectl get deployments -n <namespace>.
+and --redis-url redis://127.0.0.1:6379. Containers (each unit's Deployment, desired and ready, and
+whether gantry stop holds it) come from the kubeconfig's API server (list deployments.apps and
+scaledobjects.keda.sh in the namespace); without one, status says why.
 
 Examples:
   gantry status app.ts

@@ -8,6 +8,9 @@
  * tests/cli/kubernetes-logs.test.ts, tests/cli/kubernetes-stop.test.ts.)
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { freePort, startRedis, type LocalRedis } from "../runtime/redis/fixtures/redis-server.ts";
@@ -15,6 +18,7 @@ import { eventually, RedisFleet } from "../runtime/redis/fixtures/fleet.ts";
 import { kedaAclRules } from "../../runtime/redis/acl.ts";
 import { unitKeys } from "../../runtime/redis/keys.ts";
 import { BROKEN_APP as BROKEN, gantryIn, kubernetesProject, noStackTrace } from "./fixtures/kubernetes-project.ts";
+import { startKubeApi, writeKubeconfig, type KubeStandIn } from "../runtime/kubernetes/fixtures/kube-api.ts";
 
 const FIXED = fileURLToPath(new URL("../runtime/aws/fixtures/redrive-app-fixed.ts", import.meta.url));
 /** the stack's key namespace as the provider names it (provider/kubernetes/names.ts keyNamespace) */
@@ -23,15 +27,27 @@ const KEYS = "redrive-tests.test";
 let redis: LocalRedis;
 let project: { dir: string; appFile: string };
 const fleets: RedisFleet[] = [];
+/** a stand-in API server holding the stack's Deployment and ScaledObject (tests/runtime/kubernetes/fixtures/kube-api.ts) */
+let kube: KubeStandIn;
+let kubeDir: string;
 
 before(async () => {
   redis = await startRedis();
   project = kubernetesProject();
+  kubeDir = mkdtempSync(join(tmpdir(), "gantry-kube-"));
+  kube = await startKubeApi(kubeDir);
+  const NS = "gantry-redrive-tests-test";
+  const labels = { "app.kubernetes.io/part-of": "redrive-tests", "gantry.dev/stack": "test", "gantry.dev/unit": "parse" };
+  kube.put(`/apis/apps/v1/namespaces/${NS}/deployments`, { metadata: { name: "parse", labels }, spec: { replicas: 2 }, status: { readyReplicas: 1 } });
+  kube.put(`/apis/apps/v1/namespaces/${NS}/deployments`, { metadata: { name: "parse-prod", labels: { ...labels, "gantry.dev/stack": "prod" } }, spec: { replicas: 5 } });
+  kube.put(`/apis/keda.sh/v1alpha1/namespaces/${NS}/scaledobjects`, { metadata: { name: "parse", labels, annotations: { "autoscaling.keda.sh/paused-replicas": "0", "gantry.dev/stopped": "{}" } } });
 });
 
 after(async () => {
   for (const f of fleets) await f.stop();
   await redis?.stop();
+  kube?.close();
+  rmSync(kubeDir, { recursive: true, force: true });
 });
 
 const gantry = (args: string[], env: Record<string, string> = {}) => gantryIn(project.dir, args, env);
@@ -51,9 +67,18 @@ test("a poison input dead-lettered on Redis, the fix running, gantry redrive: th
   assert.match(status.out, /^redrive-tests, stack test \(kubernetes, namespace gantry-redrive-tests-test; Redis redis:\/\/127\.0\.0\.1:\d+\)\n/);
   assert.match(status.out, /UNIT +WAITING +RUNNING +RETRYING +DEAD-LETTERED\n +parse +0 +0 +0 +1\n/);
   assert.match(status.out, /dead-lettered inputs go back with: gantry redrive app\.ts --stack test --function 'parse'/);
-  assert.match(status.out, /containers: kubectl get deployments,scaledobjects -n gantry-redrive-tests-test -l gantry.dev\/stack=test/);
+  // no kubeconfig here: what Redis holds is still shown, and the containers line says why they are not
+  assert.match(status.out, /\n  containers: .*kubeconfig.* \(kubectl get deployments -n gantry-redrive-tests-test -l gantry.dev\/stack=test\)\n/);
   const json = JSON.parse((await gantry(["status", "app.ts", "--stack", "test", "--json"], { GANTRY_REDIS_URL: redis.url })).out);
   assert.deepEqual(json.units, [{ unit: "parse", waiting: 0, running: 0, retrying: 0, deadLettered: 1 }]);
+  assert.equal(json.containers, null);
+  // with one: the stack's Deployments (not another stack's), and gantry stop's pause
+  const kubeconfig = writeKubeconfig(kube, join(kubeDir, "config"), { token: kube.token });
+  const withKube = await gantry(["status", "app.ts", "--stack", "test", ...url], { KUBECONFIG: kubeconfig });
+  assert.equal(withKube.code, 0, withKube.err);
+  assert.match(withKube.out, /containers \(Deployments in gantry-redrive-tests-test\):\n +UNIT +DESIRED +READY +STOPPED\n +parse +2 +1 +gantry stop\n/);
+  const withKubeJson = JSON.parse((await gantry(["status", "app.ts", "--stack", "test", "--json", ...url], { KUBECONFIG: kubeconfig })).out);
+  assert.deepEqual(withKubeJson.containers, [{ unit: "parse", desired: 2, ready: 1, stopped: "gantry stop" }]);
 
   // the fix: containers of the fixed code over the same keys (none running yet)
   const fixed = await RedisFleet.start(FIXED, { url: redis.url, namespace: KEYS });
