@@ -42,8 +42,6 @@ export interface Deployed {
 export interface Analysis {
   spec: AppSpec;
   secretValues: Record<string, Record<string, string>>;
-  /** what the analysis warned about (the spec stands) */
-  warnings: Diagnostic[];
 }
 
 /** The analysis found errors in user code; `diagnostics` as the analyzer reported them. */
@@ -57,7 +55,7 @@ export class AnalysisError extends Error {
 export function analyze(projectRoot: string, app: string): Analysis {
   const result = analyzeApp(resolve(projectRoot, app), { projectRoot });
   if (!result.spec) throw new AnalysisError(result.diagnostics, projectRoot);
-  return { spec: result.spec, secretValues: result.secretValues, warnings: result.diagnostics.filter((d) => d.severity === "warning") };
+  return { spec: result.spec, secretValues: result.secretValues };
 }
 
 /** The target `gantry:target` names, or a ConfigError saying which names there are. */
@@ -81,7 +79,7 @@ export async function runGantryProgram(options: ProgramOptions = {}): Promise<Re
   if (process.cwd() !== projectRoot) process.chdir(projectRoot);
   const artifact = parseArtifactConfig(pulumi.runtime.getConfig(ARTIFACT_KEY), stackFile());
   let analysis: Analysis;
-  if (options.spec) analysis = { spec: options.spec, secretValues: options.secretValues ?? {}, warnings: [] };
+  if (options.spec) analysis = { spec: options.spec, secretValues: options.secretValues ?? {} };
   else {
     const app = options.app ?? config.app;
     if (!app) throw new ConfigError([`${stackFile()}: gantry:app is not set (pulumi config set gantry:app path/to/app.ts)`]);

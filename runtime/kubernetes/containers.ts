@@ -23,9 +23,6 @@ interface Deployment extends Labelled {
   status?: { readyReplicas?: number };
 }
 
-/** What RBAC `gantry status` needs for containers (README, --help). */
-export const STATUS_RBAC = ["deployments.apps: list", "scaledobjects.keda.sh: list"];
-
 export async function stackContainers(api: KubeApi, o: { namespace: string; selector: string }): Promise<UnitContainers[]> {
   const selector = `${o.selector},gantry.dev/unit`;
   const deployments = await listObjects<Deployment>(api, "/apis/apps/v1", { resource: "deployments.apps", namespace: o.namespace }, "deployments", selector);
